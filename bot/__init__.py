@@ -1,0 +1,1 @@
+"""massage-cost-bot: the chat channels, interview, store and configuration."""

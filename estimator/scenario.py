@@ -1,0 +1,145 @@
+"""The scenario: everything the estimate depends on (the public input contract).
+
+An omitted field takes its documented default; `null` means "the patient does not know", and the
+engine then works with the best and the worst case (see `estimator.unknowns`).
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .money import HUNDRED, ZERO, Money, Percent
+
+Payer = Literal[
+    "commercial", "medicare", "medicare_advantage", "medicaid", "workers_comp", "auto", "self_pay"
+]
+HEALTH_PLAN_PAYERS: frozenset[str] = frozenset(
+    {"commercial", "medicare", "medicare_advantage", "medicaid"}
+)
+PlanType = Literal["ppo", "hmo", "epo", "pos", "hdhp"]
+Network = Literal["in", "out", "unknown"]
+Purpose = Literal["medical", "relaxation"]
+Preauth = Literal["obtained", "required", "not_required", "unknown"]
+ProviderType = Literal["massage_therapist", "physical_therapist", "chiropractor"]
+CptCode = Literal["97124", "97140"]
+Account = Literal["none", "hsa", "fsa", "hra"]
+NoLimit = Literal["none"]
+
+US_STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
+    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP".split()
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Fees(_Strict):
+    """What the clinic charges and what the plan allows, per 15-minute unit."""
+
+    billed_per_unit: Money
+    allowed_per_unit: Money | None = None
+    oon_allowed_per_unit: Money | None = None
+    cash_per_session: Money | None = None
+
+
+class Plan(_Strict):
+    """The health plan's cost sharing for this benefit (in network, then out of network)."""
+
+    deductible: Money | None = ZERO
+    deductible_met: Money | None = ZERO
+    deductible_applies: bool | None = True
+    copay: Money | None = ZERO
+    coinsurance_pct: Percent | None = ZERO
+    oop_max: Money | NoLimit | None = "none"
+    oop_met: Money | None = ZERO
+    visit_limit: int | NoLimit | None = Field(default="none")
+    visits_used: int | None = Field(default=0, ge=0, le=1000)
+    covers_massage_therapists: bool | None = True
+    # Out of network (used only when network is "out").
+    # Omitted: false for HMO and EPO, true otherwise (see `coverage.oon_covered`); null: unknown.
+    oon_covered: bool | None = None
+    oon_deductible: Money | None = ZERO
+    oon_deductible_met: Money | None = ZERO
+    oon_coinsurance_pct: Percent | None = ZERO
+    oon_oop_max: Money | NoLimit | None = "none"
+    oon_oop_met: Money | None = ZERO
+
+    @field_validator("visit_limit")
+    @classmethod
+    def _visit_limit_range(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, int) and not 0 <= value <= 365:
+            raise ValueError("must be between 0 and 365, or \"none\"")
+        return value
+
+
+class WorkersComp(_Strict):
+    claim_accepted: bool | None = None
+
+
+class Auto(_Strict):
+    """Auto insurance medical benefits: PIP (no-fault states, add-on PIP) or MedPay."""
+
+    pip_remaining: Money | None = None
+    pip_pays_pct: Percent = HUNDRED
+
+
+class Scenario(_Strict):
+    payer: Payer = "commercial"
+    plan_type: PlanType = "ppo"
+    network: Network | None = "in"
+    purpose: Purpose = "medical"
+    prescription: bool | None = False
+    diagnosis_codes: list[str] | None = Field(default_factory=list, max_length=12)
+    preauth: Preauth | None = "unknown"
+    provider_type: ProviderType = "massage_therapist"
+    state: str | None = None
+    sessions: int = Field(default=1, ge=1, le=365)
+    session_minutes: int = Field(default=60, ge=8, le=240)
+    cpt_code: CptCode = "97124"
+    fees: Fees
+    plan: Plan = Plan()
+    workers_comp: WorkersComp = WorkersComp()
+    auto: Auto = Auto()
+    hsa_fsa: Account = "none"
+    lmn: bool = False
+    tax_rate_pct: Percent | None = None
+
+    @field_validator("state")
+    @classmethod
+    def _us_state(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = value.strip().upper()
+        if code not in US_STATES:
+            raise ValueError("must be a US postal code such as WA, NY or FL")
+        return code
+
+    @field_validator("diagnosis_codes")
+    @classmethod
+    def _normalise_codes(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        return [code.strip().upper() for code in value if code.strip()]
+
+    @model_validator(mode="after")
+    def _visits_used_within_limit(self) -> "Scenario":
+        limit, used = self.plan.visit_limit, self.plan.visits_used
+        if isinstance(limit, int) and used is not None and used > limit:
+            raise ValueError(
+                f"plan.visits_used ({used}) is more than plan.visit_limit ({limit})"
+            )
+        return self
+
+    @property
+    def health_plan(self) -> bool:
+        return self.payer in HEALTH_PLAN_PAYERS
+
+    @property
+    def network_status(self) -> str:
+        return self.network or "unknown"
+
+    @property
+    def preauth_status(self) -> str:
+        return self.preauth or "unknown"
