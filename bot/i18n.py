@@ -1,0 +1,248 @@
+"""Translations (gettext catalogs under `locales/`) and locale-aware formatting (Babel).
+
+Usage::
+
+    from bot.i18n import N_, negotiate, translator
+
+    GREETING = N_("Hello, %(name)s!")          # module level: marked for extraction only
+
+    t = translator(negotiate(user.language, update.effective_user.language_code))
+    t.gettext(GREETING, name=user.first_name)
+    t.ngettext("%(n)s session", "%(n)s sessions", sessions)   # `n` is always a parameter
+    t.pgettext("button", "Yes")
+    t.money(Decimal("1234.50"))                # "$1,234.50" (en)
+
+Parameters are interpolated with `%(name)s` after translation, and only when there are some
+(gettext without parameters returns the text as is, so a bare "%" needs no escaping there;
+ngettext always interpolates, since `n` is always a parameter: write "%%" for a literal "%").
+A message without a translation (or with a fuzzy one) falls back to the English catalog and then
+to the English source text. The `.mo` files are compiled from the `.po` files on first use
+(`ensure_compiled`); they are build products, never committed. See docs/translating.md.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import io
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Mapping
+from datetime import date as _date
+from datetime import datetime as _datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date
+from babel.lists import format_list
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal, format_percent
+
+log = logging.getLogger(__name__)
+
+SUPPORTED: tuple[str, ...] = ("en", "es", "ru")
+DEFAULT = "en"
+DOMAIN = "messages"
+CURRENCY = "USD"
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+# The Babel locale used for numbers, money and dates in each language. The patients are in the
+# US: Spanish is US Spanish ("$1,234.50"); Russian keeps Russian conventions ("1 234,50 $").
+BABEL_LOCALES: Mapping[str, str] = {"en": "en_US", "es": "es_US", "ru": "ru_RU"}
+
+_HUNDRED = Decimal(100)
+
+
+def N_(message: str) -> str:
+    """Mark `message` for extraction without translating it (for module-level constants).
+
+    Translate it later, when the language is known: `translator(lang).gettext(MESSAGE)`.
+    """
+    return message
+
+
+def _primary(code: str | None) -> str | None:
+    """`es-MX` / `ru_RU` / ` EN ` → `es` / `ru` / `en`; empty → None."""
+    if not code:
+        return None
+    primary = code.strip().replace("_", "-").split("-", 1)[0].lower()
+    return primary or None
+
+
+def negotiate(user_setting: str | None, channel_code: str | None, default: str = DEFAULT) -> str:
+    """The language to talk in: the user's own choice, else the channel's, else `default`.
+
+    Both inputs may be full tags (`es-MX`, `ru_RU`); only the language part counts, and only a
+    supported language is taken (`pt-BR` gives `default`).
+    """
+    for candidate in (_primary(user_setting), _primary(channel_code)):
+        if candidate in SUPPORTED:
+            return candidate
+    return default
+
+
+def _paths(lang: str, locales_dir: Path) -> tuple[Path, Path]:
+    folder = locales_dir / lang / "LC_MESSAGES"
+    return folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+
+
+def _mo_bytes(po_path: Path, lang: str) -> bytes:
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=lang, domain=DOMAIN)
+    for message in catalog:
+        # Babel would fill an untranslated plural form with the English singular or plural,
+        # picked by this language's plural rule (wrong for "21" in Russian): leave the whole
+        # message out instead, so that it falls back to English as a whole.
+        if message.id and message.pluralizable and not all(message.string):
+            message.string = ""
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    return buffer.getvalue()
+
+
+def _is_stale(po_path: Path, mo_path: Path) -> bool:
+    try:
+        return mo_path.stat().st_mtime < po_path.stat().st_mtime
+    except FileNotFoundError:
+        return True
+
+
+def ensure_compiled(
+    languages: tuple[str, ...] = SUPPORTED, locales_dir: Path = LOCALES_DIR
+) -> list[Path]:
+    """Compile each language's `.po` into the `.mo` beside it when missing or older.
+
+    Returns the `.mo` files written. The write is atomic (a temporary file renamed over the
+    target), so concurrent processes starting up together do not read half-written files.
+    A read-only locales directory is not an error: `translator` then compiles in memory.
+    """
+    written = []
+    for lang in languages:
+        po_path, mo_path = _paths(lang, locales_dir)
+        if not po_path.exists() or not _is_stale(po_path, mo_path):
+            continue
+        data = _mo_bytes(po_path, lang)
+        try:
+            fd, tmp_name = tempfile.mkstemp(dir=mo_path.parent, prefix=".", suffix=".tmp.mo")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                os.chmod(tmp_name, 0o644)  # mkstemp makes it private; the .po is not
+                os.replace(tmp_name, mo_path)
+            except BaseException:
+                Path(tmp_name).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            log.warning("cannot write %s (%s); translations are compiled in memory", mo_path, exc)
+            continue
+        written.append(mo_path)
+    return written
+
+
+def _load_translations(lang: str, locales_dir: Path) -> _gettext.NullTranslations:
+    po_path, mo_path = _paths(lang, locales_dir)
+    if not po_path.exists():
+        log.warning("no catalog %s: %s falls back to the English source", po_path, lang)
+        return _gettext.NullTranslations()
+    if _is_stale(po_path, mo_path):  # could not be written: compile in memory
+        return _gettext.GNUTranslations(io.BytesIO(_mo_bytes(po_path, lang)))
+    with mo_path.open("rb") as handle:
+        return _gettext.GNUTranslations(handle)
+
+
+def _interpolate(text: str, params: Mapping[str, Any]) -> str:
+    return text % params if params else text
+
+
+class Translator:
+    """Messages and formatting for one language (get one with `translator(lang)`)."""
+
+    def __init__(self, lang: str, translations: _gettext.NullTranslations) -> None:
+        self.lang = lang
+        self.locale = Locale.parse(BABEL_LOCALES.get(lang, lang))
+        self._translations = translations
+
+    def __repr__(self) -> str:
+        return f"Translator({self.lang!r})"
+
+    def _finish(self, translated: str, source: str, params: Mapping[str, Any]) -> str:
+        try:
+            return _interpolate(translated, params)
+        except (KeyError, ValueError, TypeError) as exc:
+            # A broken translation must not break the conversation: use the source text.
+            # (tests/test_catalogs.py keeps placeholders in sync, so this is a last resort.)
+            log.error("bad placeholders in the %s translation of %r: %r", self.lang, source, exc)
+            return _interpolate(source, params)
+
+    def gettext(self, message: str, /, **params: Any) -> str:
+        return self._finish(self._translations.gettext(message), message, params)
+
+    __call__ = gettext
+
+    def ngettext(self, singular: str, plural: str, n: int, /, **params: Any) -> str:
+        params = {"n": n, **params}
+        source = singular if n == 1 else plural
+        return self._finish(self._translations.ngettext(singular, plural, n), source, params)
+
+    def pgettext(self, context: str, message: str, /, **params: Any) -> str:
+        return self._finish(self._translations.pgettext(context, message), message, params)
+
+    def npgettext(self, context: str, singular: str, plural: str, n: int, /, **params: Any) -> str:
+        params = {"n": n, **params}
+        source = singular if n == 1 else plural
+        translated = self._translations.npgettext(context, singular, plural, n)
+        return self._finish(translated, source, params)
+
+    # Formatting (Babel, for the language's locale).
+
+    def money(self, amount: Decimal) -> str:
+        """US dollars: `$1,234.50` (en, es), `1 234,50 $` (ru)."""
+        return format_currency(amount, CURRENCY, locale=self.locale)
+
+    def percent(self, value: Decimal) -> str:
+        """`value` is in percent (20 → `20%`; 12.5 → `12.5%` in en, `12,5 %` in ru)."""
+        return format_percent(
+            Decimal(value) / _HUNDRED, locale=self.locale, decimal_quantization=False
+        )
+
+    def number(self, value: Decimal | int | float) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    def date(self, value: _date | _datetime, format: str = "medium") -> str:
+        """`format`: "short", "medium", "long", "full" or a CLDR pattern."""
+        return format_date(value, format=format, locale=self.locale)
+
+    def join(self, items: list[str], style: str = "standard") -> str:
+        """`a, b, and c` / `a, b y c` / `a, b и c`."""
+        return format_list(items, style=style, locale=self.locale)
+
+    def language_name(self) -> str:
+        """The language's own name: `English`, `Español`, `Русский`."""
+        name = self.locale.get_language_name(self.locale) or self.lang
+        return name[:1].upper() + name[1:]
+
+
+_lock = threading.Lock()
+
+
+def load_translator(lang: str, locales_dir: Path = LOCALES_DIR) -> Translator:
+    """A fresh `Translator` for `lang` from the catalogs in `locales_dir` (uncached)."""
+    if lang not in SUPPORTED:
+        raise ValueError(f"unsupported language {lang!r}; supported: {', '.join(SUPPORTED)}")
+    with _lock:
+        ensure_compiled((lang,) if lang == DEFAULT else (lang, DEFAULT), locales_dir)
+        translations = _load_translations(lang, locales_dir)
+        if lang != DEFAULT:
+            translations.add_fallback(_load_translations(DEFAULT, locales_dir))
+    return Translator(lang, translations)
+
+
+@cache
+def translator(lang: str) -> Translator:
+    """The cached `Translator` for `lang` (one of SUPPORTED; see `negotiate`)."""
+    return load_translator(lang)
