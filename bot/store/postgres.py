@@ -1,0 +1,352 @@
+"""PostgreSQL backend (asyncpg pool): for several bot processes sharing one database.
+
+A chat section is one transaction on a pooled connection that first takes
+`pg_advisory_xact_lock(chat_id)`: every process using the database waits for it,
+and PostgreSQL releases it by itself at commit, rollback or disconnect, so a
+crashed process cannot leave a chat locked. Different chats use different
+connections and proceed in parallel.
+
+Advisory lock keys are shared by everything in the database: the chat locks use
+the one-bigint form; migrations use the two-integer form, whose key space is
+separate, so they never collide with a chat id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
+from datetime import timedelta
+
+import asyncpg
+import asyncpg.exceptions as pgerr
+
+from .base import (
+    LOCK_WAIT_SECONDS,
+    PROCESSED_UPDATES_TTL,
+    SECTION_IDLE_SECONDS,
+    BaseSession,
+    ChatRecord,
+    StoreBase,
+    StoreUnavailable,
+    load_migrations,
+)
+from .crypto import StateCodec
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_SECONDS = 5.0
+POOL_MAX_SIZE = 10
+_MIGRATION_LOCK = (0x6D617373, 1)  # ("mass", 1): two-int advisory key, see module doc
+
+# Errors that mean "the database is not usable right now", not "this query is wrong".
+_OUTAGES = (
+    OSError,  # refused, reset, unreachable
+    TimeoutError,  # connect or command timeout
+    pgerr.PostgresConnectionError,  # connection lost / cannot connect
+    pgerr.OperatorInterventionError,  # shutting down, starting up, query cancelled
+    pgerr.InsufficientResourcesError,  # too many connections, disk full
+    pgerr.LockNotAvailableError,  # lock_timeout: another process kept the chat too long
+    pgerr.IdleInTransactionSessionTimeoutError,
+    pgerr.TransactionRollbackError,  # deadlock detected, serialization failure
+    # asyncpg's protocol gets confused when the server's "terminating connection"
+    # message arrives on an idle pooled connection before the socket closes.
+    pgerr.InternalClientError,
+)
+
+
+@contextmanager
+def _translate() -> Iterator[None]:
+    try:
+        yield
+    except _OUTAGES as exc:
+        raise StoreUnavailable(f"PostgreSQL unavailable: {type(exc).__name__}: {exc}") from exc
+    except pgerr.InterfaceError as exc:
+        # asyncpg reports use of a connection the server already dropped this way.
+        if "closed" not in str(exc):
+            raise
+        raise StoreUnavailable(f"PostgreSQL unavailable: {exc}") from exc
+
+
+async def _rolled_back(transaction) -> bool:
+    try:
+        await asyncio.shield(transaction.rollback())  # even when the task is cancelled
+        return True
+    except Exception:
+        return False
+
+
+def _terminate(conn: asyncpg.Connection) -> None:
+    # asyncpg itself hands a connection that died back to the pool, after which the
+    # proxy refuses every call: then there is nothing left to do.
+    with suppress(pgerr.InterfaceError):
+        conn.terminate()
+
+
+def _count(status: str) -> int:
+    return int(status.rsplit(" ", 1)[-1])  # "DELETE 3" -> 3
+
+
+class PostgresStore(StoreBase):
+    def __init__(self, dsn: str, codec: StateCodec) -> None:
+        super().__init__()
+        self._dsn = dsn
+        self._codec = codec
+        self._pool: asyncpg.Pool | None = None
+
+    # -- lifecycle -------------------------------------------------------------
+
+    async def open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the store is closed")
+        if self._pool is None:
+            with _translate():
+                # The pool replaces connections the server dropped, which is what
+                # makes the store work again after an outage without a restart.
+                self._pool = await asyncpg.create_pool(
+                    self._dsn,
+                    min_size=1,
+                    max_size=POOL_MAX_SIZE,
+                    timeout=CONNECT_TIMEOUT_SECONDS,
+                    command_timeout=LOCK_WAIT_SECONDS + 15,
+                )
+        self._opened = True
+        async with self._transaction() as conn:
+            self.applied_migrations = await self._migrate(conn)
+        for name in self.applied_migrations:
+            log.info("applied PostgreSQL migration %s", name)
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            try:
+                await asyncio.wait_for(pool.close(), 10)
+            except (TimeoutError, *_OUTAGES):
+                pool.terminate()
+
+    async def ping(self) -> bool:
+        if self._pool is None or self._closed:
+            return False
+        try:
+            async with asyncio.timeout(5), self._pool.acquire() as conn:
+                await conn.fetchval("SELECT 1")
+            return True
+        except Exception:
+            return False
+
+    # -- chat sections -----------------------------------------------------------
+
+    @asynccontextmanager
+    async def chat(self, chat_id: int) -> AsyncIterator[_Session]:
+        self._check_usable()
+        self._guard.refuse_nesting()
+        async with (
+            self._chat_locks.hold(chat_id, LOCK_WAIT_SECONDS),
+            self._transaction() as conn,
+        ):
+            with _translate():
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", chat_id)
+                row = await conn.fetchrow(
+                    "SELECT user_id, state, language, updated_at FROM chats WHERE chat_id = $1",
+                    chat_id,
+                )
+            record = None
+            if row is not None:
+                record = ChatRecord(
+                    chat_id, row["user_id"], self._codec.decode(row["state"], chat_id),
+                    row["language"], row["updated_at"],
+                )
+            session = _Session(self, conn, chat_id, record)
+            self._guard.enter(session)
+            try:
+                yield session
+            finally:
+                self._guard.leave(session)
+
+    # -- store-wide operations ---------------------------------------------------
+
+    async def forget_user(self, user_id: int) -> int:
+        # chat_id = user_id too: a private chat's id is the user's id, so that chat
+        # is about them even if it was saved without a user id.
+        async with self._joined_or_new() as conn:
+            with _translate():
+                chat_ids = await conn.fetch(
+                    "SELECT chat_id FROM chats WHERE user_id = $1 OR chat_id = $1 "
+                    "ORDER BY chat_id",
+                    user_id,
+                )
+                # Wait for sections already working on these chats (in a fixed
+                # order, against deadlocks): otherwise one that loaded the state
+                # before we delete it could write it back afterwards.
+                for row in chat_ids:
+                    await conn.execute("SELECT pg_advisory_xact_lock($1)", row["chat_id"])
+                updates = await conn.execute(
+                    "DELETE FROM processed_updates WHERE chat_id = $1 OR chat_id IN "
+                    "(SELECT chat_id FROM chats WHERE user_id = $1)",
+                    user_id,
+                )
+                chats = await conn.execute(
+                    "DELETE FROM chats WHERE user_id = $1 OR chat_id = $1", user_id
+                )
+        self._forget_in_current_section({row["chat_id"] for row in chat_ids})
+        return _count(updates) + _count(chats)
+
+    async def purge_inactive(self, older_than: timedelta) -> int:
+        # No chat locks needed: a chat saved meanwhile is active, not idle, and keeps
+        # its row (PostgreSQL re-checks updated_at on a row changed under the DELETE,
+        # and a save after the DELETE simply inserts it again).
+        async with self._joined_or_new() as conn:
+            with _translate():
+                await conn.execute(
+                    "DELETE FROM processed_updates WHERE at < now() - $2::interval "
+                    "OR chat_id IN (SELECT chat_id FROM chats "
+                    "WHERE updated_at < now() - $1::interval)",
+                    older_than, PROCESSED_UPDATES_TTL,
+                )
+                chats = await conn.execute(
+                    "DELETE FROM chats WHERE updated_at < now() - $1::interval", older_than
+                )
+        return _count(chats)
+
+    async def rotate(self, batch_size: int = 500) -> int:
+        if not self._codec.encrypts:
+            raise RuntimeError("rotate() needs an encryption key")
+        rotated, after = 0, None
+        while True:
+            async with self._joined_or_new() as conn:
+                with _translate():
+                    rows = await conn.fetch(
+                        "SELECT chat_id, state FROM chats WHERE state IS NOT NULL "
+                        "AND ($1::bigint IS NULL OR chat_id > $1) ORDER BY chat_id LIMIT $2",
+                        after, batch_size,
+                    )
+                    for row in rows:
+                        # Compare-and-set: a section that saved since our SELECT wrote
+                        # with the first key already; do not put the old state back.
+                        status = await conn.execute(
+                            "UPDATE chats SET state = $1 WHERE chat_id = $2 AND state = $3",
+                            self._codec.rotated(row["state"], row["chat_id"]),
+                            row["chat_id"], row["state"],
+                        )
+                        rotated += _count(status)
+            if len(rows) < batch_size:
+                log.info("re-encrypted %d chat states with the first key", rotated)
+                return rotated
+            after = rows[-1]["chat_id"]
+
+    # -- plumbing ----------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        self._check_usable()
+        conn, transaction = await self._begin()
+        try:
+            yield conn
+            with _translate():
+                await transaction.commit()
+        except BaseException as exc:
+            # After an outage the connection may be dead: never hand it out again.
+            if isinstance(exc, StoreUnavailable) or not await _rolled_back(transaction):
+                _terminate(conn)
+            raise
+        finally:
+            await self._release(conn)
+
+    async def _begin(self) -> tuple[asyncpg.Connection, asyncpg.transaction.Transaction]:
+        """A pooled connection inside a new transaction.
+
+        When the server restarted, every idle pooled connection is dead but may not
+        know it yet. Failing here means nothing was done, so retrying once on a new
+        connection is safe, and expiring the rest spares the next callers.
+        """
+        pool = self._pool
+        for attempt in (1, 2):
+            conn = None
+            try:
+                with _translate():
+                    conn = await pool.acquire(timeout=LOCK_WAIT_SECONDS)  # pool exhausted
+                    transaction = conn.transaction()
+                    await transaction.start()
+                    # SET LOCAL ends with the transaction: pooled connections stay clean.
+                    await conn.execute(
+                        f"SET LOCAL lock_timeout = '{int(LOCK_WAIT_SECONDS * 1000)}ms'; "
+                        "SET LOCAL idle_in_transaction_session_timeout = "
+                        f"'{int(SECTION_IDLE_SECONDS * 1000)}ms'"
+                    )
+                return conn, transaction
+            except StoreUnavailable:
+                if conn is not None:
+                    _terminate(conn)
+                    await self._release(conn)
+                if conn is None or attempt == 2:
+                    raise  # could not even connect, or failed twice: really down
+                await pool.expire_connections()
+        raise AssertionError("unreachable")
+
+    async def _release(self, conn: asyncpg.Connection) -> None:
+        try:
+            await self._pool.release(conn)
+        except Exception:
+            log.debug("discarded a broken PostgreSQL connection", exc_info=True)
+
+    async def _migrate(self, conn: asyncpg.Connection) -> list[str]:
+        # One transaction under a database-wide advisory lock: processes starting
+        # together apply each migration once; a failed one leaves nothing behind.
+        with _translate():
+            await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", *_MIGRATION_LOCK)
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, "
+                "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            rows = await conn.fetch("SELECT version FROM schema_version")
+            done = {row["version"] for row in rows}
+            applied = []
+            for version, name, sql in load_migrations("postgres"):
+                if version in done:
+                    continue
+                await conn.execute(sql)  # no arguments: may hold several statements
+                await conn.execute(
+                    "INSERT INTO schema_version (version, name) VALUES ($1, $2)", version, name
+                )
+                applied.append(name)
+        return applied
+
+
+class _Session(BaseSession):
+    def __init__(self, store: PostgresStore, conn, chat_id, record) -> None:
+        super().__init__(conn, chat_id, record)
+        self._store = store
+
+    async def _seen(self, update_id: int) -> bool:
+        with _translate():
+            return await self.conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM processed_updates "
+                "WHERE chat_id = $1 AND update_id = $2)",
+                self.chat_id, update_id,
+            )
+
+    async def _save(self, user_id, state, language, update_id) -> None:
+        stored = self._store._codec.encode(state)
+        with _translate():
+            updated_at = await self.conn.fetchval(
+                "INSERT INTO chats (chat_id, user_id, state, language, updated_at) "
+                "VALUES ($1, $2, $3, $4, now()) ON CONFLICT (chat_id) DO UPDATE SET "
+                "user_id = excluded.user_id, state = excluded.state, "
+                "language = excluded.language, updated_at = excluded.updated_at "
+                "RETURNING updated_at",
+                self.chat_id, user_id, stored, language,
+            )
+            if update_id is not None:
+                await self.conn.execute(
+                    "INSERT INTO processed_updates (chat_id, update_id) VALUES ($1, $2) "
+                    "ON CONFLICT DO NOTHING",
+                    self.chat_id, update_id,
+                )
+            # Opportunistic pruning of this chat's old ids: cheap (primary key range).
+            await self.conn.execute(
+                "DELETE FROM processed_updates WHERE chat_id = $1 AND at < now() - $2::interval",
+                self.chat_id, PROCESSED_UPDATES_TTL,
+            )
+        self.record = ChatRecord(self.chat_id, user_id, state, language, updated_at)
