@@ -4,9 +4,10 @@ Reason, route, next-step and note codes are stable snake_case strings; their wor
 bot's message catalogs.
 """
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SkipValidation
 
 from .money import MoneyOut
 
@@ -21,8 +22,13 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class SessionRow(_Out):
-    """One session of the course: what was billed, what the plan allowed, who pays what."""
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """One session of the course: what was billed, what the plan allowed, who pays what.
+
+    A plain dataclass, not a model: the walk builds one per session and the engine computes every
+    field itself, so validating them was most of the cost of an estimate.
+    """
 
     n: int
     billed: MoneyOut
@@ -56,7 +62,7 @@ class Route(_Out):
     route: RouteName
     available: bool
     patient_total: MoneyOut
-    steps: list[str]
+    steps: list["NextStep"]
     # hsa_fsa only: the route it pays for, and the tax saved (null without a tax rate).
     pays_for: RouteName | None = None
     tax_savings: MoneyOut | None = None
@@ -79,7 +85,7 @@ class Estimate(_Out):
     reasons: list[str]
     units_per_session: int
     diagnoses: list[DiagnosisCheck]
-    sessions: list[SessionRow]
+    sessions: SkipValidation[list[SessionRow]]
     totals: Totals
     range: CostRange | None
     routes: list[Route]

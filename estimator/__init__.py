@@ -1,0 +1,15 @@
+"""The coverage and cost engine for medical massage: pure, deterministic, exact money.
+
+    from estimator import Scenario, estimate
+    result = estimate(Scenario.model_validate_json(text))
+"""
+
+from .engine import estimate
+from .estimate import CostRange, DiagnosisCheck, Estimate, NextStep, Route, SessionRow, Totals
+from .scenario import HEALTH_PLAN_PAYERS, Scenario
+from .units import units_for_minutes
+
+__all__ = [
+    "HEALTH_PLAN_PAYERS", "CostRange", "DiagnosisCheck", "Estimate", "NextStep", "Route",
+    "Scenario", "SessionRow", "Totals", "estimate", "units_for_minutes",
+]
