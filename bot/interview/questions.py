@@ -1,0 +1,406 @@
+"""The question catalog: every question the interview can ask, in the order it asks them.
+
+Each question is data: a stable id (stored, and sent in Telegram callback data, so short and never
+renamed), the message id of its text and of its two-sentence explanation, its kind, options with
+stable values, bounds for typed answers, and when it applies. The flow is simply: the first
+question that applies and has no answer yet. Labels are gettext message ids (`N_`); channels
+translate them.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from bot.i18n import N_
+from estimator import DiagnosisCheck, icd10
+
+from .facts import OTHER_INSURER, PLAN_TYPE_PAYERS, Facts
+from .model import Option, QuestionKind
+
+MAX_AMOUNT = Decimal("50000")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    title: str  # short label for the record of answers and the "change an answer" list
+    message: str
+    help: str
+    kind: QuestionKind = "choice"
+    options: tuple[Option, ...] = ()
+    applies: Callable[[Facts], bool] = lambda f: True
+    # "I don't know": stored as None, unless the answer is needed to go on (purpose, payer), in
+    # which case the explanation is shown and the question asked again.
+    unknown_explains: bool = False
+    low: Decimal | int | None = None
+    high: Decimal | int | None = None
+    # An upper bound that depends on another answer (e.g. met ≤ deductible): that answer's id.
+    high_from: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def nonbillable(code: str | None) -> DiagnosisCheck | None:
+    """The check of `code` when it is a valid category that cannot be billed (M54.5)."""
+    if not code:
+        return None
+    check = icd10.check(code)
+    return check if check.status == "nonbillable" and check.billable_children else None
+
+
+def _opt(value: str, label: str) -> Option:
+    return Option(value=value, label=label)
+
+
+YES = _opt("yes", N_("Yes"))
+NO = _opt("no", N_("No"))
+
+
+def _medical_plan(f: Facts) -> bool:
+    return f.health_plan
+
+
+def _in_network_terms(f: Facts) -> bool:
+    return f.health_plan and f.network != "out"
+
+
+def _out_of_network_terms(f: Facts) -> bool:
+    return f.health_plan and f.network != "in" and f.get("oon_covered") != "no"
+
+
+def _insurer_question(f: Facts) -> bool:
+    return (f.health_plan and f.clinic is not None and bool(f.clinic.payers)
+            and f.payer in PLAN_TYPE_PAYERS | {"medicaid"})
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question(
+        "purpose", N_("Reason"),
+        N_("Is the massage for a medical condition (pain, an injury, a diagnosis) or for "
+           "relaxation?"),
+        N_("Insurance pays only for massage that treats a medical condition, usually with a "
+           "doctor's prescription. Massage for stress, relaxation or wellness is not covered by "
+           "any insurer."),
+        options=(_opt("medical", N_("A medical condition")), _opt("relaxation", N_("Relaxation"))),
+        unknown_explains=True,
+    ),
+    Question(
+        "payer", N_("Who pays"),
+        N_("Who would pay for it?"),
+        N_("Pick the coverage that applies to this treatment. If you were hurt at work, choose "
+           "workers' compensation; after a car accident, choose auto insurance, even if you also "
+           "have a health plan."),
+        options=(
+            _opt("commercial", N_("Health plan (through work or the marketplace)")),
+            _opt("medicare", N_("Medicare")),
+            _opt("medicare_advantage", N_("Medicare Advantage")),
+            _opt("medicaid", N_("Medicaid")),
+            _opt("workers_comp", N_("Workers' compensation (hurt at work)")),
+            _opt("auto", N_("Auto insurance (car accident)")),
+            _opt("self_pay", N_("No insurance, I pay myself")),
+        ),
+        unknown_explains=True,
+    ),
+    Question(
+        "insurer", N_("Insurer"),
+        N_("Which insurer is your plan with?"),
+        N_("The clinic has contracts with the insurers listed: with them you pay the in-network "
+           "price. If yours is not listed, the clinic is probably out of network for you."),
+        applies=_insurer_question,
+    ),
+    Question(
+        "network", N_("Network"),
+        N_("Is the clinic or therapist in your plan's network?"),
+        N_("In network means the clinic has a contract with your insurer and charges its agreed "
+           "price. Out of network usually costs more, and HMO and EPO plans often pay nothing "
+           "for it; your insurer's website or the clinic can tell you."),
+        options=(_opt("in", N_("In network")), _opt("out", N_("Out of network"))),
+        applies=lambda f: f.health_plan and f.get("insurer") in (None, OTHER_INSURER),
+    ),
+    Question(
+        "plan_type", N_("Plan type"),
+        N_("What type of plan is it? It is printed on your insurance card."),
+        N_("PPO and POS plans usually pay something out of network; HMO and EPO plans usually do "
+           "not. A high-deductible plan (HDHP, often with an HSA) pays nothing for massage until "
+           "the deductible is met."),
+        options=(_opt("ppo", N_("PPO")), _opt("hmo", N_("HMO")), _opt("epo", N_("EPO")),
+                 _opt("pos", N_("POS")), _opt("hdhp", N_("High-deductible plan (HDHP)"))),
+        applies=lambda f: f.health_plan and f.payer in PLAN_TYPE_PAYERS,
+    ),
+    Question(
+        "provider", N_("Therapist"),
+        N_("Who will give the treatment?"),
+        N_("Many plans pay for massage only when a physical therapist or chiropractor gives it. "
+           "Original Medicare does not pay licensed massage therapists at all."),
+        options=(_opt("massage_therapist", N_("A licensed massage therapist")),
+                 _opt("physical_therapist", N_("A physical therapist")),
+                 _opt("chiropractor", N_("A chiropractor"))),
+        applies=lambda f: f.medical and f.clinic is None,
+    ),
+    Question(
+        "prescription", N_("Prescription"),
+        N_("Do you have a prescription or referral for massage from a doctor?"),
+        N_("A prescription shows the massage is medically necessary. It should name the diagnosis "
+           "(an ICD-10 code), how often and for how long, for example 12 sessions over 6 weeks."),
+        options=(YES, NO),
+        applies=lambda f: f.medical,
+    ),
+    Question(
+        "diagnosis", N_("Diagnosis code"),
+        N_("What diagnosis code (ICD-10) is on the prescription? For example M54.50 for low back "
+           "pain."),
+        N_("The ICD-10 code is a letter followed by numbers, such as M54.2 or S13.4XXA, usually "
+           "printed on the prescription. Insurers pay only for codes that are complete "
+           "(\"billable\"), so we check it for you."),
+        kind="code",
+        applies=lambda f: f.medical and f.payer != "self_pay" and f.get("prescription") != "no",
+    ),
+    Question(
+        "diagnosis_child", N_("Billable code"),
+        N_("%(code)s is no longer accepted on claims: a more specific code is needed. Which one "
+           "matches your prescription?"),
+        N_("Since October 2021 some codes must be more specific to be paid. Ask your doctor which "
+           "one applies if you are not sure."),
+        applies=lambda f: (f.medical and f.payer != "self_pay"
+                           and nonbillable(f.get("diagnosis")) is not None),
+    ),
+    Question(
+        "preauth", N_("Pre-authorization"),
+        N_("Does your plan require pre-authorization for these visits, and do you have it?"),
+        N_("Some plans pay only if they approved the treatment beforehand, often a few visits at "
+           "a time. The clinic usually requests it for you."),
+        options=(_opt("obtained", N_("Yes, it is approved")),
+                 _opt("required", N_("It is required, not approved yet")),
+                 _opt("not_required", N_("Not required"))),
+        applies=_medical_plan,
+    ),
+    Question(
+        "covers_mt", N_("Massage therapists covered"),
+        N_("Does your plan cover treatment by a licensed massage therapist?"),
+        N_("Some plans pay for massage only from a physical therapist or chiropractor. Your plan's "
+           "benefits summary lists which providers are covered."),
+        options=(YES, NO),
+        applies=lambda f: (f.health_plan and f.provider == "massage_therapist"
+                           and f.payer != "medicare" and f.clinic_payer is None),
+    ),
+    Question(
+        "deductible", N_("Deductible"),
+        N_("How much is your plan's yearly deductible? Type the amount, for example 1500."),
+        N_("The deductible is what you pay each year before the plan starts to share costs. Until "
+           "it is met you usually pay the plan's full price for each visit."),
+        kind="amount", options=(_opt("0", N_("No deductible")),),
+        applies=_in_network_terms, low=Decimal(0), high=MAX_AMOUNT,
+    ),
+    Question(
+        "deductible_met", N_("Deductible met"),
+        N_("How much of the deductible have you already paid this year?"),
+        N_("Your insurer's app or your latest Explanation of Benefits shows how much of the "
+           "deductible is met. Doctor visits and other care this year count toward it."),
+        kind="amount", options=(_opt("all", N_("All of it")), _opt("0", N_("Nothing yet"))),
+        applies=lambda f: _in_network_terms(f) and f.amount("deductible") != 0,
+        low=Decimal(0), high=MAX_AMOUNT, high_from="deductible",
+    ),
+    Question(
+        "cost_share", N_("Your share"),
+        N_("After the deductible, what do you pay per visit?"),
+        N_("A copay is a fixed amount per visit, such as $30. Coinsurance is a percentage of the "
+           "plan's price, such as 20%."),
+        options=(_opt("copay", N_("A copay (fixed amount)")),
+                 _opt("coinsurance", N_("Coinsurance (a percentage)")),
+                 _opt("both", N_("Both")), _opt("nothing", N_("Nothing"))),
+        applies=_in_network_terms,
+    ),
+    Question(
+        "copay", N_("Copay"),
+        N_("How much is the copay per visit?"),
+        N_("The copay is the fixed amount you pay at each visit. Your insurance card or benefits "
+           "summary lists it, sometimes under \"specialist\" or \"therapy\"."),
+        kind="amount",
+        applies=lambda f: _in_network_terms(f) and f.get("cost_share") in ("copay", "both"),
+        low=Decimal(0), high=Decimal(1000),
+    ),
+    Question(
+        "deductible_applies", N_("Deductible before copay"),
+        N_("Do you pay the deductible first, or only the copay from the first visit?"),
+        N_("Some plans list therapy as \"copay, deductible does not apply\": then you pay only "
+           "the copay from the first visit. Your benefits summary says which."),
+        options=(_opt("yes", N_("Deductible first")), _opt("no", N_("Only the copay"))),
+        applies=lambda f: (_in_network_terms(f) and f.get("cost_share") in ("copay", "both")
+                           and f.plan_type != "hdhp" and f.amount("deductible") != 0),
+    ),
+    Question(
+        "coinsurance", N_("Coinsurance"),
+        N_("What percentage do you pay (coinsurance)? For example 20%."),
+        N_("Coinsurance is your share of the plan's price for each visit after the deductible. "
+           "If the plan pays 80%, your coinsurance is 20%."),
+        kind="percent",
+        applies=lambda f: _in_network_terms(f) and f.get("cost_share") in ("coinsurance", "both"),
+        low=Decimal(0), high=Decimal(100),
+    ),
+    Question(
+        "oop_max", N_("Out-of-pocket maximum"),
+        N_("What is your plan's yearly out-of-pocket maximum?"),
+        N_("The out-of-pocket maximum is the most you pay in a year for covered care; after it "
+           "the plan pays everything. For 2026 it cannot be more than $10,600 for one person."),
+        kind="amount", options=(_opt("none", N_("My plan has none")),),
+        applies=_in_network_terms, low=Decimal(0), high=MAX_AMOUNT,
+    ),
+    Question(
+        "oop_met", N_("Out-of-pocket paid"),
+        N_("How much have you paid toward it this year?"),
+        N_("Everything you paid this year for covered care (deductible, copays, coinsurance) "
+           "counts. Your insurer's app shows it."),
+        kind="amount", options=(_opt("0", N_("Nothing yet")),),
+        applies=lambda f: _in_network_terms(f) and f.amount("oop_max") not in (None, 0),
+        low=Decimal(0), high=MAX_AMOUNT, high_from="oop_max",
+    ),
+    Question(
+        "oon_covered", N_("Out-of-network benefits"),
+        N_("Does your plan pay anything for out-of-network care?"),
+        N_("PPO and POS plans usually pay part of out-of-network care; HMO and EPO plans usually "
+           "pay nothing. Your benefits summary has an \"out-of-network\" column if it does."),
+        options=(YES, NO),
+        applies=lambda f: f.health_plan and f.network != "in",
+    ),
+    Question(
+        "oon_deductible", N_("Out-of-network deductible"),
+        N_("How much is the out-of-network deductible?"),
+        N_("Out-of-network care usually has its own, higher deductible. It is in the "
+           "out-of-network column of your benefits summary."),
+        kind="amount", options=(_opt("0", N_("No deductible")),),
+        applies=_out_of_network_terms, low=Decimal(0), high=MAX_AMOUNT,
+    ),
+    Question(
+        "oon_deductible_met", N_("Out-of-network deductible met"),
+        N_("How much of the out-of-network deductible have you paid this year?"),
+        N_("Your insurer's app or Explanation of Benefits shows it. Out-of-network care you had "
+           "this year counts toward it."),
+        kind="amount", options=(_opt("all", N_("All of it")), _opt("0", N_("Nothing yet"))),
+        applies=lambda f: _out_of_network_terms(f) and f.amount("oon_deductible") != 0,
+        low=Decimal(0), high=MAX_AMOUNT, high_from="oon_deductible",
+    ),
+    Question(
+        "oon_coinsurance", N_("Out-of-network coinsurance"),
+        N_("What percentage do you pay out of network (coinsurance)?"),
+        N_("Out of network your share is usually higher, for example 40%. On top of it the clinic "
+           "may bill you the difference between its price and what the plan allows."),
+        kind="percent", applies=_out_of_network_terms, low=Decimal(0), high=Decimal(100),
+    ),
+    Question(
+        "visit_limit", N_("Visit limit"),
+        N_("How many visits a year does your plan allow for massage or therapy?"),
+        N_("Plans often limit therapy visits to 10-30 a year, sometimes shared between physical "
+           "therapy, chiropractic and massage. Visits beyond the limit are not paid."),
+        kind="count", options=(_opt("none", N_("No limit")),),
+        applies=_medical_plan, low=0, high=365,
+    ),
+    Question(
+        "visits_used", N_("Visits used"),
+        N_("How many of those visits have you already used this year?"),
+        N_("Count the physical therapy, chiropractic and massage visits you had this year if your "
+           "plan shares the limit between them."),
+        kind="count", options=(_opt("0", N_("None yet")),),
+        applies=lambda f: f.health_plan and f.get("visit_limit") not in (None, 0, "none"),
+        low=0, high=365, high_from="visit_limit",
+    ),
+    Question(
+        "wc_claim", N_("Claim accepted"),
+        N_("Has your workers' compensation claim been accepted?"),
+        N_("Workers' compensation pays for treatment only once the claim is accepted, and then "
+           "you pay nothing. Your employer or the claims adjuster can tell you."),
+        options=(YES, NO),
+        applies=lambda f: f.medical and f.payer == "workers_comp",
+    ),
+    Question(
+        "state", N_("State"),
+        N_("In which state is your car insured? Type the two-letter code, for example NY."),
+        N_("Auto insurance medical benefits (PIP or MedPay) depend on the state. Florida, for "
+           "example, does not pay for massage under PIP."),
+        kind="state",
+        applies=lambda f: f.medical and f.payer == "auto" and f.clinic is None,
+    ),
+    Question(
+        "pip_remaining", N_("PIP or MedPay left"),
+        N_("How much of your PIP or MedPay coverage is left?"),
+        N_("PIP (personal injury protection) or MedPay pays medical bills after a car accident up "
+           "to a limit, for example $10,000. Your auto insurer's adjuster can tell you what is "
+           "left."),
+        kind="amount",
+        applies=lambda f: f.medical and f.payer == "auto",
+        low=Decimal(0), high=Decimal(1_000_000),
+    ),
+    Question(
+        "sessions", N_("Sessions"),
+        N_("How many sessions are prescribed or planned?"),
+        N_("Count the whole course, for example 12 sessions over 6 weeks. If you don't know, we "
+           "use 12."),
+        kind="count", options=(_opt("6", "6"), _opt("12", "12"), _opt("24", "24")),
+        low=1, high=365,
+    ),
+    Question(
+        "minutes", N_("Minutes per session"),
+        N_("How long is each session, in minutes?"),
+        N_("Massage is billed in 15-minute units: 60 minutes is 4 units. If you don't know, we "
+           "use 60 minutes."),
+        kind="count", options=(_opt("30", "30"), _opt("45", "45"), _opt("60", "60"),
+                               _opt("90", "90")),
+        applies=lambda f: f.clinic is None, low=8, high=240,
+    ),
+    Question(
+        "price", N_("Clinic's price"),
+        N_("What does the clinic charge for one session, before insurance?"),
+        N_("This is the clinic's full price, which it bills to the insurer. If you don't know, we "
+           "use twice the Medicare rate, a common charge."),
+        kind="amount", applies=lambda f: f.clinic is None, low=Decimal(1), high=Decimal(2000),
+    ),
+    Question(
+        "cash", N_("Cash price"),
+        N_("Does the clinic have a lower price if you pay yourself? Type it, or choose."),
+        N_("Many clinics offer a discounted cash (self-pay) price. Paying cash can be cheaper than "
+           "insurance before the deductible is met, but it does not count toward the deductible."),
+        kind="amount", options=(_opt("none", N_("No cash price")),),
+        applies=lambda f: f.clinic is None, low=Decimal(0), high=Decimal(2000),
+    ),
+    Question(
+        "account", N_("HSA or FSA"),
+        N_("Do you have a health savings account (HSA), FSA or HRA?"),
+        N_("These accounts pay for medical care with money that is not taxed. Massage qualifies "
+           "when it treats a condition and you have a prescription or a Letter of Medical "
+           "Necessity."),
+        options=(_opt("none", N_("None")), _opt("hsa", N_("HSA")), _opt("fsa", N_("FSA")),
+                 _opt("hra", N_("HRA"))),
+        applies=lambda f: f.medical,
+    ),
+    Question(
+        "lmn", N_("Letter of Medical Necessity"),
+        N_("Do you have a Letter of Medical Necessity for massage?"),
+        N_("A Letter of Medical Necessity from your doctor names the diagnosis, why massage helps, "
+           "how often and for how long. Without it or a prescription, an HSA or FSA cannot pay "
+           "for massage."),
+        options=(YES, NO),
+        applies=lambda f: (f.medical and f.get("account") not in (None, "none")
+                           and f.get("prescription") != "yes"),
+    ),
+    Question(
+        "tax_rate", N_("Tax rate"),
+        N_("What is your income tax rate? For example 22%. It shows how much the account saves."),
+        N_("Money from an HSA or FSA is not taxed, so you save about your tax rate on every "
+           "dollar. Add 7.65% if you put money in through payroll."),
+        kind="percent",
+        applies=lambda f: f.medical and f.get("account") not in (None, "none"),
+        low=Decimal(0), high=Decimal(100),
+    ),
+)
+
+BY_ID: dict[str, Question] = {q.id: q for q in QUESTIONS}
+
+
+def applicable(facts: Facts) -> list[Question]:
+    return [q for q in QUESTIONS if q.applies(facts)]
+
+
+def next_question(facts: Facts) -> Question | None:
+    """The first question that applies and has no answer yet; None when the interview is done."""
+    for question in QUESTIONS:
+        if question.id not in facts.answers and question.applies(facts):
+            return question
+    return None

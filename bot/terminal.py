@@ -1,0 +1,115 @@
+"""`massage-bot chat`: the interview in a terminal.
+
+Choices are numbered; typed questions take the answer as text and their shortcut options by letter
+(a, b, ...), so that "1" stays an amount. Everywhere: `<` goes back, `?` explains the question,
+`-` means "I don't know", `q` quits. When standard input is not a terminal, the replies are read
+from it line by line and echoed, so tests and staff can replay a conversation:
+
+    printf '1\n3\n...' | massage-bot chat --lang es
+"""
+
+import argparse
+import os
+import string
+import sys
+from collections.abc import Iterator
+from typing import TextIO
+
+from bot.clinics import ClinicDirectory, ClinicFileError, load_clinics
+from bot.i18n import Translator, negotiate, translator
+from bot.interview import Answer, InterviewState, Prompt, step
+from bot.render import action_label, option_label, prompt_text
+
+QUIT = "q"
+SHORTCUTS = {"<": "back", "?": "help", "-": "unknown"}
+LETTERS = string.ascii_lowercase
+AFTER_RESULT = ("change", "restart", "glossary")
+
+
+def answer_for(prompt: Prompt, reply: str) -> Answer | None:
+    """The patient's action for a typed reply to `prompt`; None means quit."""
+    text = reply.strip()
+    if text.lower() == QUIT:
+        return None
+    if text in SHORTCUTS:
+        return Answer(kind=SHORTCUTS[text])
+    if prompt.kind in ("result", "glossary") and text.isdigit():
+        index = int(text) - 1
+        if 0 <= index < len(AFTER_RESULT):
+            return Answer(kind=AFTER_RESULT[index])
+    if prompt.kind == "change":
+        if text.isdigit() and 1 <= int(text) <= len(prompt.options):
+            return Answer(kind="change", value=prompt.options[int(text) - 1].value)
+        return Answer(kind="change")
+    if prompt.question_kind not in (None, "choice") and len(text) == 1 and text in LETTERS:
+        index = LETTERS.index(text)
+        if index < len(prompt.options):
+            return Answer(kind="choice", value=prompt.options[index].value)
+    return Answer(kind="text", value=text)
+
+
+def render(prompt: Prompt, t: Translator) -> str:
+    lines = [prompt_text(prompt, t), ""]
+    if prompt.kind in ("result", "glossary") and prompt.question_id is None:
+        lines += [f"{i}) {action_label(kind, t)}" for i, kind in enumerate(AFTER_RESULT, 1)]
+    elif prompt.kind == "change" or prompt.question_kind == "choice":
+        lines += [f"{i}) {option_label(o, t)}" for i, o in enumerate(prompt.options, 1)]
+    else:
+        lines += [f"{LETTERS[i]}) {option_label(o, t)}" for i, o in enumerate(prompt.options)]
+    extras = []
+    if prompt.kind == "question":
+        extras.append(f"[-] {action_label('unknown', t)}")
+        extras.append(f"[?] {action_label('help', t)}")
+        if prompt.allow_back:
+            extras.append(f"[<] {action_label('back', t)}")
+    extras.append("[q] " + t.gettext("Quit"))
+    lines.append("   ".join(extras))
+    return "\n".join(lines)
+
+
+def _replies(stream: TextIO, out: TextIO, echo: bool) -> Iterator[str]:
+    while True:
+        if not echo:
+            out.write("> ")
+            out.flush()
+        line = stream.readline()
+        if not line:
+            return
+        if echo:
+            out.write(f"> {line.rstrip()}\n")
+        yield line
+
+
+def chat(
+    lang: str, clinics: ClinicDirectory, clinic: str | None, stdin: TextIO, stdout: TextIO
+) -> InterviewState:
+    t = translator(lang)
+    state, prompt = step(None, Answer(kind="start", value=clinic), clinics, lang)
+    stdout.write(render(prompt, t) + "\n")
+    for reply in _replies(stdin, stdout, echo=not stdin.isatty()):
+        answer = answer_for(prompt, reply)
+        if answer is None:
+            break
+        state, prompt = step(state, answer, clinics, lang)
+        stdout.write("\n" + render(prompt, t) + "\n")
+    return state
+
+
+def run(args: argparse.Namespace) -> int:
+    lang = negotiate(args.lang, os.environ.get("LANG", "").split(".")[0] or None)
+    path = args.clinics or os.environ.get("CLINICS_FILE") or None
+    try:
+        clinics = load_clinics(path)
+    except ClinicFileError as exc:
+        print(f"massage-bot: {exc}", file=sys.stderr)
+        return 2
+    if args.clinic and clinics.get(args.clinic) is None:
+        known = ", ".join(c.slug for c in clinics.clinics) or "-"
+        print(f"massage-bot: no clinic '{args.clinic}' in the clinics file (known: {known})",
+              file=sys.stderr)
+        return 2
+    try:
+        chat(lang, clinics, args.clinic, sys.stdin, sys.stdout)
+    except KeyboardInterrupt:
+        print()
+    return 0
