@@ -384,7 +384,7 @@ QUESTIONS: tuple[Question, ...] = (
         "tax_rate", N_("Tax rate"),
         N_("What is your income tax rate? For example 22%. It shows how much the account saves."),
         N_("Money from an HSA or FSA is not taxed, so you save about your tax rate on every "
-           "dollar. Add 7.65% if you put money in through payroll."),
+           "dollar. Paying in through payroll, you also save the 7.65% payroll tax."),
         kind="percent",
         applies=lambda f: f.medical and f.get("account") not in (None, "none"),
         low=Decimal(0), high=Decimal(100),

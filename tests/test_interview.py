@@ -1,0 +1,315 @@
+"""Whole interviews through the pure engine: every payer, every language, with "I don't know",
+Back and invalid input on the way. The final estimate must equal the estimator's own answer for
+the same facts, written out by hand as a scenario."""
+
+from decimal import Decimal
+
+import pytest
+
+from bot.clinics import load_clinics
+from bot.interview import Answer, InterviewState, step
+from bot.interview.questions import QUESTIONS
+from estimator import Scenario, estimate
+
+CLINICS = load_clinics()
+UNKNOWN = Answer(kind="unknown")
+BACK = Answer(kind="back")
+HELP = Answer(kind="help")
+
+
+def pick(value: str) -> Answer:
+    return Answer(kind="choice", value=value)
+
+
+def typed(text: str) -> Answer:
+    return Answer(kind="text", value=text)
+
+
+def drive(answers, clinic=None, lang="en"):
+    """Run the interview; every reply must be to the question the test expects (`(qid, answer)`)."""
+    state, prompt = step(None, Answer(kind="start", value=clinic), CLINICS, lang)
+    for expected_question, answer in answers:
+        assert prompt.kind == "question", f"expected {expected_question}, got {prompt.kind}"
+        assert prompt.question_id == expected_question, (expected_question, prompt.question_id)
+        state, prompt = step(state, answer, CLINICS, lang)
+        assert prompt.problem is None, (expected_question, prompt.problem)
+    return state, prompt
+
+
+# The clinic-less facts shared by the scenarios below: 60 minutes at $160, cash $90, 12 sessions.
+FEES_AND_COURSE = [
+    ("sessions", pick("12")), ("minutes", pick("60")), ("price", typed("160")),
+    ("cash", typed("$90")), ("account", pick("none")),
+]
+COURSE = {"sessions": 12, "session_minutes": 60, "hsa_fsa": "none",
+          "fees": {"billed_per_unit": "40.00", "cash_per_session": "90.00"}}
+
+
+def expect(**fields) -> Scenario:
+    return Scenario.model_validate({**COURSE, **fields})
+
+
+COMMERCIAL = [
+    ("purpose", pick("medical")), ("payer", pick("commercial")), ("network", pick("in")),
+    ("plan_type", pick("ppo")), ("provider", pick("massage_therapist")),
+    ("prescription", pick("yes")), ("diagnosis", typed("M54.50")),
+    ("preauth", pick("not_required")), ("covers_mt", pick("yes")),
+    ("deductible", typed("1,000")), ("deductible_met", typed("200")),
+    ("cost_share", pick("coinsurance")), ("coinsurance", typed("20%")),
+    ("oop_max", typed("5000")), ("oop_met", typed("200")),
+    ("visit_limit", typed("20")), ("visits_used", typed("4")),
+    *FEES_AND_COURSE,
+]
+COMMERCIAL_FACTS = dict(
+    payer="commercial", network="in", plan_type="ppo", prescription=True,
+    diagnosis_codes=["M54.50"], preauth="not_required",
+    plan={"deductible": "1000", "deductible_met": "200", "coinsurance_pct": "20",
+          "oop_max": "5000", "oop_met": "200", "visit_limit": 20, "visits_used": 4,
+          "covers_massage_therapists": True},
+)
+
+CASES = {
+    "commercial": (COMMERCIAL, expect(**COMMERCIAL_FACTS)),
+    "medicare with a physical therapist": (
+        [("purpose", pick("medical")), ("payer", pick("medicare")), ("network", pick("in")),
+         ("provider", pick("physical_therapist")), ("prescription", pick("no")),
+         ("preauth", UNKNOWN), ("deductible", pick("0")), ("cost_share", pick("coinsurance")),
+         ("coinsurance", typed("20")), ("oop_max", pick("none")), ("visit_limit", pick("none")),
+         *FEES_AND_COURSE],
+        expect(payer="medicare", network="in", provider_type="physical_therapist",
+               prescription=False, preauth="unknown", diagnosis_codes=None,
+               plan={"coinsurance_pct": "20", "oop_max": "none", "visit_limit": "none"}),
+    ),
+    "medicare advantage with an HDHP": (
+        [("purpose", pick("medical")), ("payer", pick("medicare_advantage")),
+         ("network", pick("in")), ("plan_type", pick("hdhp")),
+         ("provider", pick("massage_therapist")), ("prescription", pick("yes")),
+         ("diagnosis", typed("m62.830")), ("preauth", pick("obtained")), ("covers_mt", UNKNOWN),
+         ("deductible", typed("1700")), ("deductible_met", pick("0")),
+         ("cost_share", pick("copay")), ("copay", typed("30")), ("oop_max", typed("8500")),
+         ("oop_met", pick("0")), ("visit_limit", typed("30")), ("visits_used", pick("0")),
+         *FEES_AND_COURSE],
+        expect(payer="medicare_advantage", network="in", plan_type="hdhp", prescription=True,
+               diagnosis_codes=["M62.830"], preauth="obtained",
+               plan={"deductible": "1700", "deductible_met": "0", "copay": "30",
+                     "oop_max": "8500", "oop_met": "0", "visit_limit": 30, "visits_used": 0,
+                     "covers_massage_therapists": None}),
+    ),
+    "medicaid out of network": (
+        [("purpose", pick("medical")), ("payer", pick("medicaid")), ("network", pick("out")),
+         ("provider", pick("chiropractor")), ("prescription", pick("yes")),
+         ("diagnosis", typed("M54.2")), ("preauth", pick("required")),
+         ("oon_covered", pick("no")), ("visit_limit", UNKNOWN), *FEES_AND_COURSE],
+        expect(payer="medicaid", network="out", provider_type="chiropractor", prescription=True,
+               diagnosis_codes=["M54.2"], preauth="required",
+               plan={"oon_covered": False, "visit_limit": None}),
+    ),
+    "workers' compensation": (
+        [("purpose", pick("medical")), ("payer", pick("workers_comp")),
+         ("provider", pick("massage_therapist")), ("prescription", pick("yes")),
+         ("diagnosis", typed("S13.4XXA")), ("wc_claim", pick("yes")), *FEES_AND_COURSE],
+        expect(payer="workers_comp", prescription=True, diagnosis_codes=["S13.4XXA"],
+               workers_comp={"claim_accepted": True}),
+    ),
+    "auto in New York": (
+        [("purpose", pick("medical")), ("payer", pick("auto")),
+         ("provider", pick("massage_therapist")), ("prescription", pick("yes")),
+         ("diagnosis", UNKNOWN), ("state", typed("ny")), ("pip_remaining", typed("50000")),
+         *FEES_AND_COURSE],
+        expect(payer="auto", state="NY", prescription=True, diagnosis_codes=None,
+               auto={"pip_remaining": "50000"}),
+    ),
+    "self-pay with an HSA": (
+        [("purpose", pick("medical")), ("payer", pick("self_pay")),
+         ("provider", pick("massage_therapist")), ("prescription", pick("no")),
+         ("sessions", pick("12")), ("minutes", pick("60")), ("price", typed("160")),
+         ("cash", typed("90")), ("account", pick("hsa")), ("lmn", pick("yes")),
+         ("tax_rate", typed("22 %"))],
+        expect(payer="self_pay", prescription=False, diagnosis_codes=None, hsa_fsa="hsa", lmn=True,
+               tax_rate_pct="22"),
+    ),
+    "relaxation": (
+        [("purpose", pick("relaxation")), ("payer", pick("commercial")),
+         ("sessions", typed("4")), ("minutes", typed("45")), ("price", typed("120")),
+         ("cash", pick("none"))],
+        Scenario.model_validate({"purpose": "relaxation", "sessions": 4, "session_minutes": 45,
+                                 "fees": {"billed_per_unit": "40.00"}}),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_interview_estimate_equals_the_estimator(name):
+    answers, scenario = CASES[name]
+    state, prompt = drive(answers)
+    assert prompt.kind == "result"
+    assert state.finished and state.current is None
+    assert prompt.scenario == scenario
+    assert prompt.estimate == estimate(scenario)
+
+
+@pytest.mark.parametrize(
+    ("lang", "deductible", "coinsurance", "yes"),
+    [("en", "$1,000.00", "20%", "yes"), ("es", "1000 dólares", "20 %", "sí"),
+     ("ru", "1 000,00 $", "20 %", "да")],
+)
+def test_the_same_interview_in_every_language(lang, deductible, coinsurance, yes):
+    answers = [(q, a) for q, a in COMMERCIAL]
+    answers[5] = ("prescription", typed(yes))
+    answers[9] = ("deductible", typed(deductible))
+    answers[12] = ("coinsurance", typed(coinsurance))
+    _, prompt = drive(answers, lang=lang)
+    assert prompt.estimate == estimate(expect(**COMMERCIAL_FACTS))
+
+
+def test_unknown_answers_give_a_range_and_name_what_would_narrow_it():
+    answers = [(q, UNKNOWN if q == "deductible_met" else a) for q, a in COMMERCIAL]
+    _, prompt = drive(answers)
+    result = prompt.estimate
+    assert result.coverage == "uncertain"
+    assert result.range is not None and result.range.low < result.range.high
+    assert result.range.widened_by[0] == "deductible_met"
+
+
+def test_back_re_asks_the_previous_question_and_forgets_its_answer():
+    state, prompt = drive(COMMERCIAL[:3])
+    assert prompt.question_id == "plan_type"
+    state, prompt = step(state, BACK, CLINICS)
+    assert prompt.question_id == "network"
+    assert "network" not in state.answers
+    state, prompt = step(state, pick("out"), CLINICS)
+    assert prompt.question_id == "plan_type" and state.answers["network"] == "out"
+
+
+def test_back_on_the_first_question_says_so():
+    state, prompt = step(None, Answer(kind="start"), CLINICS)
+    state, prompt = step(state, BACK, CLINICS)
+    assert prompt.question_id == "purpose"
+    assert prompt.problem is not None and "first question" in prompt.problem.message
+
+
+@pytest.mark.parametrize(
+    ("question", "reply", "message"),
+    [
+        ("deductible", "lots", "Please type an amount in dollars"),
+        ("deductible", "60000", "from %(low)s to %(high)s"),
+        ("deductible", "-5", "cannot be negative"),
+        ("coinsurance", "500%", "from %(low)s to %(high)s"),
+        ("visit_limit", "2.5", "whole number"),
+        ("sessions", "0", "from %(low)s to %(high)s"),
+        ("diagnosis", "Q99.99X", "is not an ICD-10-CM diagnosis code"),
+        ("network", "maybe", "choose one of the options"),
+    ],
+)
+def test_bad_replies_are_re_asked_naming_what_is_expected_and_lose_nothing(question, reply,
+                                                                            message):
+    upto = next(i for i, (q, _) in enumerate(COMMERCIAL) if q == question)
+    state, prompt = drive(COMMERCIAL[:upto])
+    before = state.answers.copy()
+    state, prompt = step(state, typed(reply), CLINICS)
+    assert prompt.question_id == question
+    assert prompt.problem is not None and message in prompt.problem.message
+    assert state.answers == before
+
+
+def test_out_of_range_names_the_bound():
+    upto = next(i for i, (q, _) in enumerate(COMMERCIAL) if q == "deductible_met")
+    state, _ = drive(COMMERCIAL[:upto])
+    _, prompt = step(state, typed("1500"), CLINICS)
+    assert prompt.problem.params["high"] == Decimal("1000.00")
+
+
+def test_nonbillable_code_offers_its_billable_children():
+    upto = next(i for i, (q, _) in enumerate(COMMERCIAL) if q == "diagnosis")
+    state, _ = drive(COMMERCIAL[:upto])
+    state, prompt = step(state, typed("M54.5"), CLINICS)
+    assert prompt.question_id == "diagnosis_child"
+    assert [o.value for o in prompt.options] == ["M54.50", "M54.51", "M54.59"]
+    state, prompt = step(state, typed("3"), CLINICS)
+    assert state.answers["diagnosis_child"] == "M54.59"
+
+
+def test_help_explains_and_keeps_the_question():
+    state, prompt = drive(COMMERCIAL[:9])
+    state, prompt = step(state, HELP, CLINICS)
+    assert prompt.question_id == "deductible" and prompt.help
+
+
+def test_unknown_on_a_question_needed_to_go_on_explains_it():
+    state, prompt = step(None, Answer(kind="start"), CLINICS)
+    state, prompt = step(state, UNKNOWN, CLINICS)
+    assert prompt.question_id == "purpose" and prompt.help and prompt.note
+    assert "purpose" not in state.answers
+
+
+def test_a_clinic_link_skips_what_the_clinic_knows():
+    clinic = CLINICS.get("demo-clinic")
+    answers = [
+        ("purpose", pick("medical")), ("payer", pick("commercial")), ("insurer", pick("p0")),
+        ("plan_type", pick("ppo")), ("prescription", pick("yes")),
+        ("diagnosis", typed("M54.50")), ("preauth", pick("not_required")),
+        ("deductible", pick("0")), ("cost_share", pick("copay")), ("copay", typed("25")),
+        ("oop_max", pick("none")), ("visit_limit", pick("none")), ("sessions", pick("6")),
+        ("account", pick("none")),
+    ]
+    state, prompt = drive(answers, clinic="demo-clinic")
+    assert state.clinic == "demo-clinic"
+    scenario = prompt.scenario
+    assert scenario.network == "in"
+    assert scenario.fees.allowed_per_unit == clinic.payers[0].allowed_per_unit
+    assert scenario.fees.billed_per_unit == clinic.billed_per_unit
+    assert scenario.fees.cash_per_session == clinic.cash_per_session
+    assert scenario.state == clinic.state and scenario.session_minutes == clinic.session_minutes
+    assert prompt.estimate.totals.patient == Decimal("150.00")  # 6 copays of $25
+
+
+def test_an_unknown_clinic_slug_says_so_and_runs_the_generic_interview():
+    state, prompt = step(None, Answer(kind="start", value="nope"), CLINICS)
+    assert state.clinic is None and prompt.note.params == {"slug": "nope"}
+    assert prompt.question_id == "purpose"
+
+
+def test_change_one_answer_recomputes_and_shows_the_old_total():
+    state, result = drive(COMMERCIAL)
+    state, prompt = step(state, Answer(kind="change"), CLINICS)
+    assert prompt.kind == "change" and "network" in [o.value for o in prompt.options]
+    state, prompt = step(state, Answer(kind="change", value="network"), CLINICS)
+    assert prompt.question_id == "network"
+    state, prompt = step(state, pick("out"), CLINICS)
+    # Going out of network brings out-of-network questions the first run did not ask.
+    assert prompt.question_id == "oon_covered"
+    for reply in (pick("yes"), typed("500"), pick("0"), typed("40")):
+        state, prompt = step(state, reply, CLINICS)
+    assert prompt.kind == "result"
+    assert prompt.previous_total == result.estimate.totals.patient
+    assert prompt.estimate.totals.patient != result.estimate.totals.patient
+    # In-network answers no longer apply, so they are not kept.
+    assert "deductible" not in state.answers and state.previous_total is None
+
+
+def test_restart_forgets_the_answers_but_keeps_the_clinic():
+    state, _ = drive(COMMERCIAL[:4], clinic=None)
+    state, prompt = step(state, Answer(kind="restart"), CLINICS)
+    assert state.answers == {} and prompt.question_id == "purpose"
+
+
+def test_state_survives_serialisation_mid_interview():
+    state, _ = drive(COMMERCIAL[:10])
+    restored = InterviewState.model_validate_json(state.model_dump_json())
+    a = step(state, typed("200"), CLINICS)
+    b = step(restored, typed("200"), CLINICS)
+    assert a == b
+
+
+def test_start_again_resumes_where_the_patient_was():
+    state, _ = drive(COMMERCIAL[:5])
+    state, prompt = step(state, Answer(kind="start"), CLINICS)
+    assert prompt.question_id == "prescription" and prompt.note is not None
+
+
+def test_every_question_has_a_title_message_and_help():
+    ids = [q.id for q in QUESTIONS]
+    assert len(ids) == len(set(ids))
+    for q in QUESTIONS:
+        assert q.title and q.message and q.help
+        assert len(q.id) <= 20  # it travels in Telegram callback data

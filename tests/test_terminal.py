@@ -1,0 +1,85 @@
+"""`massage-bot chat` as a real process, replaying a conversation from standard input."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.interview import Prompt
+from bot.terminal import answer_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# medical, health plan, in network, PPO, massage therapist, prescription, a code, pre-auth not
+# required, covers massage therapists, deductible 1000 (200 met), 20% coinsurance, OOP 5000 (200
+# paid), 20 visits (4 used), 12 sessions of 60 minutes at $160, cash $90, no HSA.
+SCRIPT = [
+    "1", "1", "1", "1", "1", "1", "M54.50", "3", "1", "1000", "200", "2", "20", "5000", "200",
+    "20", "4", "12", "60", "160", "90", "1",
+]
+
+
+def chat(lines: list[str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat", *args], input="\n".join(lines) + "\n",
+        capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )
+
+
+# The same facts for the estimator. Without a clinic the plan's allowed amount is unknown, so the
+# cost is a range.
+EXPECTED = estimate(Scenario.model_validate({
+    "payer": "commercial", "network": "in", "plan_type": "ppo", "prescription": True,
+    "diagnosis_codes": ["M54.50"], "preauth": "not_required", "sessions": 12,
+    "session_minutes": 60, "fees": {"billed_per_unit": "40", "cash_per_session": "90"},
+    "plan": {"deductible": "1000", "deductible_met": "200", "coinsurance_pct": "20",
+             "oop_max": "5000", "oop_met": "200", "visit_limit": 20, "visits_used": 4},
+}))
+
+
+def test_a_replayed_conversation_completes_in_english():
+    done = chat(SCRIPT, "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    low, high = EXPECTED.range.low, EXPECTED.range.high
+    assert f"Your cost for 12 sessions: between ${low:,.2f} and ${high:,.2f}" in done.stdout
+    assert "(cheapest)" in done.stdout
+
+
+def test_a_replayed_conversation_completes_in_spanish():
+    done = chat(SCRIPT, "--lang", "es")
+    assert done.returncode == 0, done.stderr
+    t = translator("es")
+    assert t.money(EXPECTED.range.high) in done.stdout
+    assert "Formas de pago" in done.stdout
+
+
+def test_shortcuts_go_back_explain_and_skip():
+    # "?" explains the first question, "<" on the second goes back to the first, "-" on the
+    # deductible is "I don't know".
+    lines = ["?", "1", "<", "1", "1", "1", "1", "1", "1", "M54.50", "3", "1", "-", "q"]
+    done = chat(lines, "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    assert "Insurance pays only for massage that treats a medical condition" in done.stdout
+    assert done.stdout.count("Is the massage for a medical condition") >= 3
+    assert "Does the deductible apply" not in done.stdout  # unknown deductible: no such question
+
+
+def test_garbage_gets_a_re_ask_not_a_traceback():
+    done = chat(["1", "1", "1", "1", "1", "1", "M54.50", "3", "1", "a lot", "q"], "--lang", "en")
+    assert done.returncode == 0
+    assert "Please type an amount in dollars" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_a_clinic_link_and_a_bad_clinic_name():
+    done = chat(["q"], "--clinic", "demo-clinic")
+    assert "Demo Medical Massage" in done.stdout
+    done = chat(["q"], "--clinic", "nowhere")
+    assert done.returncode == 2 and "no clinic 'nowhere'" in done.stderr
+
+
+def test_letters_pick_the_options_of_typed_questions():
+    prompt = Prompt(kind="question", question_kind="amount",
+                    options=[{"value": "0", "label": "No deductible"}])
+    assert answer_for(prompt, "a").kind == "choice"
+    assert answer_for(prompt, "1").kind == "text"  # an amount of $1, not the first option
+    assert answer_for(prompt, "q") is None
