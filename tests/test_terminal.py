@@ -4,8 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.i18n import translator
 from bot.interview import Prompt
 from bot.terminal import answer_for
+from estimator import Scenario, estimate
 
 ROOT = Path(__file__).resolve().parent.parent
 
