@@ -1,0 +1,315 @@
+"""`massage-bot serve`: one aiohttp server for the webhook, the pages, the API and health.
+
+    POST /telegram             Telegram updates (X-Telegram-Bot-Api-Secret-Token = WEBHOOK_SECRET)
+    GET  /healthz              the process is alive
+    GET  /readyz               the store answers and the bot is initialised (503 otherwise)
+    GET  /metrics              Prometheus text format
+    POST /api/v1/estimate      the JSON API (bot.web.api), /api/v1/openapi.json its document
+    GET  /c/<slug>             a clinic's page (bot.web.pages), POST /c/<slug>/estimate its form
+    GET  /static/...           the pages' stylesheet
+
+The python-telegram-bot Application runs without its updater: the server initialises and
+starts it, registers the webhook when WEBHOOK_URL is set, answers each update at once with 200
+and processes it in a task through the Application's update processor (so its concurrency
+setting holds), and on shutdown finishes the updates in flight before stopping it. Polling
+(`massage-bot polling`) and the webhook share the same Application and handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hmac
+import logging
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from ..clinics import ClinicDirectory, ClinicFileError, load_clinics
+from ..settings import Settings, SettingsError, load_settings
+from .api import EstimateAPI, parse_json, problem
+from .metrics import CONTENT_TYPE_LATEST, Metrics, activate, update_kind
+from .pages import ClinicPages
+
+__all__ = ["MAX_BODY_BYTES", "WEBHOOK_PATH", "TelegramWebhook", "create_app", "run"]
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY_BYTES = 1024 * 1024
+DRAIN_SECONDS = 25.0
+READY_TIMEOUT_SECONDS = 5.0
+STATIC = Path(__file__).parent / "static"
+
+METRICS_KEY = web.AppKey("metrics", Metrics)
+
+
+class TelegramWebhook:
+    """Receives updates on POST /telegram and runs them through the PTB Application."""
+
+    def __init__(self, application: Any, settings: Settings, metrics: Metrics) -> None:
+        if settings.webhook_secret is None:
+            raise SettingsError(
+                "WEBHOOK_SECRET is not set: the webhook accepts only requests that carry it "
+                "(1 to 256 characters: A-Z, a-z, 0-9, _ and -)"
+            )
+        self.application = application
+        self.settings = settings
+        self.metrics = metrics
+        self._secret = settings.webhook_secret.get_secret_value().encode()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.accepting = False
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    async def lifecycle(self, app: web.Application) -> AsyncIterator[None]:
+        """aiohttp cleanup context: start the Application, then stop it after draining."""
+        application = self.application
+        await application.initialize()
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        try:
+            url = self.settings.webhook_url
+            if url:
+                if not url.rstrip("/").endswith(WEBHOOK_PATH):
+                    log.warning("WEBHOOK_URL does not end in %s, where this server listens; "
+                                "a proxy must forward it there", WEBHOOK_PATH)
+                await application.bot.set_webhook(
+                    url=url,
+                    secret_token=self._secret.decode(),
+                    allowed_updates=["message", "edited_message", "callback_query",
+                                     "my_chat_member"],
+                )
+                log.info("webhook registered")
+        except BaseException:
+            await self._stop()
+            raise
+        self.accepting = True
+        try:
+            yield
+        finally:
+            self.accepting = False
+            await self.drain()
+            await self._stop()
+
+    async def _stop(self) -> None:
+        application = self.application
+        if application.running:
+            await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+
+    async def drain(self, timeout: float = DRAIN_SECONDS) -> None:
+        """Wait for the updates in flight (at most `timeout` seconds, then cancel them)."""
+        if not self._tasks:
+            return
+        log.info("finishing %d update(s) in flight", len(self._tasks))
+        _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+        for task in pending:
+            task.cancel()
+        if pending:
+            log.warning("cancelled %d update(s) still running after %g s", len(pending), timeout)
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            self.metrics.rejected("secret")
+            return web.Response(status=403, text="forbidden")
+        if not self.accepting:
+            return web.Response(status=503, text="not ready", headers={"Retry-After": "1"})
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            self.metrics.rejected("too_large")
+            return web.Response(status=413, text="too large")
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            self.metrics.rejected("too_large")
+            return web.Response(status=413, text="too large")
+        try:
+            data = parse_json(body)
+        except ValueError:
+            self.metrics.rejected("not_json")
+            return web.Response(status=400, text="not JSON")
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+            self.metrics.rejected("not_an_update")
+            return web.Response(status=400, text="not an update")
+        from telegram import Update
+
+        try:
+            update = Update.de_json(data, self.application.bot)
+        except Exception:  # PTB raises various errors for malformed objects
+            self.metrics.rejected("not_an_update")
+            return web.Response(status=400, text="not an update")
+        self.metrics.update_received(update_kind(data))
+        task = asyncio.create_task(self._process(update), name=f"update-{update.update_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return web.Response(status=200)
+
+    async def _process(self, update: Any) -> None:
+        application = self.application
+        start = time.perf_counter()
+        try:
+            # What Application does with an update from its queue; errors inside handlers go to
+            # the Application's error handlers, so what arrives here is the framework's own.
+            await application.update_processor.process_update(
+                update, application.process_update(update)
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.metrics.error("webhook")
+            log.exception("update %s failed", update.update_id)
+        finally:
+            self.metrics.update_seconds.observe(time.perf_counter() - start)
+
+
+def _bot_username(settings: Settings, telegram_app: Any | None) -> Callable[[], str | None]:
+    def username() -> str | None:
+        if telegram_app is not None:
+            try:
+                return telegram_app.bot.username  # known after initialize() (getMe)
+            except RuntimeError:
+                pass
+        return settings.bot_username
+
+    return username
+
+
+@web.middleware
+async def _errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("%s %s failed", request.method, request.path)
+        where = "api" if request.path.startswith("/api/") else "page"
+        request.app[METRICS_KEY].error(where)
+        if where == "api":
+            return problem(500, "internal_error", "the server failed; this is a bug")
+        return web.Response(status=500, text="Internal Server Error")
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clinics: ClinicDirectory,
+    store: Any | None = None,
+    telegram_app: Any | None = None,
+) -> web.Application:
+    """The web application. With `telegram_app`, it serves the webhook and starts and stops
+    that Application with itself (WEBHOOK_SECRET is then required). The `store` is used for
+    readiness only: whoever made it opens and closes it (`run` does)."""
+    metrics = activate(Metrics())
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_errors])
+    app[METRICS_KEY] = metrics
+    webhook = None
+    if telegram_app is not None:
+        webhook = TelegramWebhook(telegram_app, settings, metrics)
+        app.cleanup_ctx.append(webhook.lifecycle)
+        app.router.add_post(WEBHOOK_PATH, webhook.handle)
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"}, headers={"Cache-Control": "no-store"})
+
+    async def readyz(request: web.Request) -> web.Response:
+        checks: dict[str, bool] = {}
+        if store is not None:
+            try:
+                async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+                    checks["store"] = bool(await store.ping())
+            except Exception:
+                checks["store"] = False
+        if telegram_app is not None:
+            checks["telegram"] = bool(
+                webhook is not None and webhook.accepting and telegram_app.running
+            )
+        ready = all(checks.values())
+        return web.json_response(
+            {"status": "ready" if ready else "not_ready", "checks": checks},
+            status=200 if ready else 503,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    async def metrics_page(request: web.Request) -> web.Response:
+        response = web.Response(body=metrics.exposition())
+        response.headers["Content-Type"] = CONTENT_TYPE_LATEST
+        return response
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_page)
+    app.router.add_routes(EstimateAPI(settings, metrics).routes())
+    app.router.add_routes(
+        ClinicPages(clinics, metrics, _bot_username(settings, telegram_app)).routes()
+    )
+    app.router.add_static("/static", STATIC, append_version=False)
+    return app
+
+
+def _store_context(store: Any) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        await store.open()
+        try:
+            yield
+        finally:
+            await store.close()
+
+    return context
+
+
+def _fail(message: str) -> int:
+    print(f"massage-bot serve: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    """`massage-bot serve`: HOST and PORT, Telegram when TELEGRAM_BOT_TOKEN is set."""
+    try:
+        settings = load_settings()
+        clinics = load_clinics(settings.clinics_file)
+    except (SettingsError, ClinicFileError) as exc:
+        return _fail(str(exc))
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    from ..store import open_store
+
+    key = settings.data_encryption_key
+    try:
+        store = open_store(settings.database_url,
+                           encryption_key=key.get_secret_value() if key else None)
+    except ValueError as exc:
+        return _fail(f"DATABASE_URL or DATA_ENCRYPTION_KEY: {exc}")
+    telegram_app = None
+    if settings.telegram_bot_token is not None:
+        if settings.webhook_secret is None:
+            return _fail("WEBHOOK_SECRET is not set: the webhook needs it (1 to 256 characters: "
+                         "A-Z, a-z, 0-9, _ and -)")
+        from ..telegram.app import build_application
+
+        telegram_app = build_application(settings, store=store, clinics=clinics)
+    elif settings.webhook_url:
+        return _fail("WEBHOOK_URL is set but TELEGRAM_BOT_TOKEN is not")
+    else:
+        log.info("no TELEGRAM_BOT_TOKEN: serving the pages and the API only")
+    app = create_app(settings, clinics=clinics, store=store, telegram_app=telegram_app)
+    app.cleanup_ctx.insert(0, _store_context(store))
+    web.run_app(app, host=settings.host, port=settings.port, shutdown_timeout=DRAIN_SECONDS,
+                print=lambda text: log.info("%s", text))
+    return 0
