@@ -1,0 +1,150 @@
+"""The JSON estimate API: `POST /api/v1/estimate`, the same contract as `massage-estimate`.
+
+    curl -H 'Content-Type: application/json' --data @scenarios/example.json \\
+         'http://127.0.0.1:8080/api/v1/estimate?explain=true' -H 'Accept-Language: es'
+
+- 200: the estimate (`Estimate.model_dump(mode="json")`), plus `explanation` when asked for
+  (`explain=true`), in the language of Accept-Language (en, es, ru; English otherwise);
+- 400: the body is not JSON (`not_json`), or `explain` is not a boolean (`bad_parameter`);
+- 401: API_KEYS is set and the request has no `Authorization: Bearer <one of them>`;
+- 413: the body is over the server's limit (1 MB);
+- 422: the JSON is not a valid scenario: `errors` lists each field (`loc`, `msg`, `type`) and
+  `message` is the one-line description the command line prints.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from estimator import Scenario, estimate
+from estimator.cases import describe
+
+from ..i18n import translator
+from ..settings import Settings
+from . import openapi
+from .lang import choose
+from .metrics import Metrics
+
+__all__ = ["EstimateAPI", "field_errors"]
+
+log = logging.getLogger(__name__)
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off", ""})
+# pydantic puts the member of a union it tried into the location: ("plan", "copay", "decimal").
+_TYPE_TAGS = frozenset({"decimal", "int", "bool", "str", "float", "none", "list", "dict"})
+
+
+def problem(status: int, error: str, message: str, **headers: str) -> web.Response:
+    return web.json_response({"error": error, "message": message}, status=status, headers=headers)
+
+
+def _is_type_tag(part: object) -> bool:
+    return isinstance(part, str) and (part in _TYPE_TAGS or "[" in part)
+
+
+def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    """pydantic's errors as `{loc, msg, type}`, the location without union member tags."""
+    return [
+        {
+            "loc": [part for part in error["loc"] if not _is_type_tag(part)],
+            "msg": error["msg"],
+            "type": error["type"],
+        }
+        for error in exc.errors(include_url=False, include_input=False, include_context=False)
+    ]
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number in JSON")
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON value of `body`; ValueError when it is not JSON (NaN and Infinity are not)."""
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+class EstimateAPI:
+    """The handlers of the JSON API for one application."""
+
+    def __init__(self, settings: Settings, metrics: Metrics) -> None:
+        self.settings = settings
+        self.metrics = metrics
+
+    def routes(self) -> list[web.AbstractRouteDef]:
+        return [
+            web.post(openapi.ESTIMATE_PATH, self.estimate),
+            web.get(openapi.OPENAPI_PATH, self.document),
+        ]
+
+    async def document(self, request: web.Request) -> web.Response:
+        secured = bool(self.settings.api_keys)
+        return web.json_response(openapi.document(secured=secured))
+
+    def _unauthorized(self, request: web.Request) -> web.Response | None:
+        if not self.settings.api_keys:
+            return None
+        header = request.headers.get("Authorization", "")
+        scheme, _, key = header.strip().partition(" ")
+        if scheme.lower() == "bearer" and self.settings.is_api_key(key.strip()):
+            return None
+        challenge = 'Bearer realm="massage-cost-bot"'
+        if header:
+            challenge += ', error="invalid_token"'
+        return problem(
+            401,
+            "unauthorized",
+            "send one of the server's API keys as 'Authorization: Bearer <key>'",
+            **{"WWW-Authenticate": challenge},
+        )
+
+    async def estimate(self, request: web.Request) -> web.Response:
+        refused = self._unauthorized(request)
+        if refused is not None:
+            return refused
+        flag = request.query.get("explain", "false").strip().lower()
+        if flag not in _TRUE | _FALSE:
+            return problem(400, "bad_parameter", "explain must be true or false")
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge as exc:
+            return problem(413, "too_large", exc.text or "the body is too large")
+        try:
+            data = parse_json(body)
+        except ValueError as exc:
+            return problem(400, "not_json", f"the body is not valid JSON ({exc})")
+        try:
+            scenario = Scenario.model_validate(data)
+        except ValidationError as exc:
+            return web.json_response(
+                {
+                    "error": "invalid_scenario",
+                    "message": describe(exc),
+                    "errors": field_errors(exc),
+                },
+                status=422,
+            )
+        try:
+            with self.metrics.estimate_timer("api"):
+                result = estimate(scenario)
+            out = result.model_dump(mode="json")
+            headers: dict[str, str] = {}
+            if flag in _TRUE:
+                from ..render import explain
+
+                lang = choose(None, request.headers.get("Accept-Language"))
+                out["explanation"] = explain(result, scenario, translator(lang))
+                headers = {"Content-Language": lang, "Vary": "Accept-Language"}
+        except Exception:
+            log.exception("the estimate failed for a valid scenario")
+            self.metrics.error("api")
+            return problem(500, "internal_error", "the estimate failed; this is a bug")
+        return web.json_response(out, headers=headers)

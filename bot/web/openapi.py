@@ -1,0 +1,205 @@
+"""The OpenAPI 3.1 document of the JSON API, generated from the estimator's pydantic models.
+
+OpenAPI 3.1 schemas are JSON Schema 2020-12, which is what pydantic writes: the models' schemas
+go into `components/schemas` as they are, with three adjustments on the output side only:
+
+- every property of an output object is listed as required: `model_dump(mode="json")` always
+  writes every field (a field with a default is written with it, `null` included);
+- `SessionRow` is a stdlib dataclass inside the `Estimate` model (`SkipValidation`), so its
+  schema does not say that it has no other properties: it is closed here like the models;
+- `EstimateResponse` is the `Estimate` with the optional `explanation` the API adds.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from estimator import Estimate, Scenario
+
+__all__ = ["ESTIMATE_PATH", "OPENAPI_PATH", "document"]
+
+ESTIMATE_PATH = "/api/v1/estimate"
+OPENAPI_PATH = "/api/v1/openapi.json"
+_REF = "#/components/schemas/{model}"
+_OUTPUT_MODELS = ("Estimate", "SessionRow", "Totals", "CostRange", "Route", "NextStep",
+                  "DiagnosisCheck")
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": _REF.format(model=name)}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _problem(description: str, name: str = "Problem") -> dict[str, Any]:
+    return {"description": description, "content": _json(_ref(name))}
+
+
+@cache
+def _model_schemas() -> dict[str, Any]:
+    _, top = models_json_schema(
+        [(Scenario, "validation"), (Estimate, "serialization")], ref_template=_REF
+    )
+    schemas: dict[str, Any] = top["$defs"]
+    for name in _OUTPUT_MODELS:
+        schema = schemas[name]
+        schema["required"] = list(schema.get("properties", {}))
+        schema["additionalProperties"] = False
+    response = copy.deepcopy(schemas["Estimate"])
+    response["title"] = "EstimateResponse"
+    response["description"] = (
+        "The estimate (the same JSON as `massage-estimate`), with a plain-language "
+        "`explanation` when the request asked for one (`explain=true`)."
+    )
+    response["properties"]["explanation"] = {
+        "type": "string",
+        "title": "Explanation",
+        "description": "The estimate explained in the language chosen by Accept-Language.",
+    }
+    schemas["EstimateResponse"] = response
+    schemas["FieldError"] = {
+        "type": "object",
+        "title": "FieldError",
+        "properties": {
+            "loc": {
+                "type": "array",
+                "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                "description": "Path of the field in the scenario, e.g. [\"plan\", \"copay\"].",
+            },
+            "msg": {"type": "string"},
+            "type": {"type": "string", "description": "pydantic's error type."},
+        },
+        "required": ["loc", "msg", "type"],
+        "additionalProperties": False,
+    }
+    schemas["Problem"] = {
+        "type": "object",
+        "title": "Problem",
+        "properties": {
+            "error": {"type": "string", "description": "A stable snake_case code."},
+            "message": {"type": "string"},
+        },
+        "required": ["error", "message"],
+        "additionalProperties": False,
+    }
+    schemas["ValidationProblem"] = {
+        "type": "object",
+        "title": "ValidationProblem",
+        "properties": {
+            "error": {"const": "invalid_scenario"},
+            "message": {"type": "string", "description": "One line per problem."},
+            "errors": {"type": "array", "items": _ref("FieldError")},
+        },
+        "required": ["error", "message", "errors"],
+        "additionalProperties": False,
+    }
+    return schemas
+
+
+def _estimate_operation(secured: bool) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        "200": {"description": "The estimate.", "content": _json(_ref("EstimateResponse"))},
+        "400": _problem("The body is not JSON, or a query parameter is malformed."),
+        "413": _problem("The body is larger than 1 MB."),
+        "422": _problem("The scenario is not valid: one entry per field.", "ValidationProblem"),
+    }
+    operation: dict[str, Any] = {
+        "operationId": "estimate",
+        "summary": "Estimate what a course of medical massage costs the patient",
+        "description": (
+            "Takes the estimator's scenario and returns its estimate, the same contract as "
+            "the `massage-estimate` command. Omitted fields take their documented defaults; "
+            "`null` means the patient does not know, and the estimate then gives a range."
+        ),
+        "parameters": [
+            {
+                "name": "explain",
+                "in": "query",
+                "required": False,
+                "description": "Add a plain-language `explanation` to the response.",
+                "schema": {"type": "boolean", "default": False},
+            },
+            {
+                "name": "Accept-Language",
+                "in": "header",
+                "required": False,
+                "description": "Language of the explanation: en, es or ru (default en).",
+                "schema": {"type": "string"},
+            },
+        ],
+        "requestBody": {"required": True, "content": _json(_ref("Scenario"))},
+        "responses": responses,
+    }
+    if secured:
+        operation["security"] = [{"apiKey": []}]
+        responses["401"] = {
+            "description": "Missing or unknown API key.",
+            "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+            "content": _json(_ref("Problem")),
+        }
+    return operation
+
+
+def document(*, secured: bool = False, server_url: str | None = None) -> dict[str, Any]:
+    """The OpenAPI 3.1 document; `secured` when API keys are configured."""
+    status = {
+        "type": "object",
+        "properties": {
+            "status": {"type": "string"},
+            "checks": {"type": "object", "additionalProperties": {"type": "boolean"}},
+        },
+        "required": ["status"],
+    }
+    doc: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "massage-cost-bot estimate API",
+            "version": "1",
+            "description": (
+                "What medical massage will cost a US patient, from their insurance details. "
+                "Money is a string with two decimals, in US dollars."
+            ),
+        },
+        "paths": {
+            ESTIMATE_PATH: {"post": _estimate_operation(secured)},
+            OPENAPI_PATH: {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {"200": {"description": "OpenAPI 3.1", "content": _json(
+                        {"type": "object"})}},
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "operationId": "healthz",
+                    "summary": "The process is alive",
+                    "responses": {"200": {"description": "Alive.", "content": _json(status)}},
+                }
+            },
+            "/readyz": {
+                "get": {
+                    "operationId": "readyz",
+                    "summary": "The store is reachable and the bot initialised",
+                    "responses": {
+                        "200": {"description": "Ready.", "content": _json(status)},
+                        "503": {"description": "Not ready.", "content": _json(status)},
+                    },
+                }
+            },
+        },
+        "components": {"schemas": copy.deepcopy(_model_schemas())},
+    }
+    if server_url:
+        doc["servers"] = [{"url": server_url}]
+    if secured:
+        doc["components"]["securitySchemes"] = {
+            "apiKey": {"type": "http", "scheme": "bearer", "description": "One of API_KEYS."}
+        }
+    return doc
