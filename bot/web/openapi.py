@@ -1,7 +1,11 @@
 """The OpenAPI 3.1 document of the JSON API, generated from the estimator's pydantic models.
 
 OpenAPI 3.1 schemas are JSON Schema 2020-12, which is what pydantic writes: the models' schemas
-go into `components/schemas` as they are, with three adjustments on the output side only:
+go into `components/schemas`. On the input side, decimals (money, percents) are described
+exactly (`_ContractSchema`): pydantic's own string pattern for a decimal with `max_digits` is not
+anchored at its end (it lets "12abc" through) and does not carry the lower bound, and its number
+form leaves out the places and the largest value; `state` lists the postal codes its validator
+takes, and `plan.visit_limit` its bounds. On the output side there are three adjustments:
 
 - every property of an output object is listed as required: `model_dump(mode="json")` always
   writes every field (a field with a default is written with it, `null` included);
@@ -13,12 +17,15 @@ go into `components/schemas` as they are, with three adjustments on the output s
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
+from pydantic_core import core_schema
 
 from estimator import Estimate, Scenario
+from estimator.scenario import US_STATES
 
 __all__ = ["ESTIMATE_PATH", "OPENAPI_PATH", "document"]
 
@@ -41,12 +48,53 @@ def _problem(description: str, name: str = "Problem") -> dict[str, Any]:
     return {"description": description, "content": _json(_ref(name))}
 
 
+class _ContractSchema(GenerateJsonSchema):
+    """pydantic's JSON Schema, with decimals on input described as the validator reads them."""
+
+    def decimal_schema(self, schema: core_schema.DecimalSchema) -> JsonSchemaValue:
+        json_schema = super().decimal_schema(schema)
+        if self.mode != "validation" or "anyOf" not in json_schema:
+            return json_schema
+        number, text = json_schema["anyOf"]
+        places, digits = schema.get("decimal_places"), schema.get("max_digits")
+        ge, le = schema.get("ge"), schema.get("le")
+        if places is None or digits is None or ge is None or Decimal(ge) < 0:
+            return json_schema  # not a bounded, non-negative amount: keep pydantic's
+        whole = digits - places
+        number["multipleOf"] = float(Decimal(1).scaleb(-places))
+        if le is None:
+            number["maximum"] = float(Decimal(10) ** whole - Decimal(1).scaleb(-places))
+        fraction = rf"(?:\.[0-9]{{1,{places}}})?"
+        pattern = rf"^[0-9]{{1,{whole}}}{fraction}$"
+        top = Decimal(le) if le is not None else None
+        if top is not None and top > 0 and top == 10 ** (len(str(int(top))) - 1):
+            # Up to a power of ten (a percent: 0 to 100): that power exactly, or fewer digits.
+            zeros = len(str(int(top))) - 1
+            pattern = (rf"^(?:1{'0' * zeros}(?:\.0{{1,{places}}})?|"
+                       rf"[0-9]{{1,{zeros}}}{fraction})$")
+        text["pattern"] = pattern
+        text["examples"] = ["30.00"] if le is None else ["20"]
+        return json_schema
+
+
 @cache
 def _model_schemas() -> dict[str, Any]:
     _, top = models_json_schema(
-        [(Scenario, "validation"), (Estimate, "serialization")], ref_template=_REF
+        [(Scenario, "validation"), (Estimate, "serialization")],
+        ref_template=_REF,
+        schema_generator=_ContractSchema,
     )
     schemas: dict[str, Any] = top["$defs"]
+    # `state` is a string checked by a validator: list what it accepts (in capitals; the
+    # validator also takes lower case and surrounding spaces).
+    schemas["Scenario"]["properties"]["state"]["anyOf"] = [
+        {"enum": sorted(US_STATES)},
+        {"type": "null"},
+    ]
+    # `visit_limit` is bounded by a validator too (0 to 365, or "none").
+    for option in schemas["Plan"]["properties"]["visit_limit"]["anyOf"]:
+        if option.get("type") == "integer":
+            option.update(minimum=0, maximum=365)
     for name in _OUTPUT_MODELS:
         schema = schemas[name]
         schema["required"] = list(schema.get("properties", {}))
