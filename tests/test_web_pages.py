@@ -232,6 +232,8 @@ async def test_answers_that_cannot_be_read_come_back_with_messages(client):
         assert f'id="f-{name}-error"' in page, name
         assert re.search(rf'id="f-{name}"[^>]*aria-invalid="true"', page), name
     assert 'value="a lot"' in page  # what was typed stays in the box
+    assert page.count(" autofocus") == 1  # the first field to fix has the focus
+    assert re.search(r'<select id="f-payer"[^>]* autofocus', page)
     assert "“a lot” is not a number." in page
 
 

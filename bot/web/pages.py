@@ -67,16 +67,26 @@ def join(parts: list[Markup] | tuple[Markup, ...], separator: str = "\n") -> Mar
     return Markup(separator.join(escape(part) for part in parts))
 
 
-def tag(name: str, content: Any = "", /, **attributes: Any) -> Markup:
-    """`<name attr="value">content</name>`, everything escaped; `class_` gives `class`;
-    an attribute that is True is written bare, one that is None or False is left out."""
-    attrs = ""
+def _attributes(attributes: Mapping[str, Any]) -> str:
+    text = ""
     for key, value in attributes.items():
         if value is None or value is False:
             continue
         key = key.rstrip("_").replace("_", "-")
-        attrs += f" {key}" if value is True else f' {key}="{escape(value)}"'
-    return Markup(f"<{name}{attrs}>{escape(content)}</{name}>")
+        text += f" {key}" if value is True else f' {key}="{escape(value)}"'
+    return text
+
+
+def tag(name: str, content: Any = "", /, **attributes: Any) -> Markup:
+    """`<name attr="value">content</name>`, everything escaped; `class_` gives `class`,
+    `aria_label` gives `aria-label`; an attribute that is True is written bare, one that is
+    None or False is left out."""
+    return Markup(f"<{name}{_attributes(attributes)}>{escape(content)}</{name}>")
+
+
+def void_tag(name: str, /, **attributes: Any) -> Markup:
+    """An element without content, such as `<input ...>`."""
+    return Markup(f"<{name}{_attributes(attributes)}>")
 
 
 @cache
@@ -108,13 +118,13 @@ class Field:
 
 
 PAYERS = (
-    ("commercial", N_("Health insurance (from an employer or the marketplace)")),
+    ("commercial", N_("Health insurance plan")),
     ("medicare", N_("Original Medicare")),
     ("medicare_advantage", N_("Medicare Advantage")),
     ("medicaid", N_("Medicaid")),
-    ("workers_comp", N_("Workers' compensation (an injury at work)")),
-    ("auto", N_("Auto insurance (a car accident)")),
-    ("self_pay", N_("No insurance: I pay the clinic myself")),
+    ("workers_comp", N_("Workers' comp (injury at work)")),
+    ("auto", N_("Auto insurance (car accident)")),
+    ("self_pay", N_("No insurance: I pay myself")),
 )
 PLAN_TYPES = (
     ("ppo", N_("PPO")),
@@ -132,7 +142,9 @@ PREAUTH = (
 )
 
 ABOUT_YOU = (
-    Field("payer", N_("Who pays for your care?"), "select", choices=PAYERS),
+    Field("payer", N_("Who pays for your care?"), "select", choices=PAYERS,
+          hint=N_("A health insurance plan is one from an employer, the marketplace or a "
+                  "union.")),
     Field("insurer", N_("Your insurance company"), "select",
           hint=N_("The clinic is in network with the companies listed.")),
     Field("plan_type", N_("Type of plan"), "select", choices=PLAN_TYPES,
@@ -364,7 +376,7 @@ class ClinicPages:
         )
 
     def _field(self, field: Field, clinic: Clinic, t: Translator, values: Mapping[str, str],
-               errors: Mapping[str, str]) -> Markup:
+               errors: Mapping[str, str], focus: bool = False) -> Markup:
         ident = f"f-{field.name}"
         current = values.get(field.name, field.default)
         error = errors.get(field.name)
@@ -373,7 +385,7 @@ class ClinicPages:
             if present
         ) or None
         common = {"id": ident, "name": field.name, "aria_describedby": described,
-                  "aria_invalid": "true" if error else None}
+                  "aria_invalid": "true" if error else None, "autofocus": focus or None}
         if field.kind == "select":
             options = [
                 tag("option", label, value=value, selected=value == current)
@@ -382,16 +394,9 @@ class ClinicPages:
             control = tag("select", Markup("".join(options)), **common)
         else:
             mode = {"amount": "decimal", "percent": "decimal", "count": "numeric"}
-            control = Markup(
-                "<input"
-                + "".join(
-                    f' {k.replace("_", "-")}="{escape(v)}"'
-                    for k, v in {**common, "type": "text", "value": current,
-                                 "inputmode": mode.get(field.kind), "autocomplete": "off",
-                                 "maxlength": MAX_FIELD_LENGTH}.items()
-                    if v is not None
-                )
-                + ">"
+            control = void_tag(
+                "input", **common, type="text", value=current, inputmode=mode.get(field.kind),
+                autocomplete="off", maxlength=MAX_FIELD_LENGTH,
             )
         parts = [tag("label", t.gettext(field.label), for_=ident), control]
         if field.hint:
@@ -404,8 +409,11 @@ class ClinicPages:
                    values: Mapping[str, str] | None = None,
                    errors: Mapping[str, str] | None = None) -> web.Response:
         values, errors = values or {}, errors or {}
-        about = [self._field(f, clinic, t, values, errors) for f in ABOUT_YOU]
-        plan = [self._field(f, clinic, t, values, errors) for f in YOUR_PLAN]
+        first_error = next((name for name in FIELDS if name in errors), None)
+        about = [self._field(f, clinic, t, values, errors, f.name == first_error)
+                 for f in ABOUT_YOU]
+        plan = [self._field(f, clinic, t, values, errors, f.name == first_error)
+                for f in YOUR_PLAN]
         fields = join([
             *about,
             tag("fieldset", join([
