@@ -254,3 +254,34 @@ def test_metric_labels_come_from_fixed_sets():
     assert 'massage_bot_errors_total{where="other"} 1.0' in text
     assert web_metrics.update_kind({"update_id": 1, "callback_query": {}}) == "callback_query"
     assert web_metrics.update_kind({"update_id": 1, "whatever": {}}) == "other"
+
+
+# --- the bot's own Application behind the webhook ---------------------------------------------
+
+
+async def test_the_bot_answers_start_through_the_webhook_and_saves_the_chat(fake, tmp_path):
+    from bot.telegram.app import build_application
+
+    store = open_store(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    await store.open()
+    try:
+        settings = make_settings(fake)
+        clinics = load_clinics()
+        application = build_application(settings, store=store, clinics=clinics,
+                                         base_url=f"{fake.url}/bot")
+        app = create_app(settings, clinics=clinics, store=store, telegram_app=application)
+        async with TestClient(TestServer(app)) as client:
+            assert fake.calls_to("setMyCommands")  # the Application's post_init ran
+            response = await Delivery(client).send(fake, "/start demo-clinic")
+            assert response.status == 200
+            first = await fake.wait_for_bot(CHAT)
+            assert first.text
+            ready = await client.get("/readyz")
+            assert (await ready.json())["checks"] == {"store": True, "telegram": True}
+            # The page's start link uses the username Telegram gave (getMe), not BOT_USERNAME.
+            page = await (await client.get("/c/demo-clinic")).text()
+            assert f"https://t.me/{fake.bot_username}?start=demo-clinic" in page
+        async with store.chat(CHAT) as session:
+            assert session.record is not None and session.record.state
+    finally:
+        await store.close()

@@ -24,6 +24,7 @@ import logging
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1024 * 1024
 DRAIN_SECONDS = 25.0
 READY_TIMEOUT_SECONDS = 5.0
+PURGE_EVERY_SECONDS = 3600.0
 STATIC = Path(__file__).parent / "static"
 
 METRICS_KEY = web.AppKey("metrics", Metrics)
@@ -52,7 +54,13 @@ METRICS_KEY = web.AppKey("metrics", Metrics)
 class TelegramWebhook:
     """Receives updates on POST /telegram and runs them through the PTB Application."""
 
-    def __init__(self, application: Any, settings: Settings, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        application: Any,
+        settings: Settings,
+        metrics: Metrics,
+        allowed_updates: list[str] | None = None,
+    ) -> None:
         if settings.webhook_secret is None:
             raise SettingsError(
                 "WEBHOOK_SECRET is not set: the webhook accepts only requests that carry it "
@@ -61,6 +69,7 @@ class TelegramWebhook:
         self.application = application
         self.settings = settings
         self.metrics = metrics
+        self.allowed_updates = allowed_updates
         self._secret = settings.webhook_secret.get_secret_value().encode()
         self._tasks: set[asyncio.Task[None]] = set()
         self.accepting = False
@@ -83,10 +92,8 @@ class TelegramWebhook:
                     log.warning("WEBHOOK_URL does not end in %s, where this server listens; "
                                 "a proxy must forward it there", WEBHOOK_PATH)
                 await application.bot.set_webhook(
-                    url=url,
-                    secret_token=self._secret.decode(),
-                    allowed_updates=["message", "edited_message", "callback_query",
-                                     "my_chat_member"],
+                    url=url, secret_token=self._secret.decode(),
+                    allowed_updates=self.allowed_updates,
                 )
                 log.info("webhook registered")
         except BaseException:
@@ -211,16 +218,18 @@ def create_app(
     clinics: ClinicDirectory,
     store: Any | None = None,
     telegram_app: Any | None = None,
+    allowed_updates: list[str] | None = None,
 ) -> web.Application:
     """The web application. With `telegram_app`, it serves the webhook and starts and stops
-    that Application with itself (WEBHOOK_SECRET is then required). The `store` is used for
-    readiness only: whoever made it opens and closes it (`run` does)."""
+    that Application with itself (WEBHOOK_SECRET is then required), registering the webhook
+    for `allowed_updates` (None: Telegram's default) when WEBHOOK_URL is set. The `store` is
+    used for readiness only: whoever made it opens and closes it (`run` does)."""
     metrics = activate(Metrics())
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_errors])
     app[METRICS_KEY] = metrics
     webhook = None
     if telegram_app is not None:
-        webhook = TelegramWebhook(telegram_app, settings, metrics)
+        webhook = TelegramWebhook(telegram_app, settings, metrics, allowed_updates)
         app.cleanup_ctx.append(webhook.lifecycle)
         app.router.add_post(WEBHOOK_PATH, webhook.handle)
 
@@ -262,20 +271,39 @@ def create_app(
     return app
 
 
-def _store_context(store: Any) -> Callable[[web.Application], AsyncIterator[None]]:
+async def _purge_idle_chats(store: Any, days: int) -> None:
+    """Delete chats idle for RETENTION_DAYS, now and every hour (as polling mode does)."""
+    from ..store import StoreError
+
+    while True:
+        try:
+            purged = await store.purge_inactive(timedelta(days=days))
+            if purged:
+                log.info("deleted %d chats idle for %d days or more", purged, days)
+        except StoreError as error:
+            log.warning("retention purge skipped: %s", type(error).__name__)
+        await asyncio.sleep(PURGE_EVERY_SECONDS)
+
+
+def _store_context(
+    store: Any, retention_days: int
+) -> Callable[[web.Application], AsyncIterator[None]]:
     async def context(app: web.Application) -> AsyncIterator[None]:
         await store.open()
+        purge = asyncio.create_task(_purge_idle_chats(store, retention_days))
         try:
             yield
         finally:
+            purge.cancel()
+            await asyncio.gather(purge, return_exceptions=True)
             await store.close()
 
     return context
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, code: int = 2) -> int:
     print(f"massage-bot serve: {message}", file=sys.stderr)
-    return 2
+    return code
 
 
 def run(args: argparse.Namespace) -> int:
@@ -297,19 +325,35 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail(f"DATABASE_URL or DATA_ENCRYPTION_KEY: {exc}")
     telegram_app = None
+    allowed_updates = None
     if settings.telegram_bot_token is not None:
         if settings.webhook_secret is None:
             return _fail("WEBHOOK_SECRET is not set: the webhook needs it (1 to 256 characters: "
                          "A-Z, a-z, 0-9, _ and -)")
-        from ..telegram.app import build_application
+        from ..telegram.app import ALLOWED_UPDATES, build_application
 
         telegram_app = build_application(settings, store=store, clinics=clinics)
+        allowed_updates = list(ALLOWED_UPDATES)
     elif settings.webhook_url:
         return _fail("WEBHOOK_URL is set but TELEGRAM_BOT_TOKEN is not")
     else:
         log.info("no TELEGRAM_BOT_TOKEN: serving the pages and the API only")
-    app = create_app(settings, clinics=clinics, store=store, telegram_app=telegram_app)
-    app.cleanup_ctx.insert(0, _store_context(store))
-    web.run_app(app, host=settings.host, port=settings.port, shutdown_timeout=DRAIN_SECONDS,
-                print=lambda text: log.info("%s", text))
+    app = create_app(settings, clinics=clinics, store=store, telegram_app=telegram_app,
+                     allowed_updates=allowed_updates)
+    app.cleanup_ctx.insert(0, _store_context(store, settings.retention_days))
+    from telegram.error import InvalidToken, TelegramError
+
+    from ..store import StoreError
+
+    try:
+        web.run_app(app, host=settings.host, port=settings.port, shutdown_timeout=DRAIN_SECONDS,
+                    print=lambda text: log.info("%s", text))
+    except StoreError as exc:
+        return _fail(f"the database cannot be used: {exc}", 1)
+    except InvalidToken:
+        return _fail("Telegram does not accept TELEGRAM_BOT_TOKEN: check it with @BotFather", 2)
+    except TelegramError as exc:
+        return _fail(f"cannot reach Telegram ({type(exc).__name__}: {exc})", 1)
+    except OSError as exc:
+        return _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", 1)
     return 0
