@@ -26,11 +26,16 @@ class BadInput(Exception):
 
 def _read(path: str) -> str:
     if path == "-":
-        return sys.stdin.read()
+        try:
+            return sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeError:
+            raise BadInput("standard input: not UTF-8 text") from None
     try:
         return Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise BadInput(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeError:
+        raise BadInput(f"{path}: not UTF-8 text") from None
 
 
 def parse_scenario(text: str, source: str) -> Scenario:
@@ -38,6 +43,8 @@ def parse_scenario(text: str, source: str) -> Scenario:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInput(f"{source}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    except (RecursionError, ValueError):  # absurd nesting, or an integer of thousands of digits
+        raise BadInput(f"{source}: too deeply nested, or a number too long") from None
     if not isinstance(data, dict):
         raise BadInput(f"{source}: expected a JSON object with the scenario's fields")
     try:

@@ -48,6 +48,8 @@ def load_cases(text: str, source: str = "<scenario file>") -> list[Case]:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark else ""
         raise CaseFileError(f"{source}{where}: not valid YAML") from None
+    except (RecursionError, ValueError):
+        raise CaseFileError(f"{source}: not a scenario file (too deeply nested)") from None
     items = data if isinstance(data, list) else [data]
     cases = []
     for index, item in enumerate(items):
@@ -83,9 +85,11 @@ def run_case(case: Case) -> Result:
 
 
 def _same_scalar(expected: Any, actual: Any) -> bool:
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return type(expected) is type(actual) and expected == actual  # 1 is not true
     if expected == actual:
         return True
-    if isinstance(expected, bool) or isinstance(actual, bool) or expected is None:
+    if expected is None:
         return False
     try:
         return Decimal(str(expected)) == Decimal(str(actual))

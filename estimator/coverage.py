@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .estimate import DiagnosisCheck, Verdict
-from .parameters import PIP_EXCLUDES_MASSAGE
+from .parameters import EVERY_CATEGORY_OF_PROVIDER_STATES, PIP_EXCLUDES_MASSAGE
 from .scenario import Scenario
 from .terms import COVERAGE_UNKNOWNS, oon_covered
 
@@ -57,10 +57,10 @@ def no_insurance(f: Facts) -> Finding | None:
 
 
 def medicare_excludes_massage_therapists(f: Facts) -> Finding | None:
-    """Original Medicare does not pay licensed massage therapists (massage inside a physical
-    therapy plan of care can be covered under Part B)."""
+    """Original Medicare does not pay licensed massage therapists: only massage inside a physical
+    therapy plan of care can be covered under Part B (so not from a chiropractor either)."""
     s = f.scenario
-    if s.payer == "medicare" and s.provider_type == "massage_therapist":
+    if s.payer == "medicare" and s.provider_type != "physical_therapist":
         return Finding("medicare_excludes_massage_therapists", "not_covered")
     return None
 
@@ -112,14 +112,20 @@ def preauth_required(f: Facts) -> Finding | None:
     return None
 
 
-def provider_not_covered(f: Facts) -> Finding | None:
-    """Many plans cover massage only by a physical therapist or chiropractor."""
-    s = f.scenario
-    if (
+def _plan_may_exclude_massage_therapists(s: Scenario) -> bool:
+    """Many plans cover massage only by a physical therapist or chiropractor, except where a state
+    law makes plans include every category of licensed provider (Washington, RCW 48.43.045)."""
+    return (
         s.health_plan
         and s.provider_type == "massage_therapist"
-        and s.plan.covers_massage_therapists is False
-    ):
+        and not (s.payer == "commercial" and s.state in EVERY_CATEGORY_OF_PROVIDER_STATES)
+    )
+
+
+def provider_not_covered(f: Facts) -> Finding | None:
+    """The plan does not cover licensed massage therapists."""
+    s = f.scenario
+    if _plan_may_exclude_massage_therapists(s) and s.plan.covers_massage_therapists is False:
         return Finding("provider_not_covered", "unlikely")
     return None
 
@@ -128,7 +134,9 @@ def no_visits_left(f: Facts) -> Finding | None:
     """Every visit under the plan's visit limit is already used before the first session."""
     s = f.scenario
     limit, used = s.plan.visit_limit, s.plan.visits_used
-    if s.health_plan and isinstance(limit, int) and used is not None and used >= limit:
+    if not (s.health_plan and isinstance(limit, int)):
+        return None
+    if limit == 0 or (used is not None and used >= limit):
         return Finding("visit_limit_reached", "unlikely")
     return None
 
@@ -183,11 +191,7 @@ def preauth_unknown(f: Facts) -> Finding | None:
 def provider_coverage_unknown(f: Facts) -> Finding | None:
     """Not known whether the plan covers licensed massage therapists."""
     s = f.scenario
-    if (
-        s.health_plan
-        and s.provider_type == "massage_therapist"
-        and s.plan.covers_massage_therapists is None
-    ):
+    if _plan_may_exclude_massage_therapists(s) and s.plan.covers_massage_therapists is None:
         return Finding("provider_coverage_unknown", "uncertain")
     return None
 

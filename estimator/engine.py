@@ -70,6 +70,8 @@ def _range(
 
     effect = {name: narrowing(name) for name in names}
     ranked = sorted((n for n in names if effect[n] > 0), key=lambda n: -effect[n])
+    if low == high and not ranked:
+        return None  # the unknowns do not change this patient's total
     return CostRange(low=low, high=high, widened_by=ranked)
 
 

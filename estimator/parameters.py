@@ -6,6 +6,10 @@ from decimal import Decimal
 # (HB 119; Fla. Stat. 627.736).
 PIP_EXCLUDES_MASSAGE: frozenset[str] = frozenset({"FL"})
 
+# Washington's "every category of provider" law (RCW 48.43.045) makes health plans there include
+# licensed massage therapists.
+EVERY_CATEGORY_OF_PROVIDER_STATES: frozenset[str] = frozenset({"WA"})
+
 # Medicare national non-facility rate per unit (CMS physician fee schedule): 97124 $29.76 (2025,
 # the latest year given), 97140 $27.72 (2026). Used only as a reference when the allowed amount is
 # unknown: commercial allowed amounts are often a multiple of Medicare, with no reliable public
@@ -25,5 +29,6 @@ HDHP_OOP_LIMIT = Decimal("8500.00")
 # case and as no limit in the best case.
 TYPICAL_VISIT_LIMIT_LOW = 10
 
-# 2026 annual contribution limits, self-only (IRS): HSA $4,400; health FSA $3,400.
+# 2026 annual contribution limits, self-only (IRS): HSA $4,400; health FSA $3,400. An HRA is
+# funded by the employer and has no such limit. Tax is saved at most on what the account can hold.
 ACCOUNT_ANNUAL_LIMIT: dict[str, Decimal] = {"hsa": Decimal("4400.00"), "fsa": Decimal("3400.00")}

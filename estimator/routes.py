@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from .estimate import NextStep, Route, RouteName
 from .money import ZERO, share
-from .parameters import PIP_EXCLUDES_MASSAGE
+from .parameters import ACCOUNT_ANNUAL_LIMIT, PIP_EXCLUDES_MASSAGE
 from .scenario import Scenario
 from .walk import Walk
 
@@ -59,7 +59,8 @@ def insurance_then_cash(r: RouteInputs) -> Route:
     cash = s.fees.cash_per_session
     cash_part = sum((cash if cash is not None else row.billed for row in beyond), ZERO)
     steps = [*_insurance_steps(s),
-             _step("use_cash_after_limit", sessions=len(beyond), cash_per_session=cash)]
+             _step("use_cash_after_limit", sessions=len(beyond),
+                   cash_per_session=None if cash is None else f"{cash:.2f}")]
     return Route(route="insurance_then_cash", available=r.payer_open,
                  patient_total=covered_part + cash_part, steps=steps)
 
@@ -94,7 +95,9 @@ def hsa_fsa(s: Scenario, others: Sequence[Route]) -> Route:
     Letter of Medical Necessity (DOMAIN.md "Alternative routes")."""
     eligible = s.purpose == "medical" and (s.prescription is True or s.lmn)
     target = cheapest(others)
-    savings = None if s.tax_rate_pct is None else share(s.tax_rate_pct, target.patient_total)
+    limit = ACCOUNT_ANNUAL_LIMIT.get(s.hsa_fsa)
+    from_account = target.patient_total if limit is None else min(target.patient_total, limit)
+    savings = None if s.tax_rate_pct is None else share(s.tax_rate_pct, from_account)
     steps = [_step("pay_with_account", account=s.hsa_fsa, route=target.route)]
     if not (s.prescription is True or s.lmn):
         steps.insert(0, _step("ask_for_lmn"))
@@ -120,7 +123,8 @@ def routes(r: RouteInputs) -> list[Route]:
         found.append(auto_pip(r))
     if s.health_plan:
         found.append(insurance(r))
-        if r.payer_walk.beyond_limit:
+        # Only when the plan pays some sessions: all beyond the limit is simply paying cash.
+        if 0 < r.payer_walk.beyond_limit < s.sessions:
             found.append(insurance_then_cash(r))
     found.append(self_pay(r))
     if s.hsa_fsa != "none":

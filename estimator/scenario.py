@@ -6,7 +6,7 @@ engine then works with the best and the worst case (see `estimator.unknowns`).
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from .money import HUNDRED, ZERO, Money, Percent
 
@@ -54,8 +54,10 @@ class Plan(_Strict):
     coinsurance_pct: Percent | None = ZERO
     oop_max: Money | NoLimit | None = "none"
     oop_met: Money | None = ZERO
-    visit_limit: int | NoLimit | None = Field(default="none")
-    visits_used: int | None = Field(default=0, ge=0, le=1000)
+    visit_limit: StrictInt | NoLimit | None = Field(default="none")
+    visits_used: StrictInt | None = Field(default=0, ge=0, le=1000)
+    # Whether sessions paid entirely toward the deductible use up visits varies by plan.
+    deductible_visits_count: bool = True
     covers_massage_therapists: bool | None = True
     # Out of network (used only when network is "out").
     # Omitted: false for HMO and EPO, true otherwise (see `coverage.oon_covered`); null: unknown.
@@ -95,8 +97,8 @@ class Scenario(_Strict):
     preauth: Preauth | None = "unknown"
     provider_type: ProviderType = "massage_therapist"
     state: str | None = None
-    sessions: int = Field(default=1, ge=1, le=365)
-    session_minutes: int = Field(default=60, ge=8, le=240)
+    sessions: StrictInt = Field(default=1, ge=1, le=365)
+    session_minutes: StrictInt = Field(default=60, ge=8, le=240)
     cpt_code: CptCode = "97124"
     fees: Fees
     plan: Plan = Plan()
@@ -121,7 +123,11 @@ class Scenario(_Strict):
     def _normalise_codes(cls, value: list[str] | None) -> list[str] | None:
         if value is None:
             return None
-        return [code.strip().upper() for code in value if code.strip()]
+        codes = [code.strip().upper() for code in value if code.strip()]
+        for code in codes:
+            if len(code) > 10 or not all(c.isascii() and (c.isalnum() or c == ".") for c in code):
+                raise ValueError(f"{code[:12]!r} is not an ICD-10 code (letters, digits and a dot)")
+        return codes
 
     @model_validator(mode="after")
     def _visits_used_within_limit(self) -> "Scenario":

@@ -48,6 +48,7 @@ class Terms:
     coinsurance_pct: Decimal
     oop_left: Decimal | None  # None: no out-of-pocket maximum
     visits_left: int | None  # None: no visit limit
+    deductible_visits_count: bool  # a session paid wholly to the deductible uses a visit
     pip_remaining: Decimal | None  # None: enough for the whole course
     pip_pays_pct: Decimal
     claim_accepted: bool
@@ -164,6 +165,7 @@ def resolve(s: Scenario, worst_for: WorstFor) -> Terms:
         coinsurance_pct=pct,
         oop_left=None if oop_max is None else max(ZERO, oop_max - (oop_met or ZERO)),
         visits_left=None if limit is None else max(0, limit - used),
+        deductible_visits_count=plan.deductible_visits_count,
         pip_remaining=pick("pip_remaining", s.auto.pip_remaining, None, ZERO),
         pip_pays_pct=s.auto.pip_pays_pct,
         claim_accepted=pick("claim_accepted", s.workers_comp.claim_accepted, True, False),

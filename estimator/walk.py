@@ -51,7 +51,6 @@ def health_plan(t: Terms, sessions: int) -> Walk:
                 rows.append(_uncovered(n, billed))
                 beyond += 1
                 continue
-            visits_left -= 1
         room = allowed if oop_left is None else oop_left  # no cap: the allowed amount bounds all
         deductible = min(allowed, deductible_left, room)
         room -= deductible
@@ -63,6 +62,8 @@ def health_plan(t: Terms, sessions: int) -> Walk:
         deductible_left -= deductible
         if oop_left is not None:
             oop_left -= cost_sharing
+        if visits_left is not None and (t.deductible_visits_count or deductible < allowed):
+            visits_left -= 1
     return Walk(rows, beyond)
 
 
@@ -75,10 +76,13 @@ def auto_pip(t: Terms, sessions: int) -> Walk:
         paid = pip_share if remaining is None else min(pip_share, remaining)
         if remaining is not None:
             remaining -= paid
+        covered = paid > ZERO
+        # The patient's share of a session PIP pays (e.g. 20% where it pays 80%) is shown as
+        # coinsurance; once PIP has run out the session is simply not covered.
         rows.append(_row(
-            n=n, billed=t.billed, allowed=t.billed, covered=paid > ZERO, deductible=ZERO,
-            copay=ZERO, coinsurance=t.billed - pip_share, balance_bill=ZERO,
-            patient=t.billed - paid, insurer=paid,
+            n=n, billed=t.billed, allowed=t.billed if covered else ZERO, covered=covered,
+            deductible=ZERO, copay=ZERO, coinsurance=t.billed - paid if covered else ZERO,
+            balance_bill=ZERO, patient=t.billed - paid, insurer=paid,
         ))
     return Walk(rows, 0)
 

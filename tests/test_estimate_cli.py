@@ -74,3 +74,21 @@ def test_check_with_a_broken_file_exits_2(tmp_path):
     done = run("check", str(case))
     assert done.returncode == 2
     assert "scenario.sessions: Input should be greater than or equal to 1" in done.stderr
+
+
+def test_hostile_input_exits_2_without_a_traceback(tmp_path):
+    latin1 = tmp_path / "latin1.json"
+    latin1.write_bytes('{"state": "ñ"}'.encode("latin-1"))
+    cases = [
+        run("-", stdin="[" * 100_000),
+        run("-", stdin='{"sessions": ' + "9" * 5000 + "}"),
+        run(str(latin1)),
+        run("-", stdin='{"fees": {"billed_per_unit": 1}, "diagnosis_codes": ["\\ud800"]}'),
+        run("-", stdin='{"fees": {"billed_per_unit": 1}, "sessions": true}'),
+    ]
+    for done in cases:
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr
+    assert "not UTF-8" in cases[2].stderr
+    assert "diagnosis_codes: Value error" in cases[3].stderr
+    assert "sessions: Input should be a valid integer" in cases[4].stderr
