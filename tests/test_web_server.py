@@ -50,6 +50,8 @@ def echo_application(fake: FakeTelegramAPI, delay: float = 0.0) -> Application:
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if delay:
             await asyncio.sleep(delay)
+        if update.effective_message.text == "fail":
+            raise RuntimeError("a handler bug")
         await update.effective_message.reply_text(f"echo: {update.effective_message.text}")
         web_metrics.reply_sent()
 
@@ -232,6 +234,20 @@ async def test_metrics_count_updates_replies_latency_and_interviews(webhook, fak
     ):
         assert line in text, line
     assert str(CHAT) not in text and "count me" not in text
+
+
+async def test_handler_errors_are_counted_and_logged(webhook, fake, caplog):
+    client, delivery = webhook
+    assert (await delivery.send(fake, "fail")).status == 200
+    for _ in range(100):
+        text = await (await client.get("/metrics")).text()
+        if 'massage_bot_errors_total{where="handler"} 1.0' in text:
+            break
+        await asyncio.sleep(0.02)
+    else:
+        pytest.fail("the handler error was not counted")
+    assert "a handler failed: RuntimeError" in caplog.text
+    assert str(CHAT) not in caplog.text  # the error is logged, not who had it
 
 
 def test_each_application_has_its_own_registry():

@@ -73,6 +73,17 @@ class TelegramWebhook:
         self._secret = settings.webhook_secret.get_secret_value().encode()
         self._tasks: set[asyncio.Task[None]] = set()
         self.accepting = False
+        # Count the errors of the handlers. PTB logs them itself only while no error handler is
+        # registered, so this one logs them too unless the Application has its own.
+        self._log_handler_errors = not application.error_handlers
+        application.add_error_handler(self._handler_failed)
+
+    async def _handler_failed(self, update: object, context: Any) -> None:
+        self.metrics.error("handler")
+        if self._log_handler_errors:
+            error = context.error
+            log.error("a handler failed: %s", type(error).__name__,
+                      exc_info=(type(error), error, error.__traceback__))
 
     @property
     def in_flight(self) -> int:
