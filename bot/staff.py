@@ -24,7 +24,8 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterable, Mapping
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -52,6 +53,18 @@ INSURER_KEY = "insurer"
 EXTRA_KEYS: tuple[str, ...] = (INSURER_KEY,)
 
 
+def _leaf_types(annotation: Any) -> set[Any]:
+    """`int | Literal["none"] | None` -> {int, Literal, NoneType}; `Annotated[int, x]` -> {int}."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _leaf_types(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        return set().union(*(_leaf_types(arg) for arg in get_args(annotation)))
+    if origin is Literal:
+        return {Literal}
+    return {origin or annotation}
+
+
 def _flatten(model: type[BaseModel]) -> dict[str, tuple[str, ...]]:
     """Flat key -> path in the scenario, for every field, nested models one level down."""
     keys: dict[str, tuple[str, ...]] = {}
@@ -71,12 +84,21 @@ def _flatten(model: type[BaseModel]) -> dict[str, tuple[str, ...]]:
 
 SCENARIO_KEYS: dict[str, tuple[str, ...]] = _flatten(Scenario)
 _BY_PATH = {".".join(path): key for key, path in SCENARIO_KEYS.items()}
-_LIST_KEYS = frozenset(
-    key
-    for key, path in SCENARIO_KEYS.items()
-    if len(path) == 1 and "list" in str(Scenario.model_fields[path[0]].annotation)
-)
+
+
+def _types_of(path: tuple[str, ...]) -> set[Any]:
+    model: Any = Scenario
+    for part in path[:-1]:
+        model = model.model_fields[part].annotation
+    return _leaf_types(model.model_fields[path[-1]].annotation)
+
+
+# What each key's value may be, from the models: values are converted to these types here, so
+# that strict fields (e.g. a StrictInt) accept what staff type.
+_TYPES: dict[str, set[Any]] = {key: _types_of(path) for key, path in SCENARIO_KEYS.items()}
 _NUMBER = re.compile(r"^\$?\s*-?[\d,]*\.?\d+\s*%?$")
+_WHOLE = re.compile(r"^-?\d+$")
+_TRUE, _FALSE = frozenset({"true", "yes", "y", "1"}), frozenset({"false", "no", "n", "0"})
 
 
 def valid_keys() -> list[str]:
@@ -164,8 +186,13 @@ def _value(key: str, raw: str | None) -> Any:
     """A raw text value as pydantic should see it."""
     if raw is None:
         return None
-    if key in _LIST_KEYS:
+    types = _TYPES.get(key, {str})
+    if list in types:
         return [item.strip() for item in raw.split(",") if item.strip()]
+    if bool in types and raw.lower() in _TRUE | _FALSE:
+        return raw.lower() in _TRUE
+    if int in types and _WHOLE.match(raw):
+        return int(raw)
     if _NUMBER.match(raw):
         return raw.replace("$", "").replace(",", "").replace("%", "").strip()
     return raw
