@@ -1,0 +1,102 @@
+"""The python-telegram-bot Application, built once for polling (`bot.telegram.run`) and for
+webhooks (the web server): the same handlers either way.
+
+    store = open_store(settings.database_url, encryption_key=...)
+    await store.open()
+    app = build_application(settings, store=store, clinics=load_clinics(settings.clinics_file))
+    await app.initialize()
+    await app.post_init(app)      # PTB's run_polling/run_webhook call it; call it if you do not
+    await app.start()
+
+`post_init` registers the command menu and the bot's description with Telegram, in English
+(the default, for every other language) and once per other language.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application
+
+from estimator import icd10
+
+from ..clinics import ClinicDirectory
+from ..i18n import DEFAULT, SUPPORTED, translator
+from ..settings import Settings
+from ..store import Store
+from . import texts
+from .handlers import Channel
+
+log = logging.getLogger(__name__)
+
+# What the bot asks Telegram for (edited messages, reactions etc. are not read).
+ALLOWED_UPDATES: list[str] = [Update.MESSAGE, Update.CALLBACK_QUERY]
+# Updates handled at the same time (across chats; one chat's updates still wait in turn).
+CONCURRENT_UPDATES = 128
+# HTTP connections to the Bot API. httpx's pool gets slower the more connections it holds, and
+# one update needs one or two calls: a small pool with a generous wait serves hundreds of
+# patients (see benchmarks/bench_telegram.py).
+CONNECTION_POOL_SIZE = 16
+POOL_TIMEOUT_SECONDS = 30.0
+TELEGRAM_HOST = "api.telegram.org"
+
+
+def build_application(
+    settings: Settings,
+    *,
+    store: Store,
+    clinics: ClinicDirectory,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+    concurrent_updates: int = CONCURRENT_UPDATES,
+    connection_pool_size: int = CONNECTION_POOL_SIZE,
+    rate_limiter: bool | None = None,
+    log_salt: bytes | None = None,
+) -> Application:
+    """The bot's Application (not yet initialized). `store` must be opened by the caller.
+
+    `base_url` overrides TELEGRAM_API_BASE_URL (e.g. a fake server in tests); the file URL
+    follows it unless given. `rate_limiter`: PTB's AIORateLimiter, which keeps within
+    Telegram's flood limits and retries after a RetryAfter; by default on when talking to
+    api.telegram.org. `log_salt` salts the chat ids in logs (default: random per process).
+    Raises SettingsError when the token is missing.
+    """
+    token = settings.require_token()
+    api = (base_url or settings.telegram_api_base_url).rstrip("/")
+    files = base_file_url or (api.removesuffix("/bot") + "/file/bot")
+    if rate_limiter is None:
+        rate_limiter = TELEGRAM_HOST in api
+    builder = (
+        Application.builder()
+        .token(token)
+        .base_url(api)
+        .base_file_url(files)
+        .concurrent_updates(concurrent_updates)
+        .connection_pool_size(connection_pool_size)
+        .pool_timeout(POOL_TIMEOUT_SECONDS)
+        .post_init(register_profile)
+    )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+    app = builder.build()
+    icd10.load()  # the code set takes seconds to load: not on a patient's first code
+    Channel(settings, store, clinics, log_salt=log_salt).register(app)
+    return app
+
+
+async def register_profile(app: Application) -> None:
+    """setMyCommands, setMyDescription and setMyShortDescription, once per language."""
+    for lang in SUPPORTED:
+        t = translator(lang)
+        code = None if lang == DEFAULT else lang
+        commands = [BotCommand(name, t.gettext(text)) for name, text in texts.COMMANDS]
+        try:
+            await app.bot.set_my_commands(commands, language_code=code)
+            await app.bot.set_my_description(t.gettext(texts.DESCRIPTION), language_code=code)
+            await app.bot.set_my_short_description(
+                t.gettext(texts.SHORT_DESCRIPTION), language_code=code
+            )
+        except TelegramError as error:  # the bot works without its menu: say so, go on
+            log.warning("could not register the %s command menu: %s", lang, error)

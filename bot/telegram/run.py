@@ -1,0 +1,100 @@
+"""`massage-bot polling`: the Telegram bot by long polling.
+
+Configuration comes from the environment (or `.env`): see `bot.settings`. A configuration
+problem (no token, a malformed one, a bad clinic file or database URL) is one line on stderr and
+exit code 2, never a traceback. Stopping the bot (Ctrl-C, SIGTERM) mid-interview loses nothing:
+the state is in the store, and the next start continues where each patient was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from datetime import timedelta
+
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application
+
+from ..clinics import ClinicFileError, load_clinics
+from ..settings import Settings, SettingsError, load_settings
+from ..store import Store, StoreError, open_store
+from .app import ALLOWED_UPDATES, build_application
+
+log = logging.getLogger(__name__)
+
+PURGE_EVERY_SECONDS = 3600.0
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"massage-bot: {message}", file=sys.stderr)
+    return code
+
+
+async def _purge_forever(store: Store, days: int) -> None:
+    """Delete chats idle for RETENTION_DAYS, now and every hour."""
+    while True:
+        try:
+            purged = await store.purge_inactive(timedelta(days=days))
+            if purged:
+                log.info("deleted %d chats idle for %d days or more", purged, days)
+        except StoreError as error:
+            log.warning("retention purge skipped: %s", type(error).__name__)
+        await asyncio.sleep(PURGE_EVERY_SECONDS)
+
+
+def _with_lifecycle(app: Application, store: Store, settings: Settings) -> None:
+    """Open the store before the bot starts and close it after; purge idle chats meanwhile."""
+    register_profile = app.post_init
+    tasks: list[asyncio.Task] = []
+
+    async def startup(application: Application) -> None:
+        await store.open()
+        tasks.append(asyncio.create_task(_purge_forever(store, settings.retention_days)))
+        if register_profile is not None:
+            await register_profile(application)
+
+    async def shutdown(application: Application) -> None:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await store.close()
+
+    app.post_init = startup
+    app.post_shutdown = shutdown
+
+
+def run_polling(args: argparse.Namespace | None = None) -> int:
+    try:
+        settings = load_settings()
+        settings.require_token()
+    except SettingsError as error:
+        return _fail(str(error).splitlines()[0] if str(error) else "invalid settings")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the token
+    try:
+        clinics = load_clinics(settings.clinics_file)
+    except ClinicFileError as error:
+        return _fail(str(error).splitlines()[0])
+    key = settings.data_encryption_key.get_secret_value() if settings.data_encryption_key else None
+    try:
+        store = open_store(settings.database_url, encryption_key=key)
+    except ValueError as error:
+        return _fail(str(error))
+    app = build_application(settings, store=store, clinics=clinics)
+    _with_lifecycle(app, store, settings)
+    try:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        return _fail("Telegram refused TELEGRAM_BOT_TOKEN (revoked or mistyped); get one from "
+                     "@BotFather")
+    except StoreError as error:
+        return _fail(f"the database is not available ({type(error).__name__}): {error}", 1)
+    except TelegramError as error:
+        return _fail(f"Telegram: {error}", 1)
+    return 0
