@@ -241,7 +241,9 @@ async def test_answers_that_do_not_fit_together_come_back_with_a_message(client)
     response = await client.post("/c/demo-clinic/estimate",
                                  data={**FORM, "visit_limit": "5", "visits_used": "9"})
     assert response.status == 422
-    assert 'id="f-visits_used-error"' in await response.text()
+    page = await response.text()
+    assert 'id="f-visits_used-error"' in page
+    assert "more than the visits the plan allows (5)" in page
 
 
 async def test_a_post_without_form_fields_takes_the_defaults(client):

@@ -25,6 +25,7 @@ from estimator import Scenario, estimate
 from estimator.cases import describe
 
 from ..i18n import translator
+from ..render import explain
 from ..settings import Settings
 from . import openapi
 from .lang import choose
@@ -138,8 +139,6 @@ class EstimateAPI:
             out = result.model_dump(mode="json")
             headers: dict[str, str] = {}
             if flag in _TRUE:
-                from ..render import explain
-
                 lang = choose(None, request.headers.get("Accept-Language"))
                 out["explanation"] = explain(result, scenario, translator(lang))
                 headers = {"Content-Language": lang, "Vary": "Accept-Language"}

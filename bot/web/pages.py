@@ -32,6 +32,7 @@ from estimator.cases import describe
 from ..clinics import Clinic, ClinicDirectory
 from ..i18n import N_, SUPPORTED, Translator, translator
 from ..interview.parsing import ParseError, parse_amount, parse_code, parse_count, parse_percent
+from ..render import explain
 from .lang import choose
 from .links import qr_svg, start_link
 from .metrics import Metrics
@@ -320,8 +321,7 @@ class ClinicPages:
     # Shared parts.
 
     def _page(
-        self, t: Translator, title: str, content: Markup, path: str, status: int = 200,
-        footer: str | None = None,
+        self, t: Translator, title: str, content: Markup, path: str, status: int = 200
     ) -> web.Response:
         links = []
         for lang in SUPPORTED:
@@ -335,7 +335,7 @@ class ClinicPages:
             languages_label=t.gettext("Language"),
             language_links=join(links, " "),
             content=content,
-            footer=footer or t.gettext("This page does not keep anything you type in it."),
+            footer=t.gettext("This page does not keep anything you type in it."),
         )
         headers = {**SECURITY_HEADERS, "Content-Language": t.lang, "Vary": "Accept-Language"}
         return web.Response(text=body, status=status, content_type="text/html",
@@ -405,7 +405,7 @@ class ClinicPages:
             parts.append(tag("p", error, class_="error", id=f"{ident}-error"))
         return tag("div", join(parts), class_="field has-error" if error else "field")
 
-    def _form_page(self, request: web.Request, clinic: Clinic, t: Translator,
+    def _form_page(self, clinic: Clinic, t: Translator,
                    values: Mapping[str, str] | None = None,
                    errors: Mapping[str, str] | None = None) -> web.Response:
         values, errors = values or {}, errors or {}
@@ -465,7 +465,7 @@ class ClinicPages:
         clinic = self.clinics.get(request.match_info["slug"])
         if clinic is None:
             return self._not_found(request, t)
-        return self._form_page(request, clinic, t)
+        return self._form_page(clinic, t)
 
     async def estimate_page(self, request: web.Request) -> web.Response:
         form: Mapping[str, Any] = {}
@@ -480,20 +480,24 @@ class ClinicPages:
             values = read_form(text_form, clinic, t.lang)
             scenario = build_scenario(values, clinic)
         except FormErrors as exc:
-            return self._form_page(request, clinic, t, text_form, exc.errors)
+            return self._form_page(clinic, t, text_form, exc.errors)
         except ValidationError as exc:
-            # Answers that parse but do not fit together (more visits used than allowed).
-            errors = {"visits_used": t.gettext(
-                "These answers do not fit together: %(details)s", details=describe(exc))}
-            return self._form_page(request, clinic, t, text_form, errors)
+            # Answers that parse but do not fit together: the one such rule is the visit limit.
+            limit, used = values.get("visit_limit"), values.get("visits_used")
+            if limit is not None and used is not None and used > limit:
+                message = t.gettext("This is more than the visits the plan allows (%(limit)s): "
+                                    "check both numbers.", limit=limit)
+            else:
+                log.warning("form answers refused by the scenario: %s", describe(exc))
+                message = t.gettext("These answers do not fit together: %(details)s",
+                                    details=describe(exc))
+            return self._form_page(clinic, t, text_form, {"visits_used": message})
         with self.metrics.estimate_timer("page"):
             result = estimate(scenario)
         return self._result_page(clinic, t, scenario, result, values)
 
     def _result_page(self, clinic: Clinic, t: Translator, scenario: Scenario, result: Estimate,
                      values: Mapping[str, Any]) -> web.Response:
-        from ..render import explain
-
         blocks = explain(result, scenario, t).split("\n\n")
         explanation = join([tag("p", block) for block in blocks])
         rng = result.range
