@@ -221,18 +221,22 @@ def _cost_text(e: Estimate, s: Scenario, t: Translator) -> list[str]:
     if e.range is not None and e.range.low != e.range.high:
         lines.append(t.ngettext(
             "Your cost for %(n)s session: between %(low)s and %(high)s.",
-            "Your cost for %(n)s sessions: between %(low)s and %(high)s (%(low_each)s to "
-            "%(high_each)s per session).", n,
-            low=t.money(e.range.low), high=t.money(e.range.high),
-            low_each=t.money(_each(e.range.low, n)), high_each=t.money(_each(e.range.high, n))))
+            "Your cost for %(n)s sessions: between %(low)s and %(high)s.", n,
+            low=t.money(e.range.low), high=t.money(e.range.high)))
+        if n > 1:
+            lines.append(t.gettext("That is %(low)s to %(high)s per session.",
+                                   low=t.money(_each(e.range.low, n)),
+                                   high=t.money(_each(e.range.high, n))))
         if e.range.widened_by:
             lines.append(t.gettext("Knowing %(topic)s would narrow this the most.",
                                    topic=t.gettext(TOPICS[e.range.widened_by[0]])))
     else:
         lines.append(t.ngettext(
             "Your cost for %(n)s session: %(total)s.",
-            "Your cost for %(n)s sessions: %(total)s (about %(each)s per session).", n,
-            total=t.money(e.totals.patient), each=t.money(_each(e.totals.patient, n))))
+            "Your cost for %(n)s sessions: %(total)s.", n, total=t.money(e.totals.patient)))
+        if n > 1:
+            lines.append(t.gettext("That is about %(each)s per session.",
+                                   each=t.money(_each(e.totals.patient, n))))
     if e.totals.insurer:
         lines.append(t.gettext("Your insurer would pay %(amount)s.",
                                amount=t.money(e.totals.insurer)))
@@ -263,7 +267,8 @@ def _routes_text(e: Estimate, t: Translator) -> list[str]:
 
 def _step_text(code: str, params: dict[str, Any], t: Translator) -> str:
     if code == "ask_insurer":
-        return t.gettext(STEPS[code], topic=t.gettext(TOPICS.get(params.get("topic"), "")))
+        topic = TOPICS.get(params.get("topic"))
+        return t.gettext(STEPS[code], topic=t.gettext(topic)) if topic else ""
     if code == "use_billable_code":
         return t.gettext(STEPS[code], code=params["code"],
                          children=t.join(list(params.get("children", []))))
@@ -288,8 +293,9 @@ def explain(
     blocks.append("\n".join(_routes_text(e, t)))
     if e.next_steps:
         steps = [t.gettext("Next steps:")]
-        steps += ["☐ " + _step_text(step.code, step.params, t) for step in e.next_steps
-                  if step.code in STEPS]
+        texts = (_step_text(step.code, step.params, t) for step in e.next_steps
+                 if step.code in STEPS)
+        steps += ["☐ " + text for text in texts if text]
         blocks.append("\n".join(steps))
     if e.notes:
         blocks.append("\n".join(t.gettext(NOTES[n]) for n in e.notes if n in NOTES))
@@ -320,7 +326,7 @@ GLOSSARY = (
     (N_("Deductible"), N_("What you pay each year before the plan starts to share costs.")),
     (N_("Copay"), N_("A fixed amount you pay per visit, such as $30.")),
     (N_("Coinsurance"), N_("Your percentage of the plan's price for each visit, such as 20%.")),
-    (N_("Allowed amount"), N_("The price your plan recognises for a service; your share is "
+    (N_("Allowed amount"), N_("The price your plan recognizes for a service; your share is "
                               "computed on it, not on the clinic's full charge.")),
     (N_("Out-of-pocket maximum"), N_("The most you pay in a year for covered care; then the "
                                      "plan pays everything.")),

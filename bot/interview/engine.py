@@ -4,6 +4,7 @@ Pure: no I/O, no clock, no Telegram. Every channel (terminal, Telegram, web) fee
 actions in as `Answer`s and draws the returned `Prompt`; stores keep the returned state.
 """
 
+import unicodedata
 from decimal import Decimal
 from typing import Any
 
@@ -135,13 +136,19 @@ def _choice(question: Question, facts: Facts, answer: Answer, lang: str) -> str:
     if text.isdigit() and 1 <= int(text) <= len(options):
         return options[int(text) - 1].value
     t = translator(lang)
-    folded = text.casefold()
+    folded = _fold(text)
     for option in options:
-        if t.gettext(option.label, **option.params).casefold() == folded:
+        if _fold(t.gettext(option.label, **option.params)) == folded:
             return option.value
         if option.value.casefold() == folded:
             return option.value
     raise ParseError("choice")
+
+
+def _fold(text: str) -> str:
+    """Case and accents ignored: a patient typing "si" means "Sí"."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _bound(question: Question, facts: Facts):

@@ -85,12 +85,12 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "payer", N_("Who pays"),
-        N_("Who would pay for it?"),
+        N_("Who would pay for the massage?"),
         N_("Pick the coverage that applies to this treatment. If you were hurt at work, choose "
            "workers' compensation; after a car accident, choose auto insurance, even if you also "
            "have a health plan."),
         options=(
-            _opt("commercial", N_("Health plan (through work or the marketplace)")),
+            _opt("commercial", N_("Health plan (job or marketplace)")),
             _opt("medicare", N_("Medicare")),
             _opt("medicare_advantage", N_("Medicare Advantage")),
             _opt("medicaid", N_("Medicaid")),
@@ -384,7 +384,8 @@ QUESTIONS: tuple[Question, ...] = (
         "tax_rate", N_("Tax rate"),
         N_("What is your income tax rate? For example 22%. It shows how much the account saves."),
         N_("Money from an HSA or FSA is not taxed, so you save about your tax rate on every "
-           "dollar. Paying in through payroll, you also save the 7.65% payroll tax."),
+           "dollar. If you put money in through payroll deductions, you also save the payroll tax "
+           "(7.65%)."),
         kind="percent",
         applies=lambda f: f.medical and f.get("account") not in (None, "none"),
         low=Decimal(0), high=Decimal(100),
