@@ -28,6 +28,7 @@ from ..settings import Settings
 from ..store import Store
 from . import texts
 from .handlers import Channel
+from .transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +36,12 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES: list[str] = [Update.MESSAGE, Update.CALLBACK_QUERY]
 # Updates handled at the same time (across chats; one chat's updates still wait in turn).
 CONCURRENT_UPDATES = 128
-# HTTP connections to the Bot API. httpx's pool gets slower the more connections it holds, and
-# one update needs one or two calls: a small pool with a generous wait serves hundreds of
-# patients (see benchmarks/bench_telegram.py).
+# HTTP connections to the Bot API. One update needs one or two calls, and a big pool costs more
+# than it gives (with httpx especially): a small pool with a generous wait serves hundreds of
+# patients at once (see benchmarks/bench_telegram.py).
 CONNECTION_POOL_SIZE = 16
 POOL_TIMEOUT_SECONDS = 30.0
+TRANSPORTS = ("aiohttp", "httpx")
 TELEGRAM_HOST = "api.telegram.org"
 
 
@@ -54,6 +56,7 @@ def build_application(
     connection_pool_size: int = CONNECTION_POOL_SIZE,
     rate_limiter: bool | None = None,
     log_salt: bytes | None = None,
+    transport: str = "aiohttp",
 ) -> Application:
     """The bot's Application (not yet initialized). `store` must be opened by the caller.
 
@@ -61,23 +64,32 @@ def build_application(
     follows it unless given. `rate_limiter`: PTB's AIORateLimiter, which keeps within
     Telegram's flood limits and retries after a RetryAfter; by default on when talking to
     api.telegram.org. `log_salt` salts the chat ids in logs (default: random per process).
-    Raises SettingsError when the token is missing.
+    `transport`: "aiohttp" (`bot.telegram.transport`, the default: far less CPU per call) or
+    "httpx" (PTB's own). Raises SettingsError when the token is missing.
     """
     token = settings.require_token()
     api = (base_url or settings.telegram_api_base_url).rstrip("/")
     files = base_file_url or (api.removesuffix("/bot") + "/file/bot")
     if rate_limiter is None:
         rate_limiter = TELEGRAM_HOST in api
+    if transport not in TRANSPORTS:
+        raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}, not {transport!r}")
     builder = (
         Application.builder()
         .token(token)
         .base_url(api)
         .base_file_url(files)
         .concurrent_updates(concurrent_updates)
-        .connection_pool_size(connection_pool_size)
-        .pool_timeout(POOL_TIMEOUT_SECONDS)
         .post_init(register_profile)
     )
+    if transport == "aiohttp":
+        builder = builder.request(
+            AiohttpRequest(connection_pool_size, pool_timeout=POOL_TIMEOUT_SECONDS)
+        ).get_updates_request(AiohttpRequest(1))
+    else:
+        builder = builder.connection_pool_size(connection_pool_size).pool_timeout(
+            POOL_TIMEOUT_SECONDS
+        )
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
     app = builder.build()
