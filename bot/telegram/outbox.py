@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -89,57 +90,79 @@ class Delivered:
 
 
 async def deliver(bot: Bot, chat_id: int, ops: list[Op]) -> Delivered:
-    """Perform `ops` in order; returns the id of a new interview message, if one was sent."""
+    """Perform `ops`; returns the id of a new interview message, if one was sent.
+
+    Sends and edits go one after the other, in order. The answer to a button press starts
+    first and runs alongside them (the spinner stops at once; the edit need not wait for it),
+    and so do the deletions of messages that are no longer current; all are done on return.
+    """
     result = Delivered()
-    for op in ops:
-        try:
-            await _perform(bot, chat_id, op, result)
-        except Forbidden:
-            log.info("chat blocked the bot; replies dropped")
-            result.failed = True
-            return result
-        except TelegramError as error:
-            # The description is Telegram's, never the patient's text.
-            log.warning("%s failed: %s: %s", type(op).__name__, type(error).__name__, error)
-            result.failed = True
+    side: list[asyncio.Task] = []
+    try:
+        for op in ops:
+            if isinstance(op, AnswerQuery | Retire):
+                side.append(asyncio.create_task(_guarded(bot, chat_id, op, result)))
+                await asyncio.sleep(0)  # let it write its request before the next one
+            elif not await _guarded(bot, chat_id, op, result):
+                break
+    finally:
+        if side:
+            await asyncio.gather(*side)
     return result
 
 
+async def _guarded(bot: Bot, chat_id: int, op: Op, result: Delivered) -> bool:
+    """One op; False when the chat cannot be written to any more."""
+    try:
+        await _perform(bot, chat_id, op, result)
+    except Forbidden:
+        log.info("chat blocked the bot; replies dropped")
+        result.failed = True
+        return False
+    except TelegramError as error:
+        # The description is Telegram's, never the patient's text.
+        log.warning("%s failed: %s: %s", type(op).__name__, type(error).__name__, error)
+        result.failed = True
+    return True
+
+
+async def _api(bot: Bot, method: str, **params: Any) -> Any:
+    """One Bot API call, its result left as JSON: the outbox only needs a message id, and
+    parsing every returned Message into PTB objects was a fifth of the cost of an update
+    (benchmarks/bench_telegram.py). PTB still serializes the parameters and raises its errors.
+
+    Bot API method names are case-insensitive; they are passed in lower case, which PTB does
+    not take for one of its own wrappers (it would warn "please use Bot.sendMessage").
+    """
+    api_kwargs = {name: value for name, value in params.items() if value is not None}
+    return await _call(lambda: bot.do_api_request(method.lower(), api_kwargs=api_kwargs))
+
+
 async def _send(bot: Bot, chat_id: int, op: Send | Edit, result: Delivered) -> None:
-    message = await _call(
-        lambda: bot.send_message(
-            chat_id,
-            op.html,
-            parse_mode=ParseMode.HTML,
-            reply_markup=op.markup,
-            link_preview_options=_NO_PREVIEW,
-        )
+    message = await _api(
+        bot, "sendMessage", chat_id=chat_id, text=op.html, parse_mode=ParseMode.HTML,
+        reply_markup=op.markup, link_preview_options=_NO_PREVIEW,
     )
     if op.track:
-        result.tracked_id, result.tracked_kind = message.message_id, op.track
+        result.tracked_id, result.tracked_kind = message["message_id"], op.track
 
 
 async def _perform(bot: Bot, chat_id: int, op: Op, result: Delivered) -> None:
     if isinstance(op, AnswerQuery):
         try:
-            await _call(
-                lambda: bot.answer_callback_query(op.query_id, text=op.text, show_alert=op.alert)
-            )
+            await _api(bot, "answerCallbackQuery", callback_query_id=op.query_id, text=op.text,
+                       show_alert=op.alert or None)
         except BadRequest as error:  # too old (e.g. answered before a restart): harmless
             log.info("callback query not answered: %s", error)
     elif isinstance(op, Send):
         await _send(bot, chat_id, op, result)
     elif isinstance(op, Edit):
         try:
-            await _call(
-                lambda: bot.edit_message_text(
-                    op.html,
-                    chat_id=chat_id,
-                    message_id=op.message_id,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=op.markup,
-                    link_preview_options=_NO_PREVIEW,
-                )
+            # Without reply_markup the keyboard goes, as intended.
+            await _api(
+                bot, "editMessageText", chat_id=chat_id, message_id=op.message_id, text=op.html,
+                parse_mode=ParseMode.HTML, reply_markup=op.markup,
+                link_preview_options=_NO_PREVIEW,
             )
         except BadRequest as error:
             if _not_modified(error):
@@ -150,14 +173,12 @@ async def _perform(bot: Bot, chat_id: int, op: Op, result: Delivered) -> None:
     elif isinstance(op, Retire):
         if op.delete:
             try:
-                await _call(lambda: bot.delete_message(chat_id, op.message_id))
+                await _api(bot, "deleteMessage", chat_id=chat_id, message_id=op.message_id)
                 return
             except BadRequest:
                 pass  # too old to delete (48 hours): drop the keyboard instead
         try:
-            await _call(
-                lambda: bot.edit_message_reply_markup(chat_id, op.message_id, reply_markup=None)
-            )
+            await _api(bot, "editMessageReplyMarkup", chat_id=chat_id, message_id=op.message_id)
         except BadRequest as error:
             if not (_not_modified(error) or _gone(error)):
                 raise
