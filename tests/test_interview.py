@@ -25,14 +25,35 @@ def typed(text: str) -> Answer:
     return Answer(kind="text", value=text)
 
 
-def drive(answers, clinic=None, lang="en"):
-    """Run the interview; every reply must be to the question the test expects (`(qid, answer)`)."""
+def drive(answers, clinic=None, lang="en", detours=False):
+    """Run the interview; every reply must be to the question the test expects (`(qid, answer)`).
+
+    With `detours`, the patient also goes the long way round at the third question: a reply that
+    cannot be read, "What does this mean?", then Back and the previous answer again."""
     state, prompt = step(None, Answer(kind="start", value=clinic), CLINICS, lang)
-    for expected_question, answer in answers:
+    previous = None
+    for index, (expected_question, answer) in enumerate(answers):
         assert prompt.kind == "question", f"expected {expected_question}, got {prompt.kind}"
         assert prompt.question_id == expected_question, (expected_question, prompt.question_id)
+        if detours and index == 2:
+            state, prompt = _detour(state, prompt, previous, lang)
         state, prompt = step(state, answer, CLINICS, lang)
         assert prompt.problem is None, (expected_question, prompt.problem)
+        previous = (expected_question, answer)
+    return state, prompt
+
+
+def _detour(state, prompt, previous, lang):
+    question, kept = prompt.question_id, dict(state.answers)
+    state, prompt = step(state, typed("§§§ ???"), CLINICS, lang)
+    assert prompt.question_id == question and prompt.problem is not None
+    assert state.answers == kept  # nothing the patient gave before is lost
+    state, prompt = step(state, HELP, CLINICS, lang)
+    assert prompt.question_id == question and prompt.help
+    state, prompt = step(state, BACK, CLINICS, lang)
+    assert prompt.question_id == previous[0] and previous[0] not in state.answers
+    state, prompt = step(state, previous[1], CLINICS, lang)
+    assert prompt.question_id == question
     return state, prompt
 
 
@@ -54,7 +75,7 @@ COMMERCIAL = [
     ("plan_type", pick("ppo")), ("provider", pick("massage_therapist")),
     ("prescription", pick("yes")), ("diagnosis", typed("M54.50")),
     ("preauth", pick("not_required")), ("covers_mt", pick("yes")),
-    ("deductible", typed("1,000")), ("deductible_met", typed("200")),
+    ("deductible", typed("1000")), ("deductible_met", typed("200")),
     ("cost_share", pick("coinsurance")), ("coinsurance", typed("20%")),
     ("oop_max", typed("5000")), ("oop_met", typed("200")),
     ("visit_limit", typed("20")), ("visits_used", typed("4")),
@@ -138,10 +159,11 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("lang", ["en", "es", "ru"])
 @pytest.mark.parametrize("name", CASES)
-def test_interview_estimate_equals_the_estimator(name):
+def test_interview_estimate_equals_the_estimator(name, lang):
     answers, scenario = CASES[name]
-    state, prompt = drive(answers)
+    state, prompt = drive(answers, lang=lang, detours=True)
     assert prompt.kind == "result"
     assert state.finished and state.current is None
     assert prompt.scenario == scenario

@@ -209,7 +209,7 @@ def problem_for(error: ParseError, question: Question) -> Problem:
         return Problem(message=TOO_MANY_DECIMALS)
     if error.kind == "ambiguous":
         return Problem(message=AMBIGUOUS, params={"a": details.get("thousands"),
-                                                  "b": details.get("decimal")})
+                                                  "b": details.get("decimal"), "format": fmt})
     if error.kind == "out_of_range":
         return Problem(message=OUT_OF_RANGE, params={"low": details.get("low") or 0,
                                                      "high": details.get("high"), "format": fmt})
