@@ -49,6 +49,7 @@ __all__ = [
 ]
 
 NULL_WORDS = frozenset({"null", "unknown", "~"})
+SHOWN = 40  # characters of a bad token or key repeated in an error
 INSURER_KEY = "insurer"
 EXTRA_KEYS: tuple[str, ...] = (INSURER_KEY,)
 
@@ -165,14 +166,14 @@ def parse_pairs(text: str | Iterable[str]) -> dict[str, str | None]:
         if not sep or not key:
             raise StaffInputError(
                 N_("Write each setting as key=value; %(token)s is not. Valid keys: %(keys)s"),
-                token=token,
+                token=_shown(token),
                 keys=", ".join(valid_keys()),
             )
         key = _BY_PATH.get(key, key)
         if key not in SCENARIO_KEYS and key not in EXTRA_KEYS:
             raise StaffInputError(
                 N_("Unknown key %(key)s. Valid keys: %(keys)s"),
-                key=key,
+                key=_shown(key),
                 keys=", ".join(valid_keys()),
             )
         if key in pairs:
@@ -180,6 +181,10 @@ def parse_pairs(text: str | Iterable[str]) -> dict[str, str | None]:
         value = value.strip()
         pairs[key] = None if value.lower() in NULL_WORDS else value
     return pairs
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= SHOWN else text[:SHOWN] + "\u2026"
 
 
 def _value(key: str, raw: str | None) -> Any:
@@ -247,7 +252,7 @@ def _insurer_rate(clinic: Clinic | None, name: str | None) -> Any:
         raise StaffInputError(
             N_("%(clinic)s is not in network with %(name)s. Its insurers: %(names)s"),
             clinic=clinic.name,
-            name=name or "",
+            name=_shown(name or ""),
             names=", ".join(p.name for p in clinic.payers),
         )
     return payer.allowed_per_unit

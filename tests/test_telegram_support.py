@@ -212,7 +212,7 @@ def test_long_values_and_question_ids_still_fit():
         allow_unknown=True, allow_back=True,
     )
     markup = keyboards.for_prompt(prompt, translator("en"))
-    data = [button.callback_data for row in markup.inline_keyboard for button in row]
+    data = [button["callback_data"] for row in markup["inline_keyboard"] for button in row]
     assert data[:2] == [f"n|{token}|0", f"n|{token}|1"]
     assert all(len(d.encode()) <= 64 for d in data)
 
@@ -229,13 +229,12 @@ def test_every_catalog_question_fits_callback_data(lang):
             allow_unknown=True, allow_back=True,
         )
         markup = keyboards.for_prompt(prompt, t)
-        for row in markup.inline_keyboard:
+        for row in markup["inline_keyboard"]:
             for button in row:
-                assert len(button.callback_data.encode()) <= 64
+                assert len(button["callback_data"].encode()) <= 64
         change = Prompt(kind="change", options=[Option(value=question.id, label=question.title)])
-        assert keyboards.for_prompt(change, t).inline_keyboard[0][0].callback_data == (
-            f"c|{question.id}"
-        )
+        first = keyboards.for_prompt(change, t)["inline_keyboard"][0][0]
+        assert first["callback_data"] == f"c|{question.id}"
 
 
 def test_split_text_escapes_and_respects_the_limit():

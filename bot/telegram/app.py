@@ -28,6 +28,7 @@ from ..settings import Settings
 from ..store import Store
 from . import texts
 from .handlers import Channel
+from .outbox import quiet_wrapper_warnings
 from .transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
     app = builder.build()
     icd10.load()  # the code set takes seconds to load: not on a patient's first code
+    quiet_wrapper_warnings()
     Channel(settings, store, clinics, log_salt=log_salt).register(app)
     return app
 

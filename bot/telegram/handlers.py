@@ -107,7 +107,7 @@ class Channel:
         """One update: `work` runs inside the chat's store section (load, step, save); its
         replies go out after the section; then a newly sent interview message is recorded."""
         started = time.perf_counter()
-        chat, user = update.effective_chat, update.effective_user
+        chat = update.effective_chat
         query = update.callback_query
         turn: Turn | None = None
         ops: list[Op] = []
@@ -153,7 +153,6 @@ class Channel:
             send_ms,
             (time.perf_counter() - started) * 1000,
         )
-        del user
 
     async def _in_section(self, update: Update, work: Work) -> Turn | None:
         chat, user = update.effective_chat, update.effective_user
@@ -448,18 +447,19 @@ class Channel:
         t = translator(negotiate(None, user.language_code if user else None,
                                  self.settings.default_locale))
         username = bot.username or self.settings.bot_username or ""
-        line = texts.esc(t.gettext(texts.GROUP_ONLY_PRIVATE, link=f"https://t.me/{username}"))
+        link = "https://t.me/" + username
+        line = t.gettext(texts.GROUP_ONLY_PRIVATE, link=link)
         ops: list[Op] = []
         if update.callback_query:
-            ops.append(AnswerQuery(update.callback_query.id, t.gettext(
-                texts.GROUP_ONLY_PRIVATE, link=f"https://t.me/{username}")[: texts.CALLBACK_TOAST]))
+            ops.append(AnswerQuery(update.callback_query.id, line[: texts.CALLBACK_TOAST]))
         elif _addressed_to(update, username, bot.id):
-            ops.append(Send(line))
+            ops.append(Send(texts.esc(line)))
+        chat = update.effective_chat  # None for a press on an inline message
         if ops:
-            await deliver(bot, update.effective_chat.id, ops)
+            await deliver(bot, chat.id if chat else 0, ops)
         updates_log.info(
             "update group chat=%s question=-->- outcome=%s store_ms=0.0 send_ms=0.0 total_ms=%.1f",
-            self.chat_hash(update.effective_chat.id),
+            self.chat_hash(chat.id) if chat else "-",
             "answered" if ops else "ignored",
             (time.perf_counter() - started) * 1000,
         )

@@ -12,14 +12,17 @@ a label, only short codes, the question id and the option's stable value:
 
 The question id in the data tells a press on the current question from a stale one; a question
 id too long for the budget is replaced by a short hash of it (`question_token`).
+
+Keyboards are plain Bot API dicts (`{"inline_keyboard": [[{"text", "callback_data"}]]}`):
+they only travel to Telegram, and building PTB objects to serialize them again cost more than
+the rest of drawing a question.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from typing import Any
 
 from .. import render
 from ..i18n import SUPPORTED, Translator, translator
@@ -29,6 +32,17 @@ from . import texts
 MAX_DATA = 64
 SEP = "|"
 _MAX_QUESTION = 24
+
+Markup = dict[str, Any]
+Button = dict[str, str]
+
+
+def button(text: str, data: str) -> Button:
+    return {"text": text, "callback_data": data}
+
+
+def markup(rows: list[list[Button]]) -> Markup:
+    return {"inline_keyboard": rows}
 
 CHOICE, CHOICE_INDEX, UNKNOWN, HELP, BACK = "a", "n", "u", "h", "b"
 CHANGE, RESTART, GLOSSARY, ESTIMATE, LANGUAGE, FORGET = "c", "r", "g", "e", "l", "f"
@@ -87,28 +101,26 @@ def _choice_data(question: str, value: str, index: int) -> str:
     return data
 
 
-def _rows(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+def _rows(buttons: list[Button]) -> list[list[Button]]:
     """Two buttons a row when the labels are short, else one: long labels get cut on phones."""
-    if all(len(button.text) <= 18 for button in buttons) and len(buttons) > 3:
+    if all(len(b["text"]) <= 18 for b in buttons) and len(buttons) > 3:
         return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     return [[button] for button in buttons]
 
 
-def for_prompt(prompt: Prompt, t: Translator) -> InlineKeyboardMarkup | None:
+def for_prompt(prompt: Prompt, t: Translator) -> Markup | None:
     """The keyboard of a question, of the list of answers to change, or of a result."""
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Button]] = []
     token = question_token(prompt.question_id)
     if prompt.kind == "result":
         rows.append(
             [
-                InlineKeyboardButton(render.action_label("change", t), callback_data=CHANGE),
-                InlineKeyboardButton(render.action_label("restart", t), callback_data=RESTART),
+                button(render.action_label("change", t), CHANGE),
+                button(render.action_label("restart", t), RESTART),
             ]
         )
-        rows.append(
-            [InlineKeyboardButton(render.action_label("glossary", t), callback_data=GLOSSARY)]
-        )
-        return InlineKeyboardMarkup(rows)
+        rows.append([button(render.action_label("glossary", t), GLOSSARY)])
+        return markup(rows)
     options = []
     for index, option in enumerate(prompt.options):
         label = render.option_label(option, t)
@@ -116,7 +128,7 @@ def for_prompt(prompt: Prompt, t: Translator) -> InlineKeyboardMarkup | None:
             data = encode(CHANGE, option.value)  # question ids are short by contract
         else:
             data = _choice_data(token, option.value, index)
-        options.append(InlineKeyboardButton(label, callback_data=data))
+        options.append(button(label, data))
     rows.extend(_rows(options))
     actions = []
     if prompt.kind == "question":
@@ -129,20 +141,18 @@ def for_prompt(prompt: Prompt, t: Translator) -> InlineKeyboardMarkup | None:
     elif prompt.kind == "change":
         actions.append((render.action_label("back", t), ESTIMATE))
     if actions:
-        rows.append([InlineKeyboardButton(text, callback_data=data) for text, data in actions])
-    return InlineKeyboardMarkup(rows) if rows else None
+        rows.append([button(text, data) for text, data in actions])
+    return markup(rows) if rows else None
 
 
-def languages() -> InlineKeyboardMarkup:
+def languages() -> Markup:
     """Each language in its own name."""
-    buttons = [
-        InlineKeyboardButton(translator(lang).language_name(), callback_data=encode(LANGUAGE, lang))
-        for lang in SUPPORTED
-    ]
-    return InlineKeyboardMarkup([buttons])
+    return markup(
+        [[button(translator(lang).language_name(), encode(LANGUAGE, lang)) for lang in SUPPORTED]]
+    )
 
 
-def forget(t: Translator) -> InlineKeyboardMarkup:
-    yes = InlineKeyboardButton(t.gettext(texts.FORGET_YES), callback_data=encode(FORGET, "y"))
-    no = InlineKeyboardButton(t.gettext(texts.FORGET_NO), callback_data=encode(FORGET, "n"))
-    return InlineKeyboardMarkup([[yes, no]])
+def forget(t: Translator) -> Markup:
+    yes = button(t.gettext(texts.FORGET_YES), encode(FORGET, "y"))
+    no = button(t.gettext(texts.FORGET_NO), encode(FORGET, "n"))
+    return markup([[yes, no]])

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBUserWarning
 
 log = logging.getLogger(__name__)
 
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_NO_PREVIEW = {"is_disabled": True}  # LinkPreviewOptions
+Markup = dict[str, Any]  # an InlineKeyboardMarkup as the Bot API takes it
 _MAX_RETRY_WAIT = 30.0
 
 
@@ -37,7 +40,7 @@ class Send:
     """A new message. `track`: it becomes the chat's interview message, of that kind."""
 
     html: str
-    markup: InlineKeyboardMarkup | None = None
+    markup: Markup | None = None
     track: str | None = None
 
 
@@ -47,7 +50,7 @@ class Edit:
 
     message_id: int
     html: str
-    markup: InlineKeyboardMarkup | None = None
+    markup: Markup | None = None
     track: str | None = None  # if the edit falls back to a new message, track that one
 
 
@@ -131,11 +134,21 @@ async def _api(bot: Bot, method: str, **params: Any) -> Any:
     parsing every returned Message into PTB objects was a fifth of the cost of an update
     (benchmarks/bench_telegram.py). PTB still serializes the parameters and raises its errors.
 
-    Bot API method names are case-insensitive; they are passed in lower case, which PTB does
-    not take for one of its own wrappers (it would warn "please use Bot.sendMessage").
+    PTB warns that it has a method for each of these ("please use Bot.sendMessage"):
+    `quiet_wrapper_warnings` silences exactly that warning.
     """
     api_kwargs = {name: value for name, value in params.items() if value is not None}
-    return await _call(lambda: bot.do_api_request(method.lower(), api_kwargs=api_kwargs))
+    return await _call(lambda: bot.do_api_request(method, api_kwargs=api_kwargs))
+
+
+def quiet_wrapper_warnings() -> None:
+    """Silence PTB's "please use Bot.<method>" warning for `_api`'s calls, and only that one
+    (build_application calls it)."""
+    warnings.filterwarnings(
+        "ignore",
+        message=r"Please use 'Bot\.\w+' instead of 'Bot\.do_api_request",
+        category=PTBUserWarning,
+    )
 
 
 async def _send(bot: Bot, chat_id: int, op: Send | Edit, result: Delivered) -> None:

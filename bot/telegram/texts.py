@@ -87,12 +87,6 @@ PRIVACY_STORED = N_(
     "number of sessions, never your name or what you typed as such), your language setting, "
     "and when you last wrote. I do not share it with anyone."
 )
-PRIVACY_RETENTION_SINGULAR = N_(
-    "It is deleted automatically after %(n)s day without messages from you."
-)
-PRIVACY_RETENTION_PLURAL = N_(
-    "It is deleted automatically after %(n)s days without messages from you."
-)
 PRIVACY_FORGET = N_("Send /forget to delete it now.")
 
 FORGET_CONFIRM = N_(
@@ -127,8 +121,6 @@ ROW_PATIENT = N_("You pay")
 ROW_INSURER = N_("Insurer pays")
 ROW_RANGE = N_("Range")
 SESSIONS_HEADER = N_("Session by session:")
-CASES_SUMMARY_SINGULAR = N_("%(passed)s of %(n)s case passed.")
-CASES_SUMMARY_PLURAL = N_("%(passed)s of %(n)s cases passed.")
 CASE_PASSED = N_("Passed: %(name)s")
 CASE_FAILED = N_("Failed: %(name)s")
 CASE_FILE_ERROR = N_("This scenario file cannot be read: %(problem)s")
@@ -194,9 +186,19 @@ def _pieces(text: str, separator: str, limit: int) -> list[str]:
     return pieces
 
 
+# Plurals are literal ngettext calls, so that extraction sees singular and plural together.
+
+
 def retention(t: Translator, days: int) -> str:
-    return t.ngettext(PRIVACY_RETENTION_SINGULAR, PRIVACY_RETENTION_PLURAL, days)
+    return t.ngettext(
+        "It is deleted automatically after %(n)s day without messages from you.",
+        "It is deleted automatically after %(n)s days without messages from you.",
+        days,
+    )
 
 
 def cases_summary(t: Translator, passed: int, total: int) -> str:
-    return t.ngettext(CASES_SUMMARY_SINGULAR, CASES_SUMMARY_PLURAL, total, passed=passed)
+    return t.ngettext(
+        "%(passed)s of %(n)s case passed.", "%(passed)s of %(n)s cases passed.", total,
+        passed=passed,
+    )

@@ -130,8 +130,8 @@ class Turn:
                                        alert))
 
     def say(self, message: str, **params: Any) -> None:
-        """A new message: one translated sentence (escaped)."""
-        self.ops.append(Send(texts.esc(self.t.gettext(message, **params))))
+        """A new message: one translated sentence (escaped; split if parameters make it long)."""
+        self.send_plain(self.t.gettext(message, **params))
 
     def send_plain(self, plain: str, markup=None) -> None:
         """A new message from plain text, split if it is long (the keyboard on the last)."""
