@@ -38,6 +38,8 @@ from .pages import ClinicPages
 
 __all__ = ["MAX_BODY_BYTES", "WEBHOOK_PATH", "TelegramWebhook", "create_app", "run"]
 
+from ..logs import configure_logging
+
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram"
@@ -324,9 +326,7 @@ def run(args: argparse.Namespace) -> int:
         clinics = load_clinics(settings.clinics_file)
     except (SettingsError, ClinicFileError) as exc:
         return _fail(str(exc))
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings)
     from ..store import open_store
 
     key = settings.data_encryption_key
