@@ -15,8 +15,10 @@ the same echo bot on the bot's aiohttp transport, to show what the transport alo
 Reported per run: updates per second (all patients' updates over the wall time), p50 and p99 of
 the time from injecting an update to the bot's reply arriving at the fake (for the interview: the
 next question or the result; for the echo: the echo), and the CPU seconds of the harness and of
-the bot process. The machine's cores are shared by both processes, so the harness's CPU use is
-part of the picture: when the harness is busy, every figure is worse.
+the bot process, and the 1-minute load average when the run started. The machine's cores are
+shared by both processes (and by whatever else runs), so the harness's CPU use is part of the
+picture, and figures from a busy machine are worse: `--repeat` interleaves the bots and compares
+medians.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import logging
 import os
 import resource
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -199,6 +202,7 @@ class Run:
     harness_cpu: float = 0.0
     bot_cpu: float = 0.0
     calls: dict[str, int] = field(default_factory=dict)
+    load: float = 0.0
 
     def quantile(self, q: float) -> float:
         ordered = sorted(self.latencies)
@@ -225,7 +229,7 @@ async def _wait_until_polling(fake: FakeTelegramAPI, process: subprocess.Popen) 
 
 
 async def run(kind: str, patients: int, pool_size: int, poll: float, first_chat: int) -> Run:
-    result = Run(kind, patients, pool_size, poll)
+    result = Run(kind, patients, pool_size, poll, load=os.getloadavg()[0])
     with tempfile.TemporaryDirectory() as folder:
         async with FakeTelegramAPI(token=TOKEN) as fake:
             children_before = _cpu(resource.RUSAGE_CHILDREN)
@@ -257,25 +261,36 @@ async def run(kind: str, patients: int, pool_size: int, poll: float, first_chat:
 
 def _report(runs: list[Run], verbose: bool = False) -> None:
     print(f"{'bot':<9} {'pool':>4} {'poll':>5} {'patients':>8} {'updates':>7} {'wall s':>7} "
-          f"{'upd/s':>7} {'p50 ms':>7} {'p99 ms':>8} {'harness cpu':>12} {'bot cpu':>8}")
+          f"{'upd/s':>7} {'p50 ms':>7} {'p99 ms':>8} {'harness cpu':>12} {'bot cpu':>8} "
+          f"{'load':>5}")
     for r in runs:
         share = 100 * r.harness_cpu / r.wall
         print(f"{r.kind:<9} {r.pool_size:>4} {r.poll:>5.2f} {r.patients:>8} {r.updates:>7} "
               f"{r.wall:>7.2f} {r.rate:>7.1f} {r.quantile(0.5):>7.1f} {r.quantile(0.99):>8.1f} "
-              f"{r.harness_cpu:>6.1f}s {share:>3.0f}% {r.bot_cpu:>7.1f}s", flush=True)
+              f"{r.harness_cpu:>6.1f}s {share:>3.0f}% {r.bot_cpu:>7.1f}s {r.load:>5.1f}",
+              flush=True)
         if verbose:
             calls = ", ".join(f"{name} {count / r.updates:.2f}"
                               for name, count in sorted(r.calls.items(), key=lambda c: -c[1]))
             print(f"      Bot API calls per update: {calls}")
-    by_key = {(r.kind, r.patients, r.pool_size, r.poll): r for r in runs}
+    _compare(runs)
+
+
+def _compare(runs: list[Run]) -> None:
+    """Each bot against the bare echo bot: medians over repeats of the same configuration."""
+    groups: dict[tuple, list[Run]] = {}
     for r in runs:
-        echo = by_key.get(("echo", r.patients, r.pool_size, r.poll))
-        if r.kind.startswith("bot") and echo is not None:
-            print(f"  {r.patients} patients, pool {r.pool_size}, poll {r.poll:g} s: {r.kind}/echo "
-                  f"throughput "
-                  f"{r.rate / echo.rate:.2f} (target >= 0.5), p99 {r.quantile(0.99):.0f} vs "
-                  f"{echo.quantile(0.99):.0f} ms = {r.quantile(0.99) / echo.quantile(0.99):.2f}x "
-                  f"(target <= 2)")
+        groups.setdefault((r.kind, r.patients, r.pool_size, r.poll), []).append(r)
+    for (kind, patients, pool, poll), mine in groups.items():
+        echo = groups.get(("echo", patients, pool, poll))
+        if kind == "echo" or echo is None:
+            continue
+        rate = statistics.median(r.rate for r in mine) / statistics.median(r.rate for r in echo)
+        p99 = statistics.median(r.quantile(0.99) for r in mine)
+        echo_p99 = statistics.median(r.quantile(0.99) for r in echo)
+        print(f"  {patients} patients, pool {pool}, poll {poll:g} s ({len(mine)} runs): "
+              f"{kind}/echo throughput {rate:.2f} (target >= 0.5), p99 {p99:.0f} vs "
+              f"{echo_p99:.0f} ms = {p99 / echo_p99:.2f}x (target <= 2)")
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -284,10 +299,11 @@ async def main(args: argparse.Namespace) -> None:
     for poll in args.poll_interval:
         for pool_size in args.pool_size:
             for patients in args.patients:
-                for kind in args.bots:
-                    runs.append(await run(kind, patients, pool_size, poll, chat))
-                    chat += patients
-                    _report(runs[-1:], verbose=True)
+                for _ in range(args.repeat):
+                    for kind in args.bots:
+                        runs.append(await run(kind, patients, pool_size, poll, chat))
+                        chat += patients
+                        _report(runs[-1:], verbose=True)
     print()
     _report(runs)
 
@@ -299,6 +315,8 @@ def _arguments() -> argparse.Namespace:
                         help="HTTP connection pool sizes to compare (default: 16)")
     parser.add_argument("--poll-interval", type=float, nargs="+", default=[0.0],
                         help="seconds between getUpdates calls, for both bots (default: 0)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each configuration this many times, interleaved (default: 1)")
     parser.add_argument("--bots", nargs="+", default=["echo", "echo-aio", "bot"], choices=KINDS,
                         help="which bots to run (default: all but bot-httpx, the bot on PTB's "
                         "own transport")
