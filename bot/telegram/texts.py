@@ -43,9 +43,6 @@ WELCOME = N_(
     "Hello! I estimate what medical massage will cost you with your insurance. I will ask a few "
     "short questions; you can go back or change any answer."
 )
-UNKNOWN_CLINIC = N_(
-    "I do not know the clinic \u201c%(slug)s\u201d, so I will ask you about the clinic too."
-)
 YOUR_ANSWERS = N_("Your answers:")
 STALE_BUTTON = N_("That question has moved on. Here is the current one.")
 NO_INTERVIEW = N_("There is no estimate in progress. Send /start to begin one.")
@@ -126,9 +123,6 @@ CASE_FAILED = N_("Failed: %(name)s")
 CASE_FILE_ERROR = N_("This scenario file cannot be read: %(problem)s")
 FILE_TOO_BIG = N_("This file is too big for a scenario file (the limit is %(size)s).")
 FILE_NOT_TEXT = N_("This file is not UTF-8 text, so it cannot be a scenario file.")
-FILE_FOR_STAFF = N_(
-    "I cannot read files. Please answer the question with the buttons or by typing."
-)
 
 
 # --- HTML -----------------------------------------------------------------------------------
