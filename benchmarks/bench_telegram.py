@@ -93,7 +93,7 @@ async def serve(kind: str, url: str, database: str, pool_size: int, poll_interva
         from bot.telegram import ALLOWED_UPDATES, build_application
 
         settings = Settings(_env_file=None, telegram_bot_token=TOKEN,
-                            database_url=f"sqlite:///{database}")
+                            database_url=f"sqlite:///{database}", rate_limit_updates=1_000_000)
         store = open_store(settings.database_url)
         await store.open()
         app = build_application(

@@ -33,12 +33,14 @@ from ..clinics import ClinicDirectory
 from ..i18n import negotiate, translator
 from ..interview import Answer, step
 from ..interview.model import Problem, Prompt
+from ..ratelimit import RateLimiter
 from ..settings import Settings
 from ..store import StateDecryptionError, Store, StoreUnavailable
 from ..store.base import KeyedLocks
+from ..web import metrics
 from . import keyboards, staff_commands, texts
 from .keyboards import Callback
-from .outbox import AnswerQuery, Op, Retire, Send, deliver
+from .outbox import AnswerQuery, Edit, Op, Retire, Send, deliver
 from .turn import INTERVIEW_KINDS, Turn, load_state
 
 log = logging.getLogger("bot.telegram")
@@ -69,6 +71,7 @@ class Channel:
         self.clinics = clinics
         self._salt = log_salt if log_salt is not None else secrets.token_bytes(16)
         self._order = KeyedLocks()
+        self._limiter = RateLimiter(settings.rate_limit_updates, settings.rate_limit_seconds)
 
     # --- wiring ---------------------------------------------------------------------------
 
@@ -109,6 +112,8 @@ class Channel:
         started = time.perf_counter()
         chat = update.effective_chat
         query = update.callback_query
+        if not await self._within_rate_limit(update, context, kind):
+            return
         turn: Turn | None = None
         ops: list[Op] = []
         outcome, store_ms = "ok", 0.0
@@ -127,14 +132,20 @@ class Channel:
                             ops += await turn.after(context.bot)
                 except (StoreUnavailable, StateDecryptionError) as error:
                     outcome = "unavailable"
+                    metrics.error("store")
                     log.warning("store unavailable: %s", type(error).__name__)
                     ops = self._apology(update, texts.UNAVAILABLE)
                 except Exception as error:  # never let one update take the bot down
                     outcome = "error"
+                    metrics.error("handler")
                     _log_failure(error)
                     ops = self._apology(update, texts.FAILED)
+                if turn is not None:
+                    _count_interview(turn)
                 send_started = time.perf_counter()
                 delivered = await deliver(context.bot, chat.id, ops)
+                if any(isinstance(op, Send | Edit) for op in ops):
+                    metrics.reply_sent()
                 send_ms = (time.perf_counter() - send_started) * 1000
                 if delivered.tracked_id is not None and turn is not None and not turn.forgotten:
                     await self._track(chat.id, delivered.tracked_id, turn.tg.seq)
@@ -153,6 +164,25 @@ class Channel:
             send_ms,
             (time.perf_counter() - started) * 1000,
         )
+
+    async def _within_rate_limit(self, update: Update, context: Any, kind: str) -> bool:
+        """At most RATE_LIMIT_UPDATES per RATE_LIMIT_SECONDS per user: over it, the user is told
+        once per burst and further updates are dropped (button presses still answered)."""
+        user = update.effective_user
+        if user is None:
+            return True
+        verdict = self._limiter.check(user.id, time.monotonic())
+        if verdict == "allow":
+            return True
+        if verdict == "refuse_and_tell":
+            ops = self._apology(update, texts.RATE_LIMITED)
+        else:
+            query = update.callback_query
+            ops = [AnswerQuery(query.id)] if query else []
+        await deliver(context.bot, update.effective_chat.id, ops)
+        updates_log.info("update %s chat=%s outcome=rate_limited", kind,
+                         self.chat_hash(update.effective_chat.id))
+        return False
 
     async def _in_section(self, update: Update, work: Work) -> Turn | None:
         chat, user = update.effective_chat, update.effective_user
@@ -507,6 +537,18 @@ def _addressed_to(update: Update, username: str, bot_id: int) -> bool:
         return True
     reply = message.reply_to_message
     return bool(reply and reply.from_user and reply.from_user.id == bot_id)
+
+
+def _count_interview(turn: Turn) -> None:
+    """Interviews started (a first question asked with no answers yet) and completed (the
+    estimate reached from an open question)."""
+    interview = turn.interview
+    if interview is None:
+        return
+    if interview.current is not None and not interview.answers and turn.question_before is None:
+        metrics.interview_started()
+    if interview.finished and turn.question_before is not None:
+        metrics.interview_completed()
 
 
 def _log_failure(error: BaseException) -> None:

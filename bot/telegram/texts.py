@@ -59,6 +59,10 @@ GROUP_ONLY_PRIVATE = N_("Please message me privately: %(link)s")
 UNAVAILABLE = N_(
     "I cannot reach my records right now. Your answers are safe: please try again in a minute."
 )
+RATE_LIMITED = N_(
+    "You are sending messages faster than I can answer. Please wait a few seconds: your answers "
+    "so far are safe."
+)
 FAILED = N_(
     "Sorry, something went wrong on my side. Your answers are safe: please try again, "
     "or send /restart."

@@ -1,0 +1,27 @@
+"""Abuse limits on Telegram, end to end: a flood from one user gets one polite reply, and other
+users are served as usual."""
+
+from __future__ import annotations
+
+from bot.i18n import translator
+from bot.telegram import texts
+from tests.test_telegram_support import BotUnderTest, fake_fixture  # noqa: F401  (fixture)
+
+
+async def test_a_flood_is_told_once_and_others_are_not_affected(fake, tmp_path):
+    bot = await BotUnderTest(fake, tmp_path / "bot.db", rate_limit_updates=5,
+                             rate_limit_seconds=60).start()
+    try:
+        for n in range(12):
+            await fake.user_sends(1001, f"hello {n}")
+        await fake.wait_idle()
+        told = translator("en").gettext(texts.RATE_LIMITED)
+        texts_sent = fake.bot_texts(1001)
+        assert sum(told in text for text in texts_sent) == 1
+        # Beyond the limit nothing else was sent: the polite reply is the chat's last word.
+        assert told in fake.last_bot_message(1001).text
+        await fake.user_sends(2002, "/start")
+        reply = await fake.wait_for_bot(2002)
+        assert told not in reply.text
+    finally:
+        await bot.stop()
