@@ -28,3 +28,19 @@ async def test_a_flood_is_told_once_and_others_are_not_affected(fake, tmp_path):
         assert told not in reply.text
     finally:
         await bot.stop()
+
+
+async def test_replies_survive_telegram_server_errors_and_flood_waits(fake, tmp_path):
+    bot = await BotUnderTest(fake, tmp_path / "bot.db").start()
+    try:
+        fake.fail_next("sendMessage", status=502)
+        fake.fail_next("sendMessage", status=503)
+        await fake.user_sends(1001, "/start")
+        reply = await fake.wait_for_bot(1001, timeout=10)
+        assert "medical condition" in reply.text
+        fake.fail_next("editMessageText", status=429, retry_after=1)
+        fake.fail_next("sendMessage", status=429, retry_after=1)
+        await fake.press_button(1001, "A medical condition")
+        await fake.wait_for_bot(1001, lambda m: "Who would pay" in m.text, timeout=10)
+    finally:
+        await bot.stop()

@@ -16,7 +16,14 @@ from typing import Any
 
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.warnings import PTBUserWarning
 
 log = logging.getLogger(__name__)
@@ -74,15 +81,28 @@ def _gone(error: BadRequest) -> bool:
     return "not found" in text or "can't be edited" in text or "can't be deleted" in text
 
 
+# Telegram's 5xx answers and refused connections: tried again after these pauses. A timeout is
+# not retried: the call may have gone through, and a patient must not get a message twice.
+_NETWORK_RETRY_PAUSES = (0.5, 2.0)
+
+
 async def _call(coroutine_factory):
-    """Run one Bot API call, waiting out one RetryAfter."""
-    try:
-        return await coroutine_factory()
-    except RetryAfter as error:
-        delay = error.retry_after
-        seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
-        await asyncio.sleep(min(seconds, _MAX_RETRY_WAIT))
-        return await coroutine_factory()
+    """Run one Bot API call, waiting out one RetryAfter (429) and retrying server errors (5xx)
+    and connection failures with a growing pause."""
+    for pause in (*_NETWORK_RETRY_PAUSES, None):
+        try:
+            return await coroutine_factory()
+        except RetryAfter as error:
+            delay = error.retry_after
+            seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
+            await asyncio.sleep(min(seconds, _MAX_RETRY_WAIT))
+            return await coroutine_factory()
+        except TimedOut:
+            raise
+        except NetworkError:
+            if pause is None:
+                raise
+            await asyncio.sleep(pause)
 
 
 @dataclass
