@@ -26,13 +26,13 @@ from cryptography.x509.oid import NameOID
 
 from bot import cli
 from bot.clinics import load_clinics
+from bot.metrics import Metrics
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import open_store
 from bot.store import postgres as postgres_store
 from bot.store.base import LOCK_WAIT_SECONDS, PROCESSED_UPDATES_TTL, SECTION_IDLE_SECONDS
 from bot.telegram.app import CONCURRENT_UPDATES
 from bot.web import server
-from bot.web.metrics import Metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_EXAMPLE = ROOT / "deploy" / "env.example"

@@ -11,10 +11,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
+from bot import metrics as web_metrics
 from bot.clinics import load_clinics
 from bot.settings import Settings, SettingsError
 from bot.store import open_store
-from bot.web import metrics as web_metrics
 from bot.web.server import MAX_BODY_BYTES, SECRET_HEADER, WEBHOOK_PATH, create_app
 from tests.fakes import FakeTelegramAPI
 

@@ -28,7 +28,7 @@ from telegram.ext import (
     filters,
 )
 
-from .. import render
+from .. import metrics, render
 from ..clinics import ClinicDirectory
 from ..i18n import negotiate, translator
 from ..interview import Answer, step
@@ -37,7 +37,6 @@ from ..ratelimit import RateLimiter
 from ..settings import Settings
 from ..store import StateDecryptionError, Store, StoreUnavailable
 from ..store.base import KeyedLocks
-from ..web import metrics
 from . import keyboards, staff_commands, texts
 from .keyboards import Callback
 from .outbox import AnswerQuery, Edit, Op, Retire, Send, deliver

@@ -6,6 +6,5 @@ clinic pages, and health, readiness and Prometheus metrics.
 
 Modules: `server` (the application and its lifecycle, the webhook, health), `api` (the JSON
 API), `openapi` (its OpenAPI 3.1 document), `pages` (server-rendered clinic pages), `links`
-(start links and QR codes), `metrics` (Prometheus collectors and the functions the Telegram
-handlers call), `lang` (the visitor's language from Accept-Language).
+(start links and QR codes), `lang` (the visitor's language from Accept-Language).
 """

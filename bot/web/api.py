@@ -25,11 +25,11 @@ from estimator import Scenario, estimate
 from estimator.cases import describe
 
 from ..i18n import translator
+from ..metrics import Metrics
 from ..render import explain
 from ..settings import Settings
 from . import openapi
 from .lang import choose
-from .metrics import Metrics
 
 __all__ = ["EstimateAPI", "field_errors"]
 

@@ -32,10 +32,10 @@ from estimator.cases import describe
 from ..clinics import Clinic, ClinicDirectory
 from ..i18n import N_, SUPPORTED, Translator, translator
 from ..interview.parsing import ParseError, parse_amount, parse_code, parse_count, parse_percent
+from ..metrics import Metrics
 from ..render import explain
 from .lang import choose
 from .links import qr_svg, start_link
-from .metrics import Metrics
 
 __all__ = ["ClinicPages", "Markup", "escape", "render"]
 

@@ -32,9 +32,9 @@ from aiohttp import web
 
 from ..clinics import ClinicDirectory, ClinicFileError, load_clinics
 from ..logs import configure_logging
+from ..metrics import CONTENT_TYPE_LATEST, Metrics, activate, update_kind
 from ..settings import Settings, SettingsError, load_settings
 from .api import EstimateAPI, parse_json, problem
-from .metrics import CONTENT_TYPE_LATEST, Metrics, activate, update_kind
 from .pages import ClinicPages
 
 __all__ = ["MAX_BODY_BYTES", "WEBHOOK_PATH", "TelegramWebhook", "create_app", "run"]

@@ -4,7 +4,7 @@ The Telegram handlers (and anything else) report through the module-level functi
 to the active `Metrics` (the one of the running web application; a default one otherwise, so
 the calls are always safe, e.g. in polling mode):
 
-    from bot.web import metrics
+    from bot import metrics
     metrics.interview_started()
     metrics.interview_completed()
     metrics.reply_sent()
