@@ -3,24 +3,29 @@
 Patients' answers are health and money data: our own log lines carry a hashed chat id, the
 question id and timings only. Third-party loggers are kept at WARNING whatever LOG_LEVEL says:
 httpx and python-telegram-bot log request URLs (which contain the bot token) and, at DEBUG, the
-texts they send and receive.
+texts they send and receive; aiosqlite logs every SQL parameter (the stored answers) at DEBUG.
 """
 
 import logging
 
 from .settings import Settings
 
-CHATTY = ("httpx", "httpcore", "telegram", "hpack", "asyncio")
+CHATTY = ("httpx", "httpcore", "telegram", "hpack", "asyncio", "aiosqlite", "asyncpg")
 
 log = logging.getLogger("bot")
+
+
+def quiet_third_party_loggers() -> None:
+    """Keep the libraries that log tokens and texts at WARNING or above."""
+    for name in CHATTY:
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.root.level))
 
 
 def configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for name in CHATTY:
-        logging.getLogger(name).setLevel(max(logging.WARNING, logging.root.level))
+    quiet_third_party_loggers()
     if settings.data_encryption_key is None:
         log.warning("DATA_ENCRYPTION_KEY is not set: patients' answers are stored unencrypted "
                     "(see docs/deploy.md, Secrets)")

@@ -26,6 +26,7 @@ from estimator import icd10
 from ..clinics import ClinicDirectory
 from ..i18n import DEFAULT, SUPPORTED, translator
 from ..interview import parsing
+from ..logs import quiet_third_party_loggers
 from ..settings import Settings
 from ..store import Store
 from . import texts
@@ -71,6 +72,7 @@ def build_application(
     "httpx" (PTB's own). Raises SettingsError when the token is missing.
     """
     token = settings.require_token()
+    quiet_third_party_loggers()  # PTB logs the token and every text it sends at DEBUG
     api = (base_url or settings.telegram_api_base_url).rstrip("/")
     files = base_file_url or (api.removesuffix("/bot") + "/file/bot")
     if rate_limiter is None:

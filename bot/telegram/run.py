@@ -19,6 +19,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
 from ..clinics import ClinicFileError, load_clinics
+from ..logs import configure_logging
 from ..settings import Settings, SettingsError, load_settings
 from ..store import Store, StoreError, open_store
 from .app import ALLOWED_UPDATES, build_application
@@ -73,10 +74,7 @@ def run_polling(args: argparse.Namespace | None = None) -> int:
         settings.require_token()
     except SettingsError as error:
         return _fail(str(error).splitlines()[0] if str(error) else "invalid settings")
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the token
+    configure_logging(settings)
     try:
         clinics = load_clinics(settings.clinics_file)
     except ClinicFileError as error:
