@@ -33,12 +33,12 @@ def answer_for(prompt: Prompt, reply: str) -> Answer | None:
         return None
     if text in SHORTCUTS:
         return Answer(kind=SHORTCUTS[text])
-    if prompt.kind in ("result", "glossary") and text.isdigit():
+    if prompt.kind in ("result", "glossary") and text.isdecimal():
         index = int(text) - 1
         if 0 <= index < len(AFTER_RESULT):
             return Answer(kind=AFTER_RESULT[index])
     if prompt.kind == "change":
-        if text.isdigit() and 1 <= int(text) <= len(prompt.options):
+        if text.isdecimal() and 1 <= int(text) <= len(prompt.options):
             return Answer(kind="change", value=prompt.options[int(text) - 1].value)
         return Answer(kind="change")
     if prompt.question_kind not in (None, "choice") and len(text) == 1 and text in LETTERS:

@@ -133,7 +133,7 @@ def _choice(question: Question, facts: Facts, answer: Answer, lang: str) -> str:
             return answer.value
         raise ParseError("choice")
     text = (answer.value or "").strip()
-    if text.isdigit() and 1 <= int(text) <= len(options):
+    if text.isdecimal() and 1 <= int(text) <= len(options):
         return options[int(text) - 1].value
     t = translator(lang)
     folded = _fold(text)
@@ -194,7 +194,7 @@ def read_answer(question: Question, facts: Facts, answer: Answer, lang: str) -> 
 
 def _option_value(question: Question, value: str) -> Any:
     """Options of typed questions ("No limit", "12", "Nothing yet") store what typing would."""
-    if question.kind == "count" and value.isdigit():
+    if question.kind == "count" and value.isdecimal():
         return int(value)
     return value
 

@@ -378,7 +378,7 @@ class Channel:
         if action == keyboards.CHOICE:
             return Answer(kind="choice", value=callback.value)
         if action == keyboards.CHOICE_INDEX:
-            index = int(callback.value) if (callback.value or "").isdigit() else -1
+            index = int(callback.value) if (callback.value or "").isdecimal() else -1
             if not 0 <= index < len(turn.tg.options):
                 return None
             return Answer(kind="choice", value=turn.tg.options[index])

@@ -97,9 +97,9 @@ async def _call(coroutine_factory):
             seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
             await asyncio.sleep(min(seconds, _MAX_RETRY_WAIT))
             return await coroutine_factory()
-        except TimedOut:
-            raise
-        except NetworkError:
+        except (TimedOut, BadRequest, Forbidden):
+            raise  # a timeout may have gone through; Telegram refused the others for good
+        except NetworkError:  # 5xx and refused connections (BadRequest is a NetworkError too)
             if pause is None:
                 raise
             await asyncio.sleep(pause)

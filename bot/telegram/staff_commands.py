@@ -176,7 +176,8 @@ def document(turn: Turn, document: Document, clinics: ClinicDirectory, settings:
 
     async def run_file(bot: Bot) -> list[Op]:
         def say(message: str, **params: Any) -> list[Op]:
-            return [Send(texts.esc(t.gettext(message, **params)))]
+            # Parameters may quote the file (a case name, a parser message): split when long.
+            return [Send(chunk) for chunk in texts.split_text(t.gettext(message, **params))]
 
         try:
             telegram_file = await bot.get_file(file_id)
