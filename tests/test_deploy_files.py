@@ -28,7 +28,7 @@ from bot import cli
 from bot.clinics import load_clinics
 from bot.metrics import Metrics
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store import open_store
+from bot.store import open_store, retention
 from bot.store import postgres as postgres_store
 from bot.store.base import LOCK_WAIT_SECONDS, PROCESSED_UPDATES_TTL, SECTION_IDLE_SECONDS
 from bot.telegram.app import CONCURRENT_UPDATES
@@ -422,7 +422,7 @@ def test_the_commands_and_settings_the_doc_names_exist():
         ("Ids are kept 24 h", PROCESSED_UPDATES_TTL, timedelta(hours=24)),
         ("(up to 25 s)", server.DRAIN_SECONDS, 25),
         ("`SELECT 1` within 5 s", server.READY_TIMEOUT_SECONDS, 5),
-        ("at start and then hourly", server.PURGE_EVERY_SECONDS, 3600),
+        ("at start and then hourly", retention.PURGE_EVERY_SECONDS, 3600),
         ("(default 30)", Settings.model_fields["retention_days"].default, 30),
     ],
 )

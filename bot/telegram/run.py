@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import sys
-from datetime import timedelta
 
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
@@ -22,28 +21,14 @@ from ..clinics import ClinicFileError, load_clinics
 from ..logs import configure_logging
 from ..settings import Settings, SettingsError, load_settings
 from ..store import Store, StoreError, open_store
+from ..store.retention import purge_idle_chats_forever
 from .app import ALLOWED_UPDATES, build_application
 
 log = logging.getLogger(__name__)
 
-PURGE_EVERY_SECONDS = 3600.0
-
-
 def _fail(message: str, code: int = 2) -> int:
     print(f"massage-bot: {message}", file=sys.stderr)
     return code
-
-
-async def _purge_forever(store: Store, days: int) -> None:
-    """Delete chats idle for RETENTION_DAYS, now and every hour."""
-    while True:
-        try:
-            purged = await store.purge_inactive(timedelta(days=days))
-            if purged:
-                log.info("deleted %d chats idle for %d days or more", purged, days)
-        except StoreError as error:
-            log.warning("retention purge skipped: %s", type(error).__name__)
-        await asyncio.sleep(PURGE_EVERY_SECONDS)
 
 
 def _with_lifecycle(app: Application, store: Store, settings: Settings) -> None:
@@ -53,7 +38,7 @@ def _with_lifecycle(app: Application, store: Store, settings: Settings) -> None:
 
     async def startup(application: Application) -> None:
         await store.open()
-        tasks.append(asyncio.create_task(_purge_forever(store, settings.retention_days)))
+        tasks.append(asyncio.create_task(purge_idle_chats_forever(store, settings.retention_days)))
         if register_profile is not None:
             await register_profile(application)
 

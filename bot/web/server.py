@@ -24,7 +24,6 @@ import logging
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from ..clinics import ClinicDirectory, ClinicFileError, load_clinics
 from ..logs import configure_logging
 from ..metrics import CONTENT_TYPE_LATEST, Metrics, activate, update_kind
 from ..settings import Settings, SettingsError, load_settings
+from ..store.retention import purge_idle_chats_forever
 from .api import EstimateAPI, parse_json, problem
 from .pages import ClinicPages
 
@@ -46,7 +46,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1024 * 1024
 DRAIN_SECONDS = 25.0
 READY_TIMEOUT_SECONDS = 5.0
-PURGE_EVERY_SECONDS = 3600.0
 STATIC = Path(__file__).parent / "static"
 
 METRICS_KEY = web.AppKey("metrics", Metrics)
@@ -283,26 +282,12 @@ def create_app(
     return app
 
 
-async def _purge_idle_chats(store: Any, days: int) -> None:
-    """Delete chats idle for RETENTION_DAYS, now and every hour (as polling mode does)."""
-    from ..store import StoreError
-
-    while True:
-        try:
-            purged = await store.purge_inactive(timedelta(days=days))
-            if purged:
-                log.info("deleted %d chats idle for %d days or more", purged, days)
-        except StoreError as error:
-            log.warning("retention purge skipped: %s", type(error).__name__)
-        await asyncio.sleep(PURGE_EVERY_SECONDS)
-
-
 def _store_context(
     store: Any, retention_days: int
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def context(app: web.Application) -> AsyncIterator[None]:
         await store.open()
-        purge = asyncio.create_task(_purge_idle_chats(store, retention_days))
+        purge = asyncio.create_task(purge_idle_chats_forever(store, retention_days))
         try:
             yield
         finally:
