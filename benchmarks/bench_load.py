@@ -388,8 +388,12 @@ def _view(message) -> bool:
 
 
 def _refusal(message) -> bool:
-    """A new message without buttons: "cannot reach my records" or "something went wrong"."""
-    return not message.buttons and message.edit_count == 0
+    """The bot's apology: "I cannot reach my records right now..." or "Sorry, something went
+    wrong..." (English: the patients' language)."""
+    from bot.telegram import texts
+
+    return not message.buttons and message.text.startswith(
+        (texts.UNAVAILABLE[:30], texts.FAILED[:30]))
 
 
 async def patient(s: Setup, run: Run, chat: int, think: float, retry: float,
