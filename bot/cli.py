@@ -4,6 +4,7 @@
     massage-bot polling                                             Telegram, by long polling
     massage-bot serve                                               webhook, web pages and API
     massage-bot migrate                                             apply database migrations
+    massage-bot rekey                                               re-encrypt after a key change
     massage-bot clinic-link SLUG [--qr FILE.png|.svg]               a clinic's start link and QR
 
 Each subcommand lives in the module that owns it; this file only dispatches, importing lazily so
@@ -21,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "polling": ("bot.telegram.run", "run_polling", "run the Telegram bot by long polling"),
     "serve": ("bot.web.server", "run", "webhook server, clinic pages and the JSON API"),
     "migrate": ("bot.store.cli", "run", "create or migrate the database, then exit"),
+    "rekey": ("bot.store.cli", "rekey", "re-encrypt saved chats after a key change, then exit"),
     "clinic-link": ("bot.web.links", "run", "print a clinic's start link; --qr writes its QR code"),
 }
 
@@ -32,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", choices=["en", "es", "ru"], help="language (default: from LANG)")
     chat.add_argument("--clinic", metavar="SLUG", help="start as from a clinic's link")
     chat.add_argument("--clinics", metavar="FILE", help="clinic profiles (default: CLINICS_FILE)")
-    for name in ("polling", "serve", "migrate"):
+    for name in ("polling", "serve", "migrate", "rekey"):
         sub.add_parser(name, help=COMMANDS[name][2])
     link = sub.add_parser("clinic-link", help=COMMANDS["clinic-link"][2])
     link.add_argument("slug")

@@ -26,6 +26,7 @@ _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
 _DATABASE_URL = re.compile(r"^(sqlite|postgres|postgresql)(\+\w+)?://", re.IGNORECASE)
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _LOCALES = ("en", "es", "ru")
+_LOG_SALT_MIN_LENGTH = 16
 
 BOTFATHER_HELP = (
     "open Telegram, talk to @BotFather, send /newbot and follow the steps; then put the token "
@@ -69,6 +70,7 @@ class Settings(BaseSettings):
     bot_username: str | None = None
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     data_encryption_key: SecretStr | None = None
+    log_salt: SecretStr | None = None
     retention_days: int = Field(default=30, ge=1)
     rate_limit_updates: int = Field(default=20, ge=1)
     rate_limit_seconds: int = Field(default=10, ge=1)
@@ -207,6 +209,21 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_secret(cls, value: Any) -> Any:
         return value.strip() if isinstance(value, str) else value
+
+    @field_validator("log_salt", mode="before")
+    @classmethod
+    def _log_salt(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not isinstance(text, str) or len(text.strip()) < _LOG_SALT_MIN_LENGTH:
+            raise PydanticCustomError(
+                "log_salt",
+                "must be at least {minimum} characters; generate one with "
+                'python3 -c "import secrets; print(secrets.token_urlsafe(32))"',
+                {"minimum": _LOG_SALT_MIN_LENGTH},
+            )
+        return text.strip()
 
     @field_validator("log_level", mode="before")
     @classmethod

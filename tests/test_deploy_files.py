@@ -431,9 +431,12 @@ def test_the_numbers_in_the_doc_are_the_codes(phrase, actual, expected):
     assert actual == expected
 
 
-async def test_the_docs_rotate_snippet_encrypts_existing_rows(tmp_path):
+async def test_the_docs_rekey_step_encrypts_existing_rows(tmp_path):
     doc = DOC.read_text("utf-8")
-    snippet = re.search(r"/bin/python -c '(.*?)'\n", doc, re.DOTALL)[1]
+    # The rotation's step 3 runs the console script, with the env file, as the service user.
+    command = re.search(r"^\s*(/opt/massage-bot/venv/bin/massage-bot [a-z-]+)\s*$", doc,
+                        re.MULTILINE)[1]
+    assert command == f"{VENV_SCRIPT} rekey" and "rekey" in cli.COMMANDS
     database = tmp_path / "bot.sqlite3"
     store = open_store(f"sqlite:///{database}")  # written before encryption was turned on
     await store.open()
@@ -445,10 +448,12 @@ async def test_the_docs_rotate_snippet_encrypts_existing_rows(tmp_path):
     env = {k: v for k, v in os.environ.items() if k.upper() not in FIELDS}
     env.update(DATABASE_URL=f"sqlite:///{database}", DATA_ENCRYPTION_KEY=key,
                PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""))
-    result = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-m", "bot.cli", command.rsplit(" ", 1)[1]],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "re-encrypted 1"
+    assert result.stdout.strip() == (
+        "re-encrypted 1 chat state with the first key of DATA_ENCRYPTION_KEY"
+    )
     with sqlite3.connect(database) as conn:
         [(stored,)] = conn.execute("SELECT state FROM chats").fetchall()
     assert "M54.50" not in stored

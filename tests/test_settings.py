@@ -1,10 +1,13 @@
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from bot.clinics import default_clinics_path
+from bot.clinics import default_clinics_path, load_clinics
 from bot.settings import Settings, SettingsError, load_settings
+from bot.store import open_store
+from bot.telegram.app import build_application
 
 GOOD_TOKEN = "123456789:AAF1bcdefGhijkLmnoPqrstUvwxyz0123456789"
 ENV_VARS = [
@@ -21,6 +24,7 @@ ENV_VARS = [
     "BOT_USERNAME",
     "API_KEYS",
     "DATA_ENCRYPTION_KEY",
+    "LOG_SALT",
     "RETENTION_DAYS",
     "RATE_LIMIT_UPDATES",
     "RATE_LIMIT_SECONDS",
@@ -58,6 +62,7 @@ def test_defaults():
     assert settings.bot_username is None
     assert settings.api_keys == []
     assert settings.data_encryption_key is None
+    assert settings.log_salt is None
     assert settings.retention_days == 30
     assert settings.rate_limit_updates == 20
     assert settings.rate_limit_seconds == 10
@@ -76,6 +81,7 @@ def test_environment_values(monkeypatch, tmp_path):
     monkeypatch.setenv("WEBHOOK_SECRET", "s3cret_-Value")
     monkeypatch.setenv("BOT_USERNAME", "@DemoClinicBot")
     monkeypatch.setenv("DATA_ENCRYPTION_KEY", "key-material")
+    monkeypatch.setenv("LOG_SALT", "a-log-salt-of-24-letters")
     monkeypatch.setenv("RETENTION_DAYS", "7")
     monkeypatch.setenv("RATE_LIMIT_UPDATES", "5")
     monkeypatch.setenv("RATE_LIMIT_SECONDS", "60")
@@ -90,6 +96,7 @@ def test_environment_values(monkeypatch, tmp_path):
     assert settings.webhook_secret.get_secret_value() == "s3cret_-Value"
     assert settings.bot_username == "DemoClinicBot"
     assert settings.data_encryption_key.get_secret_value() == "key-material"
+    assert settings.log_salt.get_secret_value() == "a-log-salt-of-24-letters"
     assert (settings.retention_days, settings.rate_limit_updates) == (7, 5)
     assert settings.rate_limit_seconds == 60
     assert settings.log_level == "DEBUG"
@@ -273,6 +280,59 @@ def test_webhook_secret_at_the_length_limit(monkeypatch):
 def test_locale_forms(monkeypatch, value, locale):
     monkeypatch.setenv("DEFAULT_LOCALE", value)
     assert load_settings().default_locale == locale
+
+
+# --- LOG_SALT ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("salt", ["fifteen-chars-1", "  fifteen-chars-1  ", "   "])
+def test_log_salt_shorter_than_16_characters_is_refused_without_echoing_it(monkeypatch, salt):
+    monkeypatch.setenv("LOG_SALT", salt)
+    message = settings_error()
+    assert message.startswith("LOG_SALT: must be at least 16 characters")
+    assert "secrets.token_urlsafe" in message  # tells how to make one
+    assert "fifteen-chars-1" not in message
+
+
+def test_log_salt_is_secret_and_stripped(monkeypatch):
+    monkeypatch.setenv("LOG_SALT", "  0123456789abcdef\n")
+    settings = load_settings()
+    assert settings.log_salt.get_secret_value() == "0123456789abcdef"  # exactly 16: accepted
+    assert "0123456789abcdef" not in repr(settings) and "0123456789abcdef" not in str(settings)
+
+
+def test_an_empty_log_salt_means_unset(monkeypatch):
+    monkeypatch.setenv("LOG_SALT", "")
+    assert load_settings().log_salt is None
+
+
+def _chat_hash(settings: Settings, **build) -> Callable[[int], str]:
+    """The chat-id hash of the log lines of an application built as the workers build it."""
+    app = build_application(settings, store=open_store("sqlite:///:memory:"),
+                            clinics=load_clinics(), **build)
+    [channel] = {handler.callback.__self__ for group in app.handlers.values()
+                 for handler in group}
+    return channel.chat_hash
+
+
+def test_workers_sharing_a_log_salt_hash_a_chat_alike():
+    def worker(**overrides) -> Callable[[int], str]:
+        return _chat_hash(Settings(_env_file=None, telegram_bot_token=GOOD_TOKEN, **overrides))
+
+    first = worker(log_salt="shared-salt-of-the-workers")
+    second = worker(log_salt="shared-salt-of-the-workers")
+    other = worker(log_salt="another-salt-entirely-here")
+    assert first(424242) == second(424242)
+    assert first(424242) != first(424243)
+    assert other(424242) != first(424242)
+    unsalted_a, unsalted_b = worker(), worker()  # no LOG_SALT: random per process, as before
+    assert unsalted_a(424242) != unsalted_b(424242)
+    # An explicit log_salt argument still wins over the setting.
+    settings = Settings(_env_file=None, telegram_bot_token=GOOD_TOKEN,
+                        log_salt="shared-salt-of-the-workers")
+    assert _chat_hash(settings, log_salt=b"explicit")(424242) != first(424242)
+    assert _chat_hash(settings, log_salt=b"explicit")(424242) == _chat_hash(
+        Settings(_env_file=None, telegram_bot_token=GOOD_TOKEN), log_salt=b"explicit")(424242)
 
 
 # --- the file base url ---------------------------------------------------------------------

@@ -11,12 +11,14 @@ The key setting is one Fernet key or a comma-separated list of them
 The FIRST key encrypts everything written; EVERY key is tried for reading. To rotate:
 
 1. put the new key first, keep the old one after it: `NEW,OLD`; restart every process;
-2. run `await store.rotate()` once: it re-encrypts every row with the first key;
+2. run `massage-bot rekey` once, with that setting: it calls `store.rotate()`, which
+   re-encrypts every row with the first key (in batches, safe while the bot runs), and
+   prints how many;
 3. drop the old key from the setting (`NEW`) and restart again.
 
 Turning encryption on for an existing plain database works the same way: set a key,
-restart (plain rows still read), run `rotate()`. A Fernet token never starts with
-"{", which is how plain JSON rows are told apart. Turning encryption off again is
+restart (plain rows still read), run `massage-bot rekey`. A Fernet token never starts
+with "{", which is how plain JSON rows are told apart. Turning encryption off again is
 not supported by `rotate()`: without a key an encrypted row is an error, not data.
 """
 

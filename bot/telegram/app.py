@@ -67,11 +67,14 @@ def build_application(
     `base_url` overrides TELEGRAM_API_BASE_URL (e.g. a fake server in tests); the file URL
     follows it unless given. `rate_limiter`: PTB's AIORateLimiter, which keeps within
     Telegram's flood limits and retries after a RetryAfter; by default on when talking to
-    api.telegram.org. `log_salt` salts the chat ids in logs (default: random per process).
+    api.telegram.org. `log_salt` salts the chat ids in logs (default: LOG_SALT, so that every
+    worker sharing it hashes a chat alike; without it, random per process).
     `transport`: "aiohttp" (`bot.telegram.transport`, the default: far less CPU per call) or
     "httpx" (PTB's own). Raises SettingsError when the token is missing.
     """
     token = settings.require_token()
+    if log_salt is None and settings.log_salt is not None:
+        log_salt = settings.log_salt.get_secret_value().encode()
     quiet_third_party_loggers()  # PTB logs the token and every text it sends at DEBUG
     api = (base_url or settings.telegram_api_base_url).rstrip("/")
     files = base_file_url or (api.removesuffix("/bot") + "/file/bot")
