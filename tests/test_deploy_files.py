@@ -31,6 +31,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.store import open_store, retention
 from bot.store import postgres as postgres_store
 from bot.store.base import LOCK_WAIT_SECONDS, PROCESSED_UPDATES_TTL, SECTION_IDLE_SECONDS
+from bot.telegram import inbox
 from bot.telegram.app import CONCURRENT_UPDATES
 from bot.web import server
 
@@ -415,11 +416,13 @@ def test_the_commands_and_settings_the_doc_names_exist():
 @pytest.mark.parametrize(
     "phrase, actual, expected",
     [
-        ("up to 10 PostgreSQL connections (`POOL_MAX_SIZE`)", postgres_store.POOL_MAX_SIZE, 10),
-        ("up to 128 updates at once", CONCURRENT_UPDATES, 128),
-        ("60 s idle in the transaction", SECTION_IDLE_SECONDS, 60),
+        ("up to 20 PostgreSQL connections (`POOL_MAX_SIZE`)", postgres_store.POOL_MAX_SIZE, 20),
+        ("handled up to 128 at once", CONCURRENT_UPDATES, 128),
+        ("60 s idle (`SECTION_IDLE_SECONDS`)", SECTION_IDLE_SECONDS, 60),
         ("15 s (`LOCK_WAIT_SECONDS`)", LOCK_WAIT_SECONDS, 15),
-        ("Ids are kept 24 h", PROCESSED_UPDATES_TTL, timedelta(hours=24)),
+        ("Update ids are kept 24 h", PROCESSED_UPDATES_TTL, timedelta(hours=24)),
+        ("every 5 s for updates stored more than 10 s ago", (inbox.SWEEP_EVERY_SECONDS,
+         inbox.LEFT_BEHIND), (5, timedelta(seconds=10))),
         ("(up to 25 s)", server.DRAIN_SECONDS, 25),
         ("`SELECT 1` within 5 s", server.READY_TIMEOUT_SECONDS, 5),
         ("at start and then hourly", retention.PURGE_EVERY_SECONDS, 3600),

@@ -243,12 +243,14 @@ async def test_ping(db):
 # -- migrations -------------------------------------------------------------------
 
 
+MIGRATIONS = ["0001_chats_and_processed_updates", "0002_inbox"]
+
+
 async def test_migrate_applies_once_and_records_versions(db):
-    assert await migrate(db.url) == ["0001_chats_and_processed_updates"]
+    assert await migrate(db.url) == MIGRATIONS
     assert await migrate(db.url) == []
-    assert await db.fetch("SELECT version, name FROM schema_version") == [
-        (1, "0001_chats_and_processed_updates")
-    ]
+    rows = await db.fetch("SELECT version, name FROM schema_version ORDER BY version")
+    assert rows == [(int(name[:4]), name) for name in MIGRATIONS]
 
 
 async def test_concurrent_first_start_applies_migrations_once(db):
@@ -256,7 +258,7 @@ async def test_concurrent_first_start_applies_migrations_once(db):
     await asyncio.gather(*(s.open() for s in stores))
     try:
         applied = [name for s in stores for name in s.applied_migrations]
-        assert applied == ["0001_chats_and_processed_updates"]
+        assert applied == MIGRATIONS
     finally:
         for s in stores:
             await s.close()
@@ -270,12 +272,14 @@ async def test_forget_user_deletes_every_row_about_them(db, store):
     await _save(store, -500, {"group": True}, user_id=1, update_id=2)  # a group chat
     await _save(store, 1, {"private": True}, user_id=None, update_id=3)  # chat id == user id
     await _save(store, 200, {"other": True}, user_id=2, update_id=4)
+    assert await store.enqueue(100, 5, {"message": {"text": DIAGNOSIS}})
+    assert await store.enqueue(200, 6, {"message": {"text": "other"}})
 
     deleted = await store.forget_user(1)
 
     assert deleted == 6  # three chats and their three processed update ids
     tables = await db.tables()
-    assert {"chats", "processed_updates"} <= set(tables)
+    assert {"chats", "processed_updates", "inbox"} <= set(tables)
     for table, columns in tables.items():
         if "chat_id" in columns:
             rows = await db.fetch(f"SELECT * FROM {table} WHERE chat_id IN (1, 100, -500)")
@@ -283,6 +287,7 @@ async def test_forget_user_deletes_every_row_about_them(db, store):
         if "user_id" in columns:
             assert await db.fetch(f"SELECT * FROM {table} WHERE user_id = 1") == [], table
     assert (await _load(store, 200)).state == {"other": True}
+    assert [u for u, _ in await store.pending(200)] == [6]
     assert await store.forget_user(1) == 0
 
 
@@ -322,11 +327,15 @@ async def test_purge_inactive_deletes_idle_chats_and_old_update_ids(db, store):
     await db.age("chats", "updated_at", "chat_id = 1", days=40)
     await db.age("processed_updates", "at", "chat_id = 1", days=40)
     await db.age("processed_updates", "at", "update_id = 21", days=2)
+    await store.enqueue(3, 31, {"never": "applied"})
+    await store.enqueue(3, 32, {"just": "arrived"})
+    await db.age("inbox", "received_at", "update_id = 31", days=40)
 
     assert await store.purge_inactive(timedelta(days=30)) == 1
 
     assert await db.fetch("SELECT chat_id FROM chats") == [(2,)]
     assert await db.fetch("SELECT chat_id, update_id FROM processed_updates") == [(2, 22)]
+    assert await db.fetch("SELECT update_id FROM inbox") == [(32,)]
     assert await store.purge_inactive(timedelta(days=30)) == 0
 
 
@@ -575,6 +584,128 @@ async def test_waiting_inside_the_process_is_bounded_too(store, monkeypatch):
         # waits for the same chat would hang forever without the bound.
         with pytest.raises(StoreUnavailable, match="waited more than"):
             await asyncio.wait_for(_increment(store, 1, 0), 10)
+
+
+# -- leases: one chat held across sections and the sends between them -----------------
+
+
+async def test_a_lease_keeps_other_tasks_and_instances_out_until_it_ends(db, store):
+    other = open_store(db.url)
+    await other.open()
+    # Other processes too on PostgreSQL; SQLite is for one bot process (its lease is local).
+    kept_out = (store, other) if db.kind == "postgres" else (store,)
+    try:
+        async with store.lease(6):
+            await _increment(store, 6, 0)  # sections inside the lease do not wait
+            outsiders = [asyncio.create_task(_increment(s, 6, 0)) for s in kept_out]
+            await asyncio.sleep(0.3)  # a reply going out, say
+            assert not any(task.done() for task in outsiders)
+            await _increment(store, 6, 0)
+            assert (await _load(store, 6)).state == {"count": 2}
+        await asyncio.wait_for(asyncio.gather(*outsiders), 10)
+    finally:
+        await other.close()
+    assert (await _load(store, 6)).state == {"count": 2 + len(kept_out)}
+
+
+async def test_leases_of_one_chat_run_in_arrival_order(store):
+    order = []
+
+    async def update(i):
+        async with store.lease(8):
+            async with store.chat(8) as s:
+                seen = s.record.state["order"] if s.record else []
+                await s.save(user_id=None, state={"order": [*seen, i]}, language=None,
+                             update_id=i)
+            await asyncio.sleep(0)  # the send
+            order.append(i)
+
+    await asyncio.gather(*(update(i) for i in range(20)))
+    assert order == list(range(20))
+    assert (await _load(store, 8)).state == {"order": list(range(20))}
+
+
+async def test_a_lease_is_reentrant_for_its_chat_only(store):
+    async with store.lease(1):
+        async with store.lease(1):
+            await _increment(store, 1, 0)
+        with pytest.raises(RuntimeError, match="one chat"):
+            async with store.lease(2):
+                pass
+        with pytest.raises(RuntimeError, match="another chat"):
+            await _increment(store, 2, 0)
+    async with store.chat(1):
+        with pytest.raises(RuntimeError, match="nested"):
+            async with store.lease(1):
+                pass
+    assert len(store._chat_locks) == 0 and not store._leases
+
+
+async def test_forget_user_inside_a_lease_does_not_deadlock(store):
+    await _save(store, 100, {"icd10": DIAGNOSIS}, user_id=1, update_id=1)
+    async with asyncio.timeout(10), store.lease(100):
+        assert await store.forget_user(1) == 2
+        async with store.chat(100) as s:
+            assert s.record is None
+            await store.forget_user(1)  # inside a section inside the lease, too
+
+
+@postgres_only
+async def test_a_lease_ends_with_its_connection(db, store, monkeypatch):
+    monkeypatch.setattr(postgres_backend, "LOCK_WAIT_SECONDS", 0.3)
+    other = open_store(db.url)
+    await other.open()
+    try:
+        async with store.lease(4):
+            with pytest.raises(StoreUnavailable):  # held elsewhere: bounded wait
+                await _increment(other, 4, 0)
+            pid = store._leases[asyncio.current_task()].conn.get_server_pid()
+            await db.execute(f"SELECT pg_terminate_backend({pid})")
+            await asyncio.sleep(0.2)
+            await _increment(other, 4, 0)  # the lock went with the connection
+            with pytest.raises(StoreUnavailable):
+                await _increment(store, 4, 0)  # and the lease knows it is gone
+        await _increment(store, 4, 0)  # the next lease or section gets a new connection
+    finally:
+        await other.close()
+    assert (await _load(store, 4)).state == {"count": 2}
+
+
+# -- the inbox: updates stored before Telegram gets its 200 ----------------------------
+
+
+async def test_the_inbox_keeps_an_update_once_and_hands_them_out_in_order(store):
+    assert await store.enqueue(5, 12, {"update_id": 12})
+    assert await store.enqueue(5, 11, {"update_id": 11})
+    assert not await store.enqueue(5, 12, {"update_id": 12})  # Telegram re-delivered it
+    assert await store.enqueue(6, 13, {"update_id": 13})
+    assert await store.pending(5) == [(11, {"update_id": 11}), (12, {"update_id": 12})]
+
+    await _save(store, 5, {"step": 1}, update_id=11)
+    await store.discard(5, 11)
+    assert not await store.enqueue(5, 11, {"update_id": 11})  # applied: not again
+    await store.discard(5, 11)  # discarding twice is harmless
+    assert [u for u, _ in await store.pending(5)] == [12]
+    assert await store.pending(7) == []
+
+
+async def test_waiting_chats_are_those_with_updates_left_behind(db, store):
+    await store.enqueue(5, 11, {"update_id": 11})
+    await store.enqueue(6, 12, {"update_id": 12})
+    await store.enqueue(6, 13, {"update_id": 13})
+    assert await store.waiting_chats(timedelta(seconds=30)) == []
+    await db.age("inbox", "received_at", "chat_id = 6", days=1)
+    assert await store.waiting_chats(timedelta(seconds=30)) == [6]
+
+
+async def test_inbox_updates_are_encrypted_at_rest_and_unreadable_ones_say_so(db):
+    async with open_store(db.url, encryption_key=KEY_OLD) as store:
+        await store.enqueue(9, 1, {"message": {"text": DIAGNOSIS}})
+        assert await store.pending(9) == [(1, {"message": {"text": DIAGNOSIS}})]
+    [(stored,)] = await db.fetch("SELECT payload FROM inbox")
+    assert DIAGNOSIS not in stored
+    async with open_store(db.url, encryption_key=KEY_NEW) as store:
+        assert await store.pending(9) == [(1, None)]
 
 
 def test_unsupported_urls_name_the_accepted_forms():

@@ -74,6 +74,11 @@ class Store(Protocol):
     async def open(self) -> None: ...
     async def close(self) -> None: ...
     def chat(self, chat_id: int) -> AbstractAsyncContextManager[ChatSession]: ...
+    def lease(self, chat_id: int) -> AbstractAsyncContextManager[None]: ...
+    async def enqueue(self, chat_id: int, update_id: int, update: dict[str, Any]) -> bool: ...
+    async def pending(self, chat_id: int) -> list[tuple[int, dict[str, Any]]]: ...
+    async def discard(self, chat_id: int, update_id: int) -> None: ...
+    async def waiting_chats(self, older_than: timedelta) -> list[int]: ...
     async def forget_user(self, user_id: int) -> int: ...
     async def purge_inactive(self, older_than: timedelta) -> int: ...
     async def rotate(self) -> int: ...
@@ -188,19 +193,75 @@ class SectionGuard:
         self._sections.pop(asyncio.current_task(), None)
 
 
+@dataclass(slots=True)
+class Lease:
+    """A chat held by one task across several sections and the sends between them."""
+
+    chat_id: int
+    conn: Any = None  # PostgreSQL: the connection holding the session-level advisory lock
+
+
 class StoreBase:
     """Lifecycle and section bookkeeping shared by both backends.
 
     Subclasses provide `_transaction()`: an async context manager yielding a
-    connection inside a transaction that commits on success, rolls back on error.
+    connection inside a transaction that commits on success, rolls back on error,
+    and `_hold(chat_id)`: the cross-process part of a lease.
     """
 
     def __init__(self) -> None:
         self.applied_migrations: list[str] = []  # names applied by the last open()
         self._chat_locks = KeyedLocks()
         self._guard = SectionGuard()
+        self._leases: dict[asyncio.Task, Lease] = {}
         self._opened = False
         self._closed = False
+
+    @asynccontextmanager
+    async def lease(self, chat_id: int) -> AsyncIterator[None]:
+        """Hold one chat, against every task and process using the database, until the block
+        ends: sections of that chat opened inside it (by this task) do not wait, nobody
+        else's do. A chat's updates hold it from loading the state until their replies are
+        sent and recorded, so replies and button presses of one chat never interleave.
+
+        Re-entrant within a task (an inner lease of the same chat is a no-op); holding two
+        chats at once, or opening a lease inside a section, is refused (RuntimeError).
+        """
+        self._check_usable()
+        task = asyncio.current_task()
+        held = self._leases.get(task)
+        if held is not None:
+            if held.chat_id != chat_id:
+                raise RuntimeError("a task can hold one chat's lease at a time")
+            yield
+            return
+        self._guard.refuse_nesting()
+        async with (
+            self._chat_locks.hold(chat_id, LOCK_WAIT_SECONDS),
+            self._hold(chat_id) as lease,
+        ):
+            self._leases[task] = lease
+            try:
+                yield
+            finally:
+                del self._leases[task]
+
+    def _lease_for(self, chat_id: int) -> Lease | None:
+        """This task's lease, when it is on `chat_id` (a section inside it needs no lock)."""
+        lease = self._leases.get(asyncio.current_task())
+        if lease is not None and lease.chat_id != chat_id:
+            raise RuntimeError("a section of another chat inside a lease")
+        return lease
+
+    def _hold(self, chat_id: int) -> AbstractAsyncContextManager[Lease]:
+        raise NotImplementedError
+
+    def _readable(self, stored: str, chat_id: int) -> dict[str, Any] | None:
+        """An inbox row's update, or None when the configured keys cannot read it."""
+        try:
+            return self._codec.decode(stored, chat_id)
+        except StateDecryptionError:
+            return None
 
     def _check_usable(self) -> None:
         if self._closed:

@@ -6,6 +6,13 @@ and PostgreSQL releases it by itself at commit, rollback or disconnect, so a
 crashed process cannot leave a chat locked. Different chats use different
 connections and proceed in parallel.
 
+A lease (`store.lease(chat_id)`) holds the chat longer, across several sections and
+the Telegram calls between them: a pooled connection takes the session-level
+`pg_advisory_lock(chat_id)` and every section of that chat inside the lease runs on
+it (advisory locks are re-entrant within a session). The pool's reset on release
+(`pg_advisory_unlock_all()`, `RESET ALL`) ends it, and a connection that dies or sits
+idle for SECTION_IDLE_SECONDS (`idle_session_timeout`) takes the lock with it.
+
 Advisory lock keys are shared by everything in the database: the chat locks use
 the one-bigint form; migrations use the two-integer form, whose key space is
 separate, so they never collide with a chat id.
@@ -16,8 +23,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager, suppress
+from contextlib import asynccontextmanager, contextmanager, nullcontext, suppress
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
 import asyncpg.exceptions as pgerr
@@ -28,6 +36,7 @@ from .base import (
     SECTION_IDLE_SECONDS,
     BaseSession,
     ChatRecord,
+    Lease,
     StoreBase,
     StoreUnavailable,
     load_migrations,
@@ -37,7 +46,9 @@ from .crypto import StateCodec
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 5.0
-POOL_MAX_SIZE = 10
+# Leases keep a connection while the replies go out, so the pool bounds how many chats
+# one process serves at the same moment (the others wait their turn, LOCK_WAIT_SECONDS).
+POOL_MAX_SIZE = 20
 _MIGRATION_LOCK = (0x6D617373, 1)  # ("mass", 1): two-int advisory key, see module doc
 
 # Errors that mean "the database is not usable right now", not "this query is wrong".
@@ -63,8 +74,9 @@ def _translate() -> Iterator[None]:
     except _OUTAGES as exc:
         raise StoreUnavailable(f"PostgreSQL unavailable: {type(exc).__name__}: {exc}") from exc
     except pgerr.InterfaceError as exc:
-        # asyncpg reports use of a connection the server already dropped this way.
-        if "closed" not in str(exc):
+        # asyncpg reports use of a connection the server already dropped this way
+        # (it may have handed the dead connection back to the pool by itself).
+        if "closed" not in str(exc) and "released back to the pool" not in str(exc):
             raise
         raise StoreUnavailable(f"PostgreSQL unavailable: {exc}") from exc
 
@@ -142,12 +154,14 @@ class PostgresStore(StoreBase):
     async def chat(self, chat_id: int) -> AsyncIterator[_Session]:
         self._check_usable()
         self._guard.refuse_nesting()
+        leased = self._lease_for(chat_id) is not None  # then this task holds the chat already
         async with (
-            self._chat_locks.hold(chat_id, LOCK_WAIT_SECONDS),
+            nullcontext() if leased else self._chat_locks.hold(chat_id, LOCK_WAIT_SECONDS),
             self._transaction() as conn,
         ):
             with _translate():
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", chat_id)
+                if not leased:
+                    await conn.execute("SELECT pg_advisory_xact_lock($1)", chat_id)
                 row = await conn.fetchrow(
                     "SELECT user_id, state, language, updated_at FROM chats WHERE chat_id = $1",
                     chat_id,
@@ -164,6 +178,58 @@ class PostgresStore(StoreBase):
                 yield session
             finally:
                 self._guard.leave(session)
+
+    @asynccontextmanager
+    async def _hold(self, chat_id: int) -> AsyncIterator[Lease]:
+        # SET (not SET LOCAL: there is no transaction) lasts until the pool resets the
+        # connection on release, which also drops the lock.
+        hold = (
+            f"SET lock_timeout = '{int(LOCK_WAIT_SECONDS * 1000)}ms'; "
+            f"SET idle_session_timeout = '{int(SECTION_IDLE_SECONDS * 1000)}ms'; "
+            f"SELECT pg_advisory_lock({int(chat_id)})"
+        )
+        conn, _ = await self._connected(lambda conn: conn.execute(hold))
+        try:
+            yield Lease(chat_id, conn)
+        except StoreUnavailable:
+            _terminate(conn)
+            raise
+        finally:
+            await self._release(conn)
+
+    # -- the inbox ---------------------------------------------------------------
+
+    async def enqueue(self, chat_id: int, update_id: int, update: dict[str, Any]) -> bool:
+        status = await self._statement(
+            "execute",
+            "INSERT INTO inbox (chat_id, update_id, payload) SELECT $1, $2, $3 "
+            "WHERE NOT EXISTS (SELECT 1 FROM processed_updates "
+            "WHERE chat_id = $1 AND update_id = $2) ON CONFLICT DO NOTHING",
+            chat_id, update_id, self._codec.encode(update),
+        )
+        return _count(status) == 1
+
+    async def pending(self, chat_id: int) -> list[tuple[int, dict[str, Any] | None]]:
+        rows = await self._statement(
+            "fetch",
+            "SELECT update_id, payload FROM inbox WHERE chat_id = $1 ORDER BY update_id",
+            chat_id,
+        )
+        return [(row["update_id"], self._readable(row["payload"], chat_id)) for row in rows]
+
+    async def discard(self, chat_id: int, update_id: int) -> None:
+        await self._statement(
+            "execute", "DELETE FROM inbox WHERE chat_id = $1 AND update_id = $2",
+            chat_id, update_id,
+        )
+
+    async def waiting_chats(self, older_than: timedelta) -> list[int]:
+        rows = await self._statement(
+            "fetch",
+            "SELECT DISTINCT chat_id FROM inbox WHERE received_at < now() - $1::interval",
+            older_than,
+        )
+        return [row["chat_id"] for row in rows]
 
     # -- store-wide operations ---------------------------------------------------
 
@@ -187,6 +253,11 @@ class PostgresStore(StoreBase):
                     "(SELECT chat_id FROM chats WHERE user_id = $1)",
                     user_id,
                 )
+                await conn.execute(
+                    "DELETE FROM inbox WHERE chat_id = $1 OR chat_id IN "
+                    "(SELECT chat_id FROM chats WHERE user_id = $1)",
+                    user_id,
+                )
                 chats = await conn.execute(
                     "DELETE FROM chats WHERE user_id = $1 OR chat_id = $1", user_id
                 )
@@ -204,6 +275,10 @@ class PostgresStore(StoreBase):
                     "OR chat_id IN (SELECT chat_id FROM chats "
                     "WHERE updated_at < now() - $1::interval)",
                     older_than, PROCESSED_UPDATES_TTL,
+                )
+                # Updates nobody could apply for that long are as stale as idle chats.
+                await conn.execute(
+                    "DELETE FROM inbox WHERE received_at < now() - $1::interval", older_than
                 )
                 chats = await conn.execute(
                     "DELETE FROM chats WHERE updated_at < now() - $1::interval", older_than
@@ -240,8 +315,15 @@ class PostgresStore(StoreBase):
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        """A transaction: on this task's lease connection when it holds one (a new
+        connection would wait for the lease's own lock), else on a pooled one."""
         self._check_usable()
-        conn, transaction = await self._begin()
+        lease = self._leases.get(asyncio.current_task())
+        if lease is not None:
+            conn = lease.conn
+            transaction = await self._begin(conn)
+        else:
+            conn, transaction = await self._connected(self._begin)
         try:
             yield conn
             with _translate():
@@ -252,36 +334,58 @@ class PostgresStore(StoreBase):
                 _terminate(conn)
             raise
         finally:
-            await self._release(conn)
+            if lease is None:
+                await self._release(conn)
 
-    async def _begin(self) -> tuple[asyncpg.Connection, asyncpg.transaction.Transaction]:
-        """A pooled connection inside a new transaction.
+    @staticmethod
+    async def _begin(conn: asyncpg.Connection) -> asyncpg.transaction.Transaction:
+        with _translate():  # _connected() relies on this to tell an outage
+            transaction = conn.transaction()
+            await transaction.start()
+            # SET LOCAL ends with the transaction: pooled connections stay clean.
+            await conn.execute(
+                f"SET LOCAL lock_timeout = '{int(LOCK_WAIT_SECONDS * 1000)}ms'; "
+                "SET LOCAL idle_in_transaction_session_timeout = "
+                f"'{int(SECTION_IDLE_SECONDS * 1000)}ms'"
+            )
+        return transaction
+
+    async def _statement(self, method: str, query: str, *args: Any) -> Any:
+        """One statement in a transaction of its own (on the lease connection inside one)."""
+        self._check_usable()
+        lease = self._leases.get(asyncio.current_task())
+        if lease is not None:
+            with _translate():
+                return await getattr(lease.conn, method)(query, *args)
+        # Retrying on a fresh connection is safe: each statement here is idempotent.
+        conn, result = await self._connected(lambda conn: getattr(conn, method)(query, *args))
+        await self._release(conn)
+        return result
+
+    async def _connected(self, first_step) -> tuple[asyncpg.Connection, Any]:
+        """A pooled connection on which `first_step(conn)` succeeded, and what it returned.
 
         When the server restarted, every idle pooled connection is dead but may not
-        know it yet. Failing here means nothing was done, so retrying once on a new
-        connection is safe, and expiring the rest spares the next callers.
+        know it yet. Failing in the first step means nothing was done, so retrying
+        once on a new connection is safe, and expiring the rest spares the next
+        callers. A lock wait that timed out is not retried: it would only wait again.
         """
+        self._check_usable()
         pool = self._pool
         for attempt in (1, 2):
             conn = None
             try:
                 with _translate():
                     conn = await pool.acquire(timeout=LOCK_WAIT_SECONDS)  # pool exhausted
-                    transaction = conn.transaction()
-                    await transaction.start()
-                    # SET LOCAL ends with the transaction: pooled connections stay clean.
-                    await conn.execute(
-                        f"SET LOCAL lock_timeout = '{int(LOCK_WAIT_SECONDS * 1000)}ms'; "
-                        "SET LOCAL idle_in_transaction_session_timeout = "
-                        f"'{int(SECTION_IDLE_SECONDS * 1000)}ms'"
-                    )
-                return conn, transaction
-            except StoreUnavailable:
+                    result = await first_step(conn)
+                return conn, result
+            except StoreUnavailable as exc:
                 if conn is not None:
                     _terminate(conn)
                     await self._release(conn)
-                if conn is None or attempt == 2:
-                    raise  # could not even connect, or failed twice: really down
+                busy = isinstance(exc.__cause__, pgerr.LockNotAvailableError)
+                if conn is None or busy or attempt == 2:
+                    raise  # could not even connect, waited long enough, or failed twice
                 await pool.expire_connections()
         raise AssertionError("unreachable")
 

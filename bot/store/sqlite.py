@@ -6,6 +6,9 @@ file; a process that finds it taken waits up to LOCK_WAIT_SECONDS (the busy
 timeout). WAL mode keeps readers out of the writers' way. The store uses one
 connection, so inside one process transactions also run one at a time: chats do
 not proceed in parallel here, which is fine at this scale.
+
+A lease (`store.lease(chat_id)`) is held inside this process only: SQLite is for one
+bot process; several processes need PostgreSQL.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ import logging
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager, suppress
+from contextlib import asynccontextmanager, contextmanager, nullcontext, suppress
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aiosqlite
 
@@ -25,6 +29,7 @@ from .base import (
     PROCESSED_UPDATES_TTL,
     BaseSession,
     ChatRecord,
+    Lease,
     StoreBase,
     StoreUnavailable,
     load_migrations,
@@ -89,8 +94,9 @@ class SQLiteStore(StoreBase):
     async def chat(self, chat_id: int) -> AsyncIterator[_Session]:
         self._check_usable()
         self._guard.refuse_nesting()
+        leased = self._lease_for(chat_id) is not None  # then this task holds the chat already
         async with (
-            self._chat_locks.hold(chat_id, LOCK_WAIT_SECONDS),
+            nullcontext() if leased else self._chat_locks.hold(chat_id, LOCK_WAIT_SECONDS),
             self._transaction() as db,
         ):
             with self._translate():
@@ -112,6 +118,49 @@ class SQLiteStore(StoreBase):
             finally:
                 self._guard.leave(session)
 
+    @asynccontextmanager
+    async def _hold(self, chat_id: int) -> AsyncIterator[Lease]:
+        yield Lease(chat_id)  # the per-chat lock of this process is all there is to hold
+
+    # -- the inbox ---------------------------------------------------------------
+
+    async def enqueue(self, chat_id: int, update_id: int, update: dict[str, Any]) -> bool:
+        async with self._transaction() as db:
+            with self._translate():
+                cursor = await db.execute(
+                    "INSERT INTO inbox (chat_id, update_id, payload, received_at) "
+                    "SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM processed_updates "
+                    "WHERE chat_id = ? AND update_id = ?) ON CONFLICT DO NOTHING",
+                    (chat_id, update_id, self._codec.encode(update), time.time(),
+                     chat_id, update_id),
+                )
+        return cursor.rowcount == 1
+
+    async def pending(self, chat_id: int) -> list[tuple[int, dict[str, Any] | None]]:
+        async with self._transaction() as db:
+            with self._translate():
+                rows = await db.execute_fetchall(
+                    "SELECT update_id, payload FROM inbox WHERE chat_id = ? ORDER BY update_id",
+                    (chat_id,),
+                )
+        return [(update_id, self._readable(payload, chat_id)) for update_id, payload in rows]
+
+    async def discard(self, chat_id: int, update_id: int) -> None:
+        async with self._transaction() as db:
+            with self._translate():
+                await db.execute(
+                    "DELETE FROM inbox WHERE chat_id = ? AND update_id = ?", (chat_id, update_id)
+                )
+
+    async def waiting_chats(self, older_than: timedelta) -> list[int]:
+        async with self._transaction() as db:
+            with self._translate():
+                rows = await db.execute_fetchall(
+                    "SELECT DISTINCT chat_id FROM inbox WHERE received_at < ?",
+                    (time.time() - older_than.total_seconds(),),
+                )
+        return [row[0] for row in rows]
+
     # -- store-wide operations ---------------------------------------------------
 
     async def forget_user(self, user_id: int) -> int:
@@ -125,6 +174,11 @@ class SQLiteStore(StoreBase):
                 )
                 updates = await db.execute(
                     "DELETE FROM processed_updates WHERE chat_id = ? OR chat_id IN "
+                    "(SELECT chat_id FROM chats WHERE user_id = ?)",
+                    (user_id, user_id),
+                )
+                await db.execute(
+                    "DELETE FROM inbox WHERE chat_id = ? OR chat_id IN "
                     "(SELECT chat_id FROM chats WHERE user_id = ?)",
                     (user_id, user_id),
                 )
@@ -144,6 +198,8 @@ class SQLiteStore(StoreBase):
                     "(SELECT chat_id FROM chats WHERE updated_at < ?)",
                     (now - PROCESSED_UPDATES_TTL.total_seconds(), idle_since),
                 )
+                # Updates nobody could apply for that long are as stale as idle chats.
+                await db.execute("DELETE FROM inbox WHERE received_at < ?", (idle_since,))
                 chats = await db.execute("DELETE FROM chats WHERE updated_at < ?", (idle_since,))
         return chats.rowcount
 

@@ -3,9 +3,11 @@ then the replies go out (`Channel.process`).
 
 Nothing is kept in memory between updates (no ConversationHandler, no user_data): any process
 can serve any chat, and a restart continues where the patient was. Updates of different chats
-run concurrently; updates of one chat run one after the other, replies included (a per-chat
-lock in this process around the store's own per-chat lock), so edits never overtake each other.
-The handlers work the same whether updates come by polling or by webhook.
+run concurrently; updates of one chat run one after the other, replies included: each holds
+the chat's store lease (`Store.lease`, across processes on PostgreSQL) from loading the state
+until its new message is recorded, so edits never overtake each other and a button is never
+judged against a message not yet recorded. The handlers work the same whether updates come by
+polling or by webhook (where `bot.telegram.inbox` also puts them in update_id order).
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ from ..interview.model import Problem, Prompt
 from ..ratelimit import RateLimiter
 from ..settings import Settings
 from ..store import StateDecryptionError, Store, StoreUnavailable
-from ..store.base import KeyedLocks
 from . import keyboards, staff_commands, texts
 from .keyboards import Callback
 from .outbox import AnswerQuery, Edit, Op, Retire, Send, deliver
@@ -45,8 +46,6 @@ from .turn import INTERVIEW_KINDS, Turn, load_state
 log = logging.getLogger("bot.telegram")
 updates_log = logging.getLogger("bot.telegram.updates")
 
-# Updates of one chat wait for each other at most this long (then: "try again").
-ORDER_WAIT_SECONDS = 30.0
 MAX_TYPED = 500  # characters of a typed reply passed on to the interview
 
 Work = Callable[[Turn], Awaitable[None] | None]
@@ -69,7 +68,6 @@ class Channel:
         self.store = store
         self.clinics = clinics
         self._salt = log_salt if log_salt is not None else secrets.token_bytes(16)
-        self._order = KeyedLocks()
         self._limiter = RateLimiter(settings.rate_limit_updates, settings.rate_limit_seconds)
 
     # --- wiring ---------------------------------------------------------------------------
@@ -117,7 +115,7 @@ class Channel:
         ops: list[Op] = []
         outcome, store_ms = "ok", 0.0
         try:
-            async with self._order.hold(chat.id, ORDER_WAIT_SECONDS):
+            async with self.store.lease(chat.id):
                 try:
                     store_started = time.perf_counter()
                     turn = await self._in_section(update, work)
@@ -148,7 +146,7 @@ class Channel:
                 send_ms = (time.perf_counter() - send_started) * 1000
                 if delivered.tracked_id is not None and turn is not None and not turn.forgotten:
                     await self._track(chat.id, delivered.tracked_id, turn.tg.seq)
-        except StoreUnavailable:  # waited too long for this chat's earlier updates
+        except StoreUnavailable:  # no lease: the store is down, or the chat busy for too long
             outcome, send_ms = "busy", 0.0
             await deliver(context.bot, chat.id, self._apology(update, texts.UNAVAILABLE))
         updates_log.info(

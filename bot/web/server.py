@@ -9,10 +9,13 @@
     GET  /static/...           the pages' stylesheet
 
 The python-telegram-bot Application runs without its updater: the server initialises and
-starts it, registers the webhook when WEBHOOK_URL is set, answers each update at once with 200
-and processes it in a task through the Application's update processor (so its concurrency
-setting holds), and on shutdown finishes the updates in flight before stopping it. Polling
-(`massage-bot polling`) and the webhook share the same Application and handlers.
+starts it and registers the webhook when WEBHOOK_URL is set. An update of a private chat is
+stored in the inbox (`bot.telegram.inbox`) before the 200 goes back, then applied in its chat's
+update_id order by whichever worker holds the chat; any other update (or every update, when
+the store cannot take it: the patient then hears that the bot is unavailable) is answered with
+200 at once and processed in a task through the Application's update processor. On shutdown
+the server finishes the updates in flight before stopping the Application. Polling (`massage-bot
+polling`) and the webhook share the same Application and handlers.
 """
 
 from __future__ import annotations
@@ -33,7 +36,9 @@ from ..clinics import ClinicDirectory, ClinicFileError, load_clinics
 from ..logs import configure_logging
 from ..metrics import CONTENT_TYPE_LATEST, Metrics, activate, update_kind
 from ..settings import Settings, SettingsError, load_settings
+from ..store import StoreError
 from ..store.retention import purge_idle_chats_forever
+from ..telegram.inbox import Inbox
 from .api import EstimateAPI, parse_json, problem
 from .pages import ClinicPages
 
@@ -60,6 +65,7 @@ class TelegramWebhook:
         settings: Settings,
         metrics: Metrics,
         allowed_updates: list[str] | None = None,
+        store: Any | None = None,
     ) -> None:
         if settings.webhook_secret is None:
             raise SettingsError(
@@ -72,6 +78,9 @@ class TelegramWebhook:
         self.allowed_updates = allowed_updates
         self._secret = settings.webhook_secret.get_secret_value().encode()
         self._tasks: set[asyncio.Task[None]] = set()
+        # Without a store (tests of the web layer alone) updates are processed as they come.
+        self.inbox = Inbox(application, store, metrics) if store is not None else None
+        self._sweep: asyncio.Task[None] | None = None
         self.accepting = False
         # Count the errors of the handlers. PTB logs them itself only while no error handler is
         # registered, so this one logs them too unless the Application has its own.
@@ -87,7 +96,7 @@ class TelegramWebhook:
 
     @property
     def in_flight(self) -> int:
-        return len(self._tasks)
+        return len(self._tasks) + (self.inbox.in_flight if self.inbox else 0)
 
     async def lifecycle(self, app: web.Application) -> AsyncIterator[None]:
         """aiohttp cleanup context: start the Application, then stop it after draining."""
@@ -111,10 +120,15 @@ class TelegramWebhook:
             await self._stop()
             raise
         self.accepting = True
+        if self.inbox is not None:
+            self._sweep = asyncio.create_task(self.inbox.sweep_forever(), name="inbox-sweep")
         try:
             yield
         finally:
             self.accepting = False
+            if self._sweep is not None:
+                self._sweep.cancel()
+                await asyncio.gather(self._sweep, return_exceptions=True)
             await self.drain()
             await self._stop()
 
@@ -129,11 +143,17 @@ class TelegramWebhook:
             await application.post_shutdown(application)
 
     async def drain(self, timeout: float = DRAIN_SECONDS) -> None:
-        """Wait for the updates in flight (at most `timeout` seconds, then cancel them)."""
+        """Wait for the updates in flight (at most `timeout` seconds, then cancel them; stored
+        ones not yet applied stay stored for the next process)."""
+        if self.in_flight:
+            log.info("finishing %d update(s) in flight", self.in_flight)
+        started = time.monotonic()
+        if self.inbox is not None:
+            await self.inbox.finish(timeout)
         if not self._tasks:
             return
-        log.info("finishing %d update(s) in flight", len(self._tasks))
-        _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+        left = max(0.0, timeout - (time.monotonic() - started))
+        _, pending = await asyncio.wait(set(self._tasks), timeout=left)
         for task in pending:
             task.cancel()
         if pending:
@@ -171,6 +191,12 @@ class TelegramWebhook:
             self.metrics.rejected("not_an_update")
             return web.Response(status=400, text="not an update")
         self.metrics.update_received(update_kind(data))
+        if self.inbox is not None:
+            try:
+                if await self.inbox.accept(update, data) != "direct":
+                    return web.Response(status=200)
+            except StoreError:
+                pass  # processed now instead: the handlers tell the patient the bot is unavailable
         task = asyncio.create_task(self._process(update), name=f"update-{update.update_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -233,14 +259,15 @@ def create_app(
 ) -> web.Application:
     """The web application. With `telegram_app`, it serves the webhook and starts and stops
     that Application with itself (WEBHOOK_SECRET is then required), registering the webhook
-    for `allowed_updates` (None: Telegram's default) when WEBHOOK_URL is set. The `store` is
-    used for readiness only: whoever made it opens and closes it (`run` does)."""
+    for `allowed_updates` (None: Telegram's default) when WEBHOOK_URL is set. The `store` holds
+    the webhook's inbox and answers the readiness check: whoever made it opens and closes it
+    (`run` does)."""
     metrics = activate(Metrics())
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_errors])
     app[METRICS_KEY] = metrics
     webhook = None
     if telegram_app is not None:
-        webhook = TelegramWebhook(telegram_app, settings, metrics, allowed_updates)
+        webhook = TelegramWebhook(telegram_app, settings, metrics, allowed_updates, store)
         app.cleanup_ctx.append(webhook.lifecycle)
         app.router.add_post(WEBHOOK_PATH, webhook.handle)
 
@@ -337,8 +364,6 @@ def run(args: argparse.Namespace) -> int:
                      allowed_updates=allowed_updates)
     app.cleanup_ctx.insert(0, _store_context(store, settings.retention_days))
     from telegram.error import InvalidToken, TelegramError
-
-    from ..store import StoreError
 
     try:
         web.run_app(app, host=settings.host, port=settings.port, shutdown_timeout=DRAIN_SECONDS,
