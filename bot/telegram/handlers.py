@@ -103,9 +103,13 @@ class Channel:
         """The chat id as logs show it: salted, hashed, short."""
         return hashlib.sha256(self._salt + str(chat_id).encode()).hexdigest()[:12]
 
-    async def process(self, update: Update, context: Any, kind: str, work: Work) -> None:
+    async def process(
+        self, update: Update, context: Any, kind: str, work: Work, *, keyless: bool = False
+    ) -> None:
         """One update: `work` runs inside the chat's store section (load, step, save); its
-        replies go out after the section; then a newly sent interview message is recorded."""
+        replies go out after the section; then a newly sent interview message is recorded.
+        `keyless` work also runs when the saved state cannot be decrypted: it then sees no
+        state and nothing is saved (how /forget still deletes such a chat)."""
         started = time.perf_counter()
         chat = update.effective_chat
         query = update.callback_query
@@ -118,7 +122,7 @@ class Channel:
             async with self.store.lease(chat.id):
                 try:
                     store_started = time.perf_counter()
-                    turn = await self._in_section(update, work)
+                    turn = await self._in_section(update, work, keyless)
                     store_ms = (time.perf_counter() - store_started) * 1000
                     if turn is None:
                         outcome = "duplicate"
@@ -181,34 +185,46 @@ class Channel:
                          self.chat_hash(update.effective_chat.id))
         return False
 
-    async def _in_section(self, update: Update, work: Work) -> Turn | None:
-        chat, user = update.effective_chat, update.effective_user
-        async with self.store.chat(chat.id) as session:
-            if await session.seen(update.update_id):
-                return None
-            record = session.record
-            interview, tg = load_state(record.state if record else None)
-            turn = Turn(
-                chat_id=chat.id,
-                user_id=user.id if user else None,
-                interview=interview,
-                tg=tg,
-                language_setting=record.language if record else None,
-                channel_language=user.language_code if user else None,
-                default_language=self.settings.default_locale,
-                clinics=self.clinics,
-            )
-            result = work(turn)
-            if result is not None:
-                await result
-            if not turn.forgotten:
-                await session.save(
-                    user_id=turn.user_id,
-                    state=turn.dump(),
-                    language=turn.language_setting,
-                    update_id=update.update_id,
-                )
-            return turn
+    async def _in_section(self, update: Update, work: Work, keyless: bool) -> Turn | None:
+        entered = False
+        try:
+            async with self.store.chat(update.effective_chat.id) as session:
+                entered = True
+                if await session.seen(update.update_id):
+                    return None
+                record = session.record
+                turn = self._turn(update, record)
+                await _run(work, turn)
+                if not turn.forgotten:
+                    await session.save(
+                        user_id=turn.user_id,
+                        state=turn.dump(),
+                        language=turn.language_setting,
+                        update_id=update.update_id,
+                    )
+                return turn
+        except StateDecryptionError:
+            if entered or not keyless:
+                raise
+        log.warning("the saved state cannot be decrypted: handled without it")
+        turn = self._turn(update, None)
+        await _run(work, turn)
+        return turn
+
+    def _turn(self, update: Update, record: Any) -> Turn:
+        """The update's turn over the chat's saved record (None: a chat with nothing saved)."""
+        user = update.effective_user
+        interview, tg = load_state(record.state if record else None)
+        return Turn(
+            chat_id=update.effective_chat.id,
+            user_id=user.id if user else None,
+            interview=interview,
+            tg=tg,
+            language_setting=record.language if record else None,
+            channel_language=user.language_code if user else None,
+            default_language=self.settings.default_locale,
+            clinics=self.clinics,
+        )
 
     async def _track(self, chat_id: int, message_id: int, seq: int) -> None:
         """Remember the new interview message, unless the chat moved on meanwhile."""
@@ -327,8 +343,9 @@ class Channel:
         callback = keyboards.decode(query.data)
         kind = f"button:{callback.action}" if callback else "button:unknown"
         await self.process(
-            update, context, kind, lambda turn: self._press(turn, query.id, message.message_id,
-                                                            callback)
+            update, context, kind,
+            lambda turn: self._press(turn, query.id, message.message_id, callback),
+            keyless=callback is not None and callback.action == keyboards.FORGET,
         )
 
     async def _press(
@@ -439,7 +456,7 @@ class Channel:
             html = texts.esc(turn.t.gettext(texts.FORGET_CONFIRM))
             turn.ops.append(Send(html, keyboards.forget(turn.t)))
 
-        await self.process(update, context, "command:forget", work)
+        await self.process(update, context, "command:forget", work, keyless=True)
 
     async def _forget(self, turn: Turn, query_id: str, message_id: int, confirmed: bool) -> None:
         turn.answer_query(query_id)
@@ -516,6 +533,12 @@ class Channel:
             update, context, "document",
             lambda turn: staff_commands.document(turn, document, self.clinics, self.settings),
         )
+
+
+async def _run(work: Work, turn: Turn) -> None:
+    result = work(turn)
+    if result is not None:
+        await result
 
 
 def _after_command(text: str | None) -> str:

@@ -220,6 +220,9 @@ class TelegramWebhook:
             self.metrics.update_seconds.observe(time.perf_counter() - start)
 
 
+WEBHOOK_KEY = web.AppKey("webhook", TelegramWebhook)
+
+
 def _bot_username(settings: Settings, telegram_app: Any | None) -> Callable[[], str | None]:
     def username() -> str | None:
         if telegram_app is not None:
@@ -268,6 +271,7 @@ def create_app(
     webhook = None
     if telegram_app is not None:
         webhook = TelegramWebhook(telegram_app, settings, metrics, allowed_updates, store)
+        app[WEBHOOK_KEY] = webhook
         app.cleanup_ctx.append(webhook.lifecycle)
         app.router.add_post(WEBHOOK_PATH, webhook.handle)
 

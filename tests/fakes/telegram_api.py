@@ -919,6 +919,12 @@ class FakeTelegramAPI:
     def pending_update_count(self) -> int:
         return len(self._updates)
 
+    def take_updates(self) -> list[dict[str, Any]]:
+        """The queued updates, removed from the queue: what Telegram would POST to a webhook."""
+        taken = list(self._updates)
+        self._updates.clear()
+        return taken
+
     def transcript(self, chat_id: int, last: int = 40) -> str:
         """The chat as lines "user: ..." / "bot: ..." (current state of each message)."""
         chat = self._chats.get(chat_id)

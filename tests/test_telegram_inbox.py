@@ -1,0 +1,210 @@
+"""The webhook's inbox in one process, end to end through python-telegram-bot and the fake Bot
+API: a private chat's update is stored before the 200, applied once, lowest update_id first;
+groups are never stored; a store that cannot take an update still gets the patient an answer;
+/forget deletes a chat whose state the keys no longer read. (Two workers: test_multiworker.)"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from cryptography.fernet import Fernet
+
+from bot.clinics import load_clinics
+from bot.i18n import translator
+from bot.settings import Settings
+from bot.store import StoreUnavailable, open_store
+from bot.telegram import texts
+from bot.telegram.app import build_application
+from bot.web.server import SECRET_HEADER, WEBHOOK_KEY, create_app
+from tests.fakes import FakeTelegramAPI
+
+TOKEN = "123456:" + "I" * 35
+SECRET = "inbox_secret"
+CHAT = 5151
+CLINICS = load_clinics()
+
+
+@pytest.fixture
+async def fake():
+    async with FakeTelegramAPI(token=TOKEN) as api:
+        yield api
+    assert api.internal_errors == []
+
+
+class Webhook:
+    """`massage-bot serve` in this process (SQLite store), and Telegram's POSTs to it."""
+
+    def __init__(self, fake: FakeTelegramAPI, client: TestClient, store: Any, app: Any) -> None:
+        self.fake, self.client, self.store, self.app = fake, client, store, app
+        self.database = store._path
+
+    async def deliver(self) -> list[dict[str, Any]]:
+        """POST every update the fake queued, one after the other as Telegram does."""
+        updates = self.fake.take_updates()
+        for update in updates:
+            await self.post(update)
+        return updates
+
+    async def post(self, update: dict[str, Any]) -> None:
+        response = await self.client.post("/telegram", json=update,
+                                          headers={SECRET_HEADER: SECRET})
+        assert response.status == 200
+
+    async def rows(self, sql: str) -> list[tuple]:
+        """Raw SQL on the database file, in a thread: blocking the event loop while the store
+        holds SQLite's write lock would wait for a commit that cannot come."""
+
+        def run() -> list[tuple]:
+            with sqlite3.connect(self.database) as conn:
+                return conn.execute(sql).fetchall()
+
+        return await asyncio.to_thread(run)
+
+    @property
+    def inbox(self):
+        return self.app[WEBHOOK_KEY].inbox
+
+
+@asynccontextmanager
+async def serving(fake: FakeTelegramAPI, tmp_path, key: str | None = None):
+    settings = Settings(_env_file=None, telegram_bot_token=TOKEN, webhook_secret=SECRET,
+                        telegram_api_base_url=f"{fake.url}/bot", api_keys=[],
+                        rate_limit_updates=1_000_000)
+    store = open_store(f"sqlite:///{tmp_path / 'bot.db'}", encryption_key=key)
+    await store.open()
+    try:
+        application = build_application(settings, store=store, clinics=CLINICS,
+                                         base_url=f"{fake.url}/bot", log_salt=b"salt")
+        app = create_app(settings, clinics=CLINICS, store=store, telegram_app=application)
+        async with TestClient(TestServer(app)) as client:
+            yield Webhook(fake, client, store, app)
+    finally:
+        await store.close()
+
+
+async def idle(hook: Webhook) -> None:
+    """Every stored update applied and answered (a row leaves the inbox after its replies)."""
+    for _ in range(500):
+        if not await hook.rows("SELECT 1 FROM inbox") and not hook.inbox.in_flight:
+            return
+        await asyncio.sleep(0.01)
+    left = await hook.rows("SELECT update_id FROM inbox")
+    raise AssertionError(f"updates left in the inbox: {left}")
+
+
+async def test_an_update_is_stored_before_its_200_and_applied_once(fake, tmp_path):
+    async with serving(fake, tmp_path) as hook:
+        await fake.user_sends(CHAT, "/start")
+        [update] = fake.take_updates()
+        await hook.post(update)
+        # Answered 200: the update is in the inbox, or already applied (never neither).
+        where = await hook.rows(f"SELECT 'inbox' FROM inbox WHERE update_id = {update['update_id']} "
+                          "UNION ALL SELECT 'applied' FROM processed_updates "
+                          f"WHERE update_id = {update['update_id']}")
+        assert where, "answered 200 before the update was stored"
+        await hook.post(update)  # Telegram re-delivers it, now and later
+        await idle(hook)
+        await hook.post(update)
+        await idle(hook)
+        assert len(fake.bot_texts(CHAT)) == 1
+        assert await hook.rows("SELECT update_id FROM processed_updates") == [(update["update_id"],)]
+        assert await hook.rows("SELECT * FROM inbox") == []
+
+
+async def test_stored_updates_are_applied_lowest_update_id_first(fake, tmp_path):
+    async with serving(fake, tmp_path) as hook:
+        await fake.user_sends(CHAT, "/start")
+        await hook.deliver()
+        await idle(hook)
+        await fake.press_button(CHAT, "A medical condition")
+        await hook.deliver()
+        await idle(hook)
+        await fake.press_button(CHAT, lambda text, data: data and data.endswith("|commercial"))
+        await hook.deliver()
+        await fake.wait_for_bot(CHAT, lambda m: "network" in m.text.lower())
+        await idle(hook)
+        # Two typed answers reach the server in the wrong order: the later one is stored first
+        # (as on a worker that got it while another still held the earlier one), then the earlier
+        # one arrives; both are applied in update_id order.
+        await fake.press_button(CHAT, lambda text, data: data and data.endswith("|in"))
+        await fake.user_sends(CHAT, "PPO")
+        first, second = fake.take_updates()
+        assert await hook.store.enqueue(CHAT, second["update_id"], second)
+        await hook.post(first)
+        await idle(hook)
+        async with hook.store.chat(CHAT) as session:
+            history = session.record.state["interview"]["history"]
+        assert history[-2:] == ["network", "plan_type"], fake.transcript(CHAT)
+
+
+async def test_group_updates_are_answered_and_never_stored(fake, tmp_path, monkeypatch):
+    async with serving(fake, tmp_path) as hook:
+        stored = []
+
+        async def enqueue(*args):
+            stored.append(args)
+            return True
+
+        monkeypatch.setattr(hook.store, "enqueue", enqueue)
+        await fake.user_sends(-100, "/start", user_id=7, chat_type="group")
+        await hook.deliver()
+        reply = await fake.wait_for_bot(-100)
+        assert "https://t.me/" in reply.text  # "please message me privately"
+        assert stored == []
+
+
+async def test_a_store_that_cannot_take_an_update_still_gets_it_answered(fake, tmp_path,
+                                                                         monkeypatch):
+    async with serving(fake, tmp_path) as hook:
+        async def refuse(*args):
+            raise StoreUnavailable("the database is down")
+
+        monkeypatch.setattr(hook.store, "enqueue", refuse)
+        await fake.user_sends(CHAT, "/start")
+        await hook.deliver()
+        reply = await fake.wait_for_bot(CHAT)
+        assert "medical condition" in reply.text  # processed at once, without the inbox
+
+
+async def test_an_unreadable_stored_update_is_dropped_and_the_chat_goes_on(fake, tmp_path,
+                                                                           caplog):
+    caplog.set_level(logging.WARNING, logger="bot")
+    async with serving(fake, tmp_path, key=Fernet.generate_key().decode()) as hook:
+        # Stored with a key this process does not have (removed from DATA_ENCRYPTION_KEY).
+        foreign = Fernet(Fernet.generate_key()).encrypt(b'{"update_id": 0}').decode()
+        await hook.rows(f"INSERT INTO inbox VALUES ({CHAT}, 0, '{foreign}', 0)")
+        await fake.user_sends(CHAT, "/start")
+        await hook.deliver()
+        await fake.wait_for_bot(CHAT)
+        await idle(hook)
+        assert "dropped a stored update the configured keys cannot read" in caplog.text
+        assert await hook.rows("SELECT * FROM inbox") == []
+
+
+async def test_forget_deletes_a_chat_whose_state_the_keys_cannot_read(fake, tmp_path):
+    async with serving(fake, tmp_path, key=Fernet.generate_key().decode()) as hook:
+        await fake.user_sends(CHAT, "/start")
+        await hook.deliver()
+        await fake.wait_for_bot(CHAT)
+        await idle(hook)
+    # The operator replaced the key without keeping the old one after it.
+    async with serving(fake, tmp_path, key=Fernet.generate_key().decode()) as hook:
+        t = translator("en")
+        await fake.user_sends(CHAT, "hello")
+        await hook.deliver()
+        await fake.wait_for_bot(CHAT, lambda m: t.gettext(texts.UNAVAILABLE) in m.text)
+        await fake.user_sends(CHAT, "/forget")
+        await hook.deliver()
+        await fake.wait_for_bot(CHAT, lambda m: bool(m.buttons))
+        await fake.press_button(CHAT, lambda text, data: data is not None and data.endswith("y"))
+        await hook.deliver()
+        await fake.wait_for_bot(CHAT, lambda m: t.gettext(texts.FORGOTTEN) in m.text)
+        await idle(hook)
+        assert await hook.rows(f"SELECT * FROM chats WHERE chat_id = {CHAT}") == []
+        assert await hook.rows(f"SELECT * FROM processed_updates WHERE chat_id = {CHAT}") == []
