@@ -84,6 +84,11 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.updates_repeated = Counter(
+            "massage_bot_updates_repeated",
+            "Updates delivered again after they were stored or applied (not applied again).",
+            registry=r,
+        )
         self.replies = Counter("massage_bot_replies", "Messages the bot sent.", registry=r)
         self.errors = Counter(
             "massage_bot_errors", "Errors, by where they happened.", ["where"], registry=r

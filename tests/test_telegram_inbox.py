@@ -113,6 +113,8 @@ async def test_an_update_is_stored_before_its_200_and_applied_once(fake, tmp_pat
         await hook.post(update)
         await idle(hook)
         assert len(fake.bot_texts(CHAT)) == 1
+        metrics = await (await hook.client.get("/metrics")).text()
+        assert "massage_bot_updates_repeated_total 2.0" in metrics
         assert await hook.rows("SELECT update_id FROM processed_updates") == [(update["update_id"],)]
         assert await hook.rows("SELECT * FROM inbox") == []
 

@@ -193,7 +193,10 @@ class TelegramWebhook:
         self.metrics.update_received(update_kind(data))
         if self.inbox is not None:
             try:
-                if await self.inbox.accept(update, data) != "direct":
+                accepted = await self.inbox.accept(update, data)
+                if accepted == "repeated":
+                    self.metrics.updates_repeated.inc()
+                if accepted != "direct":
                     return web.Response(status=200)
             except StoreError:
                 pass  # processed now instead: the handlers tell the patient the bot is unavailable
