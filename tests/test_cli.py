@@ -1,11 +1,17 @@
 """The `massage-bot` dispatcher and its small subcommands, run as real processes."""
 
+import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import asyncpg
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+# A server that answers but has no such database: migrate must say so in one line, exit 1.
+NO_SUCH_DB = "postgresql://127.0.0.1:5432/no_such_db_for_tests"
 
 
 def massage_bot(*args: str, env: dict | None = None, cwd: Path = ROOT):
@@ -25,8 +31,65 @@ def test_migrate_creates_then_reports_up_to_date(tmp_path):
 def test_migrate_with_an_unreachable_database_is_one_line(tmp_path):
     done = massage_bot("migrate", env={"DATABASE_URL": "postgresql://127.0.0.1:1/none"},
                        cwd=tmp_path)
-    assert done.returncode == 2
-    assert "unavailable" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 1  # an outage: systemd may try again
+    [line] = done.stderr.splitlines()
+    assert line.startswith("massage-bot migrate: the database is not available")
+
+
+async def _refusal_of(url: str) -> asyncpg.PostgresError:
+    """What PostgreSQL at 127.0.0.1:5432 answers to `url`; skips when nothing answers there."""
+    try:
+        conn = await asyncpg.connect(url, timeout=3)
+    except asyncpg.PostgresError as refused:
+        return refused
+    except (OSError, TimeoutError) as exc:
+        pytest.skip(f"no PostgreSQL answers at 127.0.0.1:5432 ({type(exc).__name__}: {exc}); "
+                    "start one (.ci/run does)")
+    await conn.close()
+    pytest.skip(f"{url} exists on this server: it must not, for this test")
+
+
+@pytest.mark.parametrize(
+    "url, refusal",
+    [
+        (NO_SUCH_DB, asyncpg.InvalidCatalogNameError),
+        ("postgresql://no_such_role_for_tests:pw@127.0.0.1:5432/test",
+         asyncpg.InvalidAuthorizationSpecificationError),
+    ],
+    ids=["no-such-database", "no-such-role"],
+)
+def test_migrate_refused_by_postgresql_is_one_line_and_exit_1(tmp_path, url, refusal):
+    assert isinstance(asyncio.run(_refusal_of(url)), refusal)
+    done = massage_bot("migrate", env={"DATABASE_URL": url}, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    [line] = done.stderr.splitlines()  # no traceback
+    assert line.startswith(f"massage-bot migrate: cannot use the database ({refusal.__name__}): ")
+    assert "does not exist" in line and done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "url, says",
+    [
+        ("mysql://db.example.org/bot", "DATABASE_URL: must start with sqlite:///"),
+        ("postgresql://bot:pa/ss@127.0.0.1:5432/bot", "DATABASE_URL cannot be read"),
+        ("postgresql://bot@127.0.0.1:5432/bot?sslmode=bogus", "DATABASE_URL: `sslmode`"),
+    ],
+    ids=["scheme", "unencoded-password", "driver-parameter"],
+)
+def test_migrate_with_an_unusable_database_url_exits_2_in_one_line(tmp_path, url, says):
+    done = massage_bot("migrate", env={"DATABASE_URL": url}, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"massage-bot migrate: {says}")
+    assert "pa/ss" not in line and "'pa'" not in line  # never a piece of the password
+
+
+def test_migrate_on_a_file_that_is_not_a_database_exits_1_in_one_line(tmp_path):
+    (tmp_path / "bot.db").write_text("not a database\n" * 100)
+    done = massage_bot("migrate", env={"DATABASE_URL": "sqlite:///bot.db"}, cwd=tmp_path)
+    assert done.returncode == 1
+    [line] = done.stderr.splitlines()
+    assert line.startswith("massage-bot migrate: the database is not available")
 
 
 def test_estimate_text_explains_in_plain_language():

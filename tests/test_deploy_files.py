@@ -406,7 +406,7 @@ def test_the_metrics_the_doc_names_exist():
 def test_the_commands_and_settings_the_doc_names_exist():
     doc = DOC.read_text("utf-8")
     commands = set(re.findall(r"`massage-bot ([a-z-]+)", doc))
-    assert {"serve", "migrate"} <= commands <= set(cli.COMMANDS)
+    assert {"serve", "migrate", "rekey"} <= commands <= set(cli.COMMANDS)
     constants = {"POOL_MAX_SIZE", "CONCURRENT_UPDATES", "LOCK_WAIT_SECONDS",
                  "SECTION_IDLE_SECONDS", "PROCESSED_UPDATES_TTL"}
     for name in set(re.findall(r"`([A-Z][A-Z0-9]*_[A-Z0-9_]+)`", doc)) - constants:

@@ -157,6 +157,22 @@ def test_rekey_with_the_database_down_exits_1_in_one_line(tmp_path):
     assert NEW not in done.stderr
 
 
+@pytest.mark.parametrize(
+    "url, says",
+    [
+        ("postgresql://bot:pa/ss@127.0.0.1:5432/bot", "DATABASE_URL cannot be read"),
+        ("postgresql://bot@127.0.0.1:5432/bot?sslmode=bogus", "DATABASE_URL: `sslmode`"),
+    ],
+    ids=["unencoded-password", "driver-parameter"],
+)
+def test_rekey_with_a_database_url_the_driver_refuses_exits_2_in_one_line(tmp_path, url, says):
+    done = rekey(url, NEW, tmp_path)
+    assert done.returncode == 2, done.stderr
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"massage-bot rekey: {says}")
+    assert "pa/ss" not in line and "'pa'" not in line and NEW not in done.stderr
+
+
 # --- PostgreSQL ----------------------------------------------------------------------------------
 
 
@@ -187,3 +203,20 @@ async def test_rekey_on_postgresql(tmp_path):
     finally:
         await admin.execute(f"DROP SCHEMA {schema} CASCADE")
         await admin.close()
+
+
+async def test_rekey_refused_by_postgresql_exits_1_in_one_line(tmp_path):
+    url = "postgresql://127.0.0.1:5432/no_such_db_for_tests"
+    try:
+        await (await asyncpg.connect(url, timeout=3)).close()
+    except asyncpg.InvalidCatalogNameError:
+        pass  # the server answers, and refuses: what this test needs
+    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        pytest.skip(f"no PostgreSQL answers at 127.0.0.1:5432 ({type(exc).__name__}: {exc})")
+    else:
+        pytest.skip(f"{url} exists on this server: it must not, for this test")
+    done = rekey(url, NEW, tmp_path)
+    assert done.returncode == 1, done.stderr
+    [line] = done.stderr.splitlines()
+    assert line == ("massage-bot rekey: cannot use the database (InvalidCatalogNameError): "
+                    'database "no_such_db_for_tests" does not exist')
