@@ -7,12 +7,13 @@ workers beside SQLite with one, in one run.
     python benchmarks/bench_load.py --setups pg2 pg1 sqlite1 --n 500
 
 This process is Telegram: it runs the fake Bot API (tests/fakes), which the workers send their
-replies to, and N simulated patients, each going through a whole interview (23 updates, by
-buttons and typed answers) and acting as soon as the bot answered (after `--think` seconds on
-average, 0 by default: N is then the number of updates in flight). Every update is POSTed to
-/telegram of the next worker in turn (as a load balancer would), and `--retry` of them also to
-the other worker at the same time (Telegram re-delivering). The workers are real `massage-bot
-serve` processes (`python -m bot.cli serve`, LOG_LEVEL=WARNING), started once per setup:
+replies to, and N simulated patients, each going through a whole interview
+(tests/fakes/patients.py: 23 updates, by buttons and typed answers) and acting as soon as the
+bot answered (after `--think` seconds on average, 0 by default: N is then the number of updates
+in flight). Every update is POSTed to /telegram of the next worker in turn (as a load balancer
+would), and `--retry` of them also to the other worker at the same time (Telegram
+re-delivering). The workers are real `massage-bot serve` processes (`python -m bot.cli serve`,
+LOG_LEVEL=WARNING; tests/fakes/workers.py), started once per setup:
 
     pg2      PostgreSQL (a schema of its own in --postgres-url, dropped after), two workers
     pg1      the same, one worker (not run by default: for the "second worker" comparison)
@@ -48,14 +49,12 @@ import argparse
 import asyncio
 import os
 import random
-import signal
-import socket
 import sqlite3
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,7 +64,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.fakes import FakeTelegramAPI  # noqa: E402
+from tests.fakes.patients import INTERVIEW, expected_outcome, steps  # noqa: E402
+from tests.fakes.workers import WebhookFake, Worker, fresh_schema, serve_workers  # noqa: E402
 
 TOKEN = "123456:" + "L" * 35
 SECRET = "bench-load_secret"
@@ -79,47 +79,9 @@ CLIENT_CONNECTIONS = 100  # keep-alive connections to the workers, like a proxy'
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 CORES = os.cpu_count() or 1
 
-# The interview every patient goes through (23 updates with /start): a PPO, every question.
-SCRIPT: dict[str, tuple[str, str]] = {
-    "purpose": ("choice", "medical"),
-    "payer": ("choice", "commercial"),
-    "network": ("choice", "in"),
-    "plan_type": ("choice", "ppo"),
-    "provider": ("choice", "massage_therapist"),
-    "prescription": ("choice", "yes"),
-    "diagnosis": ("text", "M54.50"),
-    "preauth": ("choice", "not_required"),
-    "covers_mt": ("choice", "yes"),
-    "deductible": ("text", "1000"),
-    "deductible_met": ("text", "200"),
-    "cost_share": ("choice", "coinsurance"),
-    "coinsurance": ("text", "20%"),
-    "oop_max": ("text", "5000"),
-    "oop_met": ("text", "200"),
-    "visit_limit": ("text", "20"),
-    "visits_used": ("text", "4"),
-    "sessions": ("choice", "12"),
-    "minutes": ("choice", "60"),
-    "price": ("text", "160"),
-    "cash": ("text", "90"),
-    "account": ("choice", "none"),
-}
-UPDATES_PER_PATIENT = len(SCRIPT) + 1
+UPDATES_PER_PATIENT = len(INTERVIEW) + 1  # with /start
 MAX_ACTIONS = 3 * UPDATES_PER_PATIENT  # a patient gives up after this many (re-asks included)
 SETUPS = {"pg2": ("postgres", 2), "pg1": ("postgres", 1), "sqlite1": ("sqlite", 1)}
-
-
-def expected_interview() -> tuple[dict[str, Any], list[str]]:
-    """The answers and their order the script leaves in the store (the interview engine's)."""
-    from bot.clinics import load_clinics
-    from bot.interview import Answer, step
-
-    clinics = load_clinics()
-    state, prompt = step(None, Answer(kind="start"), clinics, "en")
-    while prompt.kind == "question":
-        kind, value = SCRIPT[prompt.question_id]
-        state, prompt = step(state, Answer(kind=kind, value=value), clinics, "en")
-    return state.answers, state.history
 
 
 # --------------------------------------------------------------------------- measuring CPU
@@ -143,55 +105,7 @@ def machine_busy() -> tuple[float, float]:
     return (total - idle) / CLK_TCK, total / CLK_TCK
 
 
-# --------------------------------------------------------------------------- the fake and workers
-
-
-class WebhookFake(FakeTelegramAPI):
-    """The fake Bot API, handing back the update each user action makes, to be POSTed."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.last_update: dict[int, dict[str, Any]] = {}
-
-    async def push_update(self, payload: dict[str, Any]) -> dict[str, Any]:
-        update = await super().push_update(payload)
-        body = update.get("message") or update["callback_query"]["message"]
-        self.last_update[body["chat"]["id"]] = update
-        return update
-
-    async def text(self, chat_id: int, text: str) -> dict[str, Any]:
-        await self.user_sends(chat_id, text)
-        return self.last_update.pop(chat_id)
-
-    async def press(self, chat_id: int, message_id: int, data: str) -> dict[str, Any]:
-        await self.user_presses(chat_id, message_id, data)
-        return self.last_update.pop(chat_id)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Worker:
-    name: str
-    port: int
-    process: asyncio.subprocess.Process
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def log_lines(self, since: int) -> list[str]:
-        with self.log.open("rb") as file:
-            file.seek(since)
-            return file.read().decode(errors="replace").splitlines()
-
-    def log_size(self) -> int:
-        return self.log.stat().st_size
+# --------------------------------------------------------------------------- the setups
 
 
 @dataclass
@@ -273,58 +187,6 @@ class Setup:
         for chat_id, update_id in pairs:
             found.setdefault(chat_id, []).append(update_id)
         return found
-
-
-async def _stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is None:
-        try:
-            process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(process.wait(), 30)
-        except ProcessLookupError:
-            pass
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-
-
-async def start_workers(name: str, count: int, database_url: str, fake: WebhookFake,
-                        folder: Path, http: aiohttp.ClientSession,
-                        processes: list[asyncio.subprocess.Process]) -> list[Worker]:
-    workers = []
-    for number in range(count):
-        port = free_port()
-        env = {k: v for k, v in os.environ.items()
-               if not k.upper().startswith(("TELEGRAM_", "WEBHOOK_", "BOT_", "API_KEYS",
-                                            "DATABASE_", "CLINICS_", "DATA_ENCRYPTION"))}
-        env.update(HOST="127.0.0.1", PORT=str(port), LOG_LEVEL="WARNING",
-                   DATABASE_URL=database_url, TELEGRAM_BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
-                   TELEGRAM_API_BASE_URL=f"{fake.url}/bot",
-                   RATE_LIMIT_UPDATES="1000000",  # simulated patients type fast
-                   PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""))
-        log = folder / f"{name}-worker-{number + 1}.log"
-        with log.open("wb") as stderr:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "serve", cwd=folder, env=env,
-                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-                stderr=stderr)
-        processes.append(process)
-        workers.append(Worker(f"worker {number + 1}", port, process, log))
-    deadline = time.monotonic() + START_SECONDS
-    for worker in workers:
-        while True:
-            if worker.process.returncode is not None:
-                raise RuntimeError(f"{name} {worker.name} exited with {worker.process.returncode}"
-                                   f": {worker.log.read_text(errors='replace')[-2000:]}")
-            try:
-                async with http.get(f"{worker.url}/readyz") as response:
-                    if response.status == 200:
-                        break
-            except aiohttp.ClientError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{name} {worker.name} not ready in {START_SECONDS:g} s")
-            await asyncio.sleep(0.1)
-    return workers
 
 
 # --------------------------------------------------------------------------- one run
@@ -447,10 +309,10 @@ async def patient(s: Setup, run: Run, chat: int, think: float, retry: float,
                 view = await deliver(await fake.text(chat, "/start"), _view)
                 continue
             question = _question_of(view)
-            if question not in SCRIPT:
+            if question not in INTERVIEW:
                 run.off_script += 1
                 return
-            kind, value = SCRIPT[question]
+            kind, value = INTERVIEW[question]
             if kind == "choice":
                 update = await fake.press(chat, view.message_id, f"a|{question}|{value}")
             else:
@@ -619,43 +481,41 @@ async def run_setup(name: str, args: argparse.Namespace, fake: WebhookFake,
                     expected: tuple[dict[str, Any], list[str]], chat: int) -> list[Run]:
     backend, count = SETUPS[name]
     admin = schema = None
-    processes: list[asyncio.subprocess.Process] = []
-    if backend == "postgres":
-        import asyncpg
+    async with AsyncExitStack() as stack:
+        if backend == "postgres":
+            import asyncpg
 
-        try:
-            admin = await asyncpg.connect(args.postgres_url, timeout=3)
-        except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
-            print(f"{name}: skipped, PostgreSQL not reachable at {args.postgres_url} "
-                  f"({type(exc).__name__})", flush=True)
-            return []
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
-        await admin.execute(f"CREATE SCHEMA {schema}")
-        separator = "&" if "?" in args.postgres_url else "?"
-        database_url = (f"{args.postgres_url}{separator}search_path={schema}"
-                        f"&application_name={schema}")
-    else:
-        database_url = f"sqlite:///{folder / f'{name}.sqlite3'}"
-    runs = []
-    try:
-        workers = await start_workers(name, count, database_url, fake, folder, http, processes)
+            try:
+                admin = await asyncpg.connect(args.postgres_url, timeout=3)
+            except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+                print(f"{name}: skipped, PostgreSQL not reachable at {args.postgres_url} "
+                      f"({type(exc).__name__})", flush=True)
+                return []
+            stack.push_async_callback(admin.close)
+            schema, database_url = await stack.enter_async_context(
+                fresh_schema(admin, args.postgres_url, "bench"))
+        else:
+            database_url = f"sqlite:///{folder / f'{name}.sqlite3'}"
+        workers = await stack.enter_async_context(serve_workers(
+            count, folder=folder, http=http, database_url=database_url, token=TOKEN,
+            secret=SECRET, api_base_url=f"{fake.url}/bot", start_seconds=START_SECONDS,
+            label=name))
         s = Setup(name, backend, workers, database_url, http, fake, schema, admin)
+        runs = []
         for patients in args.n:
             run = await measure(s, patients, chat, args.think, args.retry, args.max_seconds,
                                 expected)
             chat += patients
             runs.append(run)
             print(report_line(run), flush=True)
-    finally:
-        await asyncio.gather(*(_stop(process) for process in processes))
-        if admin is not None:
-            await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-            await admin.close()
-    return runs
+        return runs
 
 
 async def main(args: argparse.Namespace) -> None:
-    expected = expected_interview()  # loads the ICD-10 set here, before anything is timed
+    # The answers and their order the script leaves in the store (the interview engine's);
+    # the ICD-10 set loads here, before anything is timed.
+    answers, history, _ = expected_outcome(steps(INTERVIEW))
+    expected = (answers, history)
     print(f"{CORES} cores, shared by this harness, the workers and PostgreSQL; "
           f"{UPDATES_PER_PATIENT} updates per patient, retry {args.retry:.0%}, "
           f"think {args.think:g} s", flush=True)

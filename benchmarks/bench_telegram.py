@@ -4,13 +4,14 @@
     python benchmarks/bench_telegram.py --patients 50 --pool-size 8 16 256
 
 The harness (this process) runs the fake Bot API server (tests/fakes) and N simulated patients.
-Each patient goes through a whole interview (by buttons and typed answers, 23 updates) and
-acts as soon as the bot has answered, so N is the number of patients talking at once. The bot
-runs in a child process, exactly as `massage-bot polling` builds it (SQLite store in a temporary
-directory, INFO logging to /dev/null, the aiohttp transport), long-polling the fake. The echo
-bot ("echo") is a bare PTB Application (PTB's own httpx transport) with the same concurrency
-settings that answers each of the same number of text messages with one message; "echo-aio" is
-the same echo bot on the bot's aiohttp transport, to show what the transport alone is worth.
+Each patient goes through a whole interview (tests/fakes/patients.py: by buttons and typed
+answers, 23 updates) and acts as soon as the bot has answered, so N is the number of patients
+talking at once. The bot runs in a child process, exactly as `massage-bot polling` builds it
+(SQLite store in a temporary directory, INFO logging to /dev/null, the aiohttp transport),
+long-polling the fake. The echo bot ("echo") is a bare PTB Application (PTB's own httpx
+transport) with the same concurrency settings that answers each of the same number of text
+messages with one message; "echo-aio" is the same echo bot on the bot's aiohttp transport, to
+show what the transport alone is worth.
 
 Reported per run: updates per second (all patients' updates over the wall time), p50 and p99 of
 the time from injecting an update to the bot's reply arriving at the fake (for the interview: the
@@ -43,37 +44,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fakes import FakeTelegramAPI  # noqa: E402
+from tests.fakes.patients import INTERVIEW  # noqa: E402
 
 TOKEN = "123456:" + "B" * 35
 CONCURRENT_UPDATES = 128
 REPLY_TIMEOUT = 300.0
 
-# The interview every patient goes through (23 updates with /start): a PPO, every question.
-SCRIPT: dict[str, tuple[str, str | None]] = {
-    "purpose": ("choice", "medical"),
-    "payer": ("choice", "commercial"),
-    "network": ("choice", "in"),
-    "plan_type": ("choice", "ppo"),
-    "provider": ("choice", "massage_therapist"),
-    "prescription": ("choice", "yes"),
-    "diagnosis": ("text", "M54.50"),
-    "preauth": ("choice", "not_required"),
-    "covers_mt": ("choice", "yes"),
-    "deductible": ("text", "1000"),
-    "deductible_met": ("text", "200"),
-    "cost_share": ("choice", "coinsurance"),
-    "coinsurance": ("text", "20%"),
-    "oop_max": ("text", "5000"),
-    "oop_met": ("text", "200"),
-    "visit_limit": ("text", "20"),
-    "visits_used": ("text", "4"),
-    "sessions": ("choice", "12"),
-    "minutes": ("choice", "60"),
-    "price": ("text", "160"),
-    "cash": ("text", "90"),
-    "account": ("choice", "none"),
-}
-UPDATES_PER_PATIENT = len(SCRIPT) + 1
+UPDATES_PER_PATIENT = len(INTERVIEW) + 1  # with /start
 KINDS = ("echo", "echo-aio", "bot", "bot-httpx")
 
 
@@ -164,7 +141,7 @@ async def patient(fake: FakeTelegramAPI, chat: int, latencies: list[float]) -> N
     latencies.append(time.perf_counter() - started)
     while not _is_result(view):
         question = _question_of(view)
-        kind, value = SCRIPT[question]
+        kind, value = INTERVIEW[question]
         started = time.perf_counter()
         if kind == "choice":
             wanted = f"a|{question}|{value}"

@@ -5,7 +5,8 @@ workers call) and the POSTs to /telegram. As Telegram does, it POSTs a chat's ne
 once the previous one was accepted (200), not waiting for it to be processed, so a fast typer
 has several updates in flight; it sends them to the two workers in turn, many chats at once,
 and delivers some twice: to both workers at the same moment (a re-delivery racing its
-original), or again later.
+original), or again later. The workers, the fake in webhook mode and the patient's interview
+come from tests/fakes (workers.py, patients.py).
 
 What the app guarantees for a chat, and what these tests hold it to:
 
@@ -26,14 +27,10 @@ import asyncio
 import json
 import os
 import random
-import signal
-import socket
-import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,13 +40,10 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from bot.clinics import load_clinics
-from bot.interview import Answer, step
 from bot.store import open_store
 from bot.web.server import SECRET_HEADER
-from tests.fakes import FakeTelegramAPI
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.fakes.patients import CHOICE, INTERVIEW, TEXT, Step, expected_outcome, steps
+from tests.fakes.workers import WebhookFake, Worker, fresh_schema, serve_workers
 
 PG_URL = os.environ.get("STORE_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 TOKEN = "123456:" + "W" * 35
@@ -58,89 +52,16 @@ START_SECONDS = 45.0  # both workers load the ICD-10 code set at start-up, on sh
 IDLE_SECONDS = 20.0
 
 # The interview one patient goes through: /start, then every question answered by typing or by
-# pressing the button of the current question (a PPO plan, in network, every question asked).
-TYPED = "text"
-PRESS = "press"
-INTERVIEW: list[tuple[str, str | None, str]] = [
-    (TYPED, None, "/start"),
-    (PRESS, "purpose", "medical"),
-    (PRESS, "payer", "commercial"),
-    (PRESS, "network", "in"),
-    (TYPED, "plan_type", "PPO"),
-    (PRESS, "provider", "massage_therapist"),
-    (TYPED, "prescription", "yes"),
-    (TYPED, "diagnosis", "M54.50"),
-    (PRESS, "preauth", "not_required"),
-    (PRESS, "covers_mt", "yes"),
-    (TYPED, "deductible", "1000"),
-    (TYPED, "deductible_met", "200"),
-    (PRESS, "cost_share", "coinsurance"),
-    (TYPED, "coinsurance", "20%"),
-    (TYPED, "oop_max", "5000"),
-    (TYPED, "oop_met", "300"),
-    (TYPED, "visit_limit", "20"),
-    (TYPED, "visits_used", "4"),
-    (PRESS, "sessions", "12"),
-    (PRESS, "minutes", "60"),
-    (TYPED, "price", "160"),
-    (TYPED, "cash", "90"),
-    (PRESS, "account", "none"),
-]
+# pressing the button of the current question (a PPO plan, in network, every question asked;
+# two choice questions typed).
+SCRIPT: list[Step] = steps({**INTERVIEW, "plan_type": (TEXT, "PPO"),
+                            "prescription": (TEXT, "yes"), "oop_met": (TEXT, "300")})
 # The same interview typed from start to end: every update can be built before the bot answers
 # the previous one (a button press must name the message it was pressed on).
-ALL_TYPED: list[tuple[str, str | None, str]] = [
-    (TYPED, question, value) for _, question, value in INTERVIEW
-]
-
-
-def expected(script: list[tuple[str, str | None, str]]) -> tuple[dict[str, Any], list[str],
-                                                                   list[str]]:
-    """(answers, history, prompts shown) of the script run through the interview engine."""
-    clinics = load_clinics()
-    state, shown = None, []
-    for kind, _, value in script:
-        if value == "/start":
-            answer = Answer(kind="start")
-        elif kind == PRESS:
-            answer = Answer(kind="choice", value=value)
-        else:
-            answer = Answer(kind="text", value=value)
-        state, prompt = step(state, answer, clinics, "en")
-        shown.append(prompt.question_id if prompt.kind == "question" else prompt.kind)
-    assert state is not None and state.finished, "the script does not finish the interview"
-    return state.answers, state.history, shown
+ALL_TYPED: list[Step] = [(TEXT, question, value) for _, question, value in SCRIPT]
 
 
 # --------------------------------------------------------------------------- the cluster
-
-
-class WebhookFake(FakeTelegramAPI):
-    """The fake Bot API, with the updates a user action makes handed back to be POSTed (the
-    fake also queues them for getUpdates, which nobody calls here)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.last_update: dict[int, dict[str, Any]] = {}
-
-    async def push_update(self, payload: dict[str, Any]) -> dict[str, Any]:
-        update = await super().push_update(payload)
-        body = update.get("message") or update["callback_query"]["message"]
-        self.last_update[body["chat"]["id"]] = update
-        return update
-
-    async def text(self, chat_id: int, text: str) -> dict[str, Any]:
-        await self.user_sends(chat_id, text)
-        return self.last_update[chat_id]
-
-    async def press(self, chat_id: int, message_id: int, data: str) -> dict[str, Any]:
-        await self.user_presses(chat_id, message_id, data)
-        return self.last_update[chat_id]
-
-    def replies(self, chat_id: int) -> list[dict[str, Any]]:
-        """The bot's sendMessage and editMessageText calls to the chat, in arrival order."""
-        return [call.params for call in self.calls
-                if call.method.lower() in ("sendmessage", "editmessagetext")
-                and call.params.get("chat_id") == chat_id]
 
 
 def shown_by(reply: dict[str, Any]) -> str:
@@ -154,26 +75,6 @@ def shown_by(reply: dict[str, Any]) -> str:
         if item[:2] in ("a|", "n|", "u|", "h|"):
             return item.split("|")[1]
     return "result" if "r" in data else "other"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Worker:
-    port: int
-    process: asyncio.subprocess.Process
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stderr(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
 @dataclass
@@ -235,77 +136,23 @@ async def connect_admin() -> asyncpg.Connection:
                     "start one (.ci/run does) or set STORE_TEST_POSTGRES_URL")
 
 
-async def _stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is None:
-        with suppress(ProcessLookupError):
-            process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(process.wait(), 30)
-        except TimeoutError:
-            with suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
-
-
-async def _wait_ready(http: aiohttp.ClientSession, worker: Worker, deadline: float) -> None:
-    while True:
-        if worker.process.returncode is not None:
-            raise AssertionError(f"worker {worker.port} exited with {worker.process.returncode}:"
-                                 f"\n{worker.stderr()[-3000:]}")
-        with suppress(aiohttp.ClientError):
-            async with http.get(f"{worker.url}/readyz") as response:
-                if response.status == 200:
-                    return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"worker {worker.port} not ready in {START_SECONDS:g} s:\n"
-                                 f"{worker.stderr()[-3000:]}")
-        await asyncio.sleep(0.1)
-
-
 @asynccontextmanager
 async def cluster(folder: Path, workers: int = 2) -> AsyncIterator[Cluster]:
     """`workers` serve processes on a fresh PostgreSQL schema, talking to a fake Bot API."""
     admin = await connect_admin()
-    schema = f"mw_{uuid.uuid4().hex[:12]}"
-    await admin.execute(f"CREATE SCHEMA {schema}")
-    # asyncpg passes unknown URL query keys to the server as settings: the workers' tables
-    # are created in, and read from, this schema only.
-    separator = "&" if "?" in PG_URL else "?"
-    database_url = f"{PG_URL}{separator}search_path={schema}&application_name={schema}"
-    processes: list[asyncio.subprocess.Process] = []
     try:
-        async with WebhookFake(token=TOKEN) as fake, aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=64), timeout=aiohttp.ClientTimeout(total=30)
-        ) as http:
-            started: list[Worker] = []
-            for number in range(workers):
-                port = free_port()
-                env = {k: v for k, v in os.environ.items()
-                       if not k.upper().startswith(("TELEGRAM_", "WEBHOOK_", "BOT_", "API_KEYS",
-                                                    "DATABASE_", "CLINICS_", "DATA_ENCRYPTION"))}
-                env.update(HOST="127.0.0.1", PORT=str(port), LOG_LEVEL="WARNING",
-                           DATABASE_URL=database_url, TELEGRAM_BOT_TOKEN=TOKEN,
-                           WEBHOOK_SECRET=SECRET, TELEGRAM_API_BASE_URL=f"{fake.url}/bot",
-                           RATE_LIMIT_UPDATES="1000000",  # simulated patients type fast
-                           PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""))
-                log = folder / f"worker-{number}.log"
-                with log.open("wb") as stderr:
-                    process = await asyncio.create_subprocess_exec(
-                        sys.executable, "-m", "bot.cli", "serve", cwd=folder, env=env,
-                        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-                        stderr=stderr,
-                    )
-                processes.append(process)
-                started.append(Worker(port, process, log))
-            deadline = time.monotonic() + START_SECONDS
-            for worker in started:
-                await _wait_ready(http, worker, deadline)
+        async with (
+            fresh_schema(admin, PG_URL, "mw") as (schema, database_url),
+            WebhookFake(token=TOKEN) as fake,
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64),
+                                  timeout=aiohttp.ClientTimeout(total=30)) as http,
+            serve_workers(workers, folder=folder, http=http, database_url=database_url,
+                          token=TOKEN, secret=SECRET, api_base_url=f"{fake.url}/bot",
+                          start_seconds=START_SECONDS) as started,
+        ):
             yield Cluster(fake, started, database_url, schema, admin, http)
             assert fake.internal_errors == []
     finally:
-        await asyncio.gather(*(_stop(process) for process in processes))
-        with suppress(Exception):
-            await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         await admin.close()
 
 
@@ -328,7 +175,7 @@ async def question_message(fake: WebhookFake, chat: int, question: str) -> int:
         await asyncio.sleep(0.01)
 
 
-async def patient(c: Cluster, chat: int, script: list[tuple[str, str | None, str]],
+async def patient(c: Cluster, chat: int, script: list[Step],
                   seed: int, workers: list[Worker] | None = None) -> list[int]:
     """One patient through `script`, their updates to the workers in turn, each POSTed once
     the previous one was accepted; one in four also to another worker at the same moment, one
@@ -337,7 +184,7 @@ async def patient(c: Cluster, chat: int, script: list[tuple[str, str | None, str
     workers = workers or c.workers
     sent: list[int] = []
     for number, (kind, question, value) in enumerate(script):
-        if kind == PRESS:
+        if kind == CHOICE:
             message_id = await question_message(c.fake, chat, question)
             update = await c.fake.press(chat, message_id, f"a|{question}|{value}")
         else:
@@ -373,8 +220,8 @@ async def check_exactly_once(c: Cluster, chat: int, sent: list[int],
 
 
 def check_in_order(c: Cluster, chat: int, state: dict[str, Any],
-                   script: list[tuple[str, str | None, str]]) -> None:
-    answers, history, shown = expected(script)
+                   script: list[Step]) -> None:
+    answers, history, shown = expected_outcome(script)
     interview = state["interview"]
     context = f"\n{c.fake.transcript(chat)}\n{c.worker_logs()}"
     assert interview["history"] == history, f"answers applied out of order{context}"
@@ -402,7 +249,7 @@ async def test_two_workers_apply_each_chats_updates_once_and_in_order(two_worker
     before, with re-deliveries: the answers recorded are exactly those sent, in order."""
     c = two_workers
     before = c.accepted
-    chats = {9_100_001 + n: (ALL_TYPED if n % 2 else INTERVIEW) for n in range(8)}
+    chats = {9_100_001 + n: (ALL_TYPED if n % 2 else SCRIPT) for n in range(8)}
     sent = await asyncio.gather(*(patient(c, chat, script, seed=chat)
                                   for chat, script in chats.items()))
     await c.idle()
@@ -427,10 +274,10 @@ async def test_updates_left_behind_are_applied_by_the_sweep(two_workers):
     c.accepted += 1
     await c.idle()
     await question_message(c.fake, chat, "purpose")
-    rest = await patient(c, chat, INTERVIEW[1:], seed=1)
+    rest = await patient(c, chat, SCRIPT[1:], seed=1)
     await c.idle()
     state = await check_exactly_once(c, chat, [update["update_id"], *rest])
-    check_in_order(c, chat, state, INTERVIEW)
+    check_in_order(c, chat, state, SCRIPT)
 
 
 async def test_a_worker_killed_mid_interview_loses_no_answer(tmp_path):
@@ -448,6 +295,6 @@ async def test_a_worker_killed_mid_interview_loses_no_answer(tmp_path):
         sent += await patient(c, chat, ALL_TYPED[half:], seed=4, workers=[b])
         await c.idle(timeout=IDLE_SECONDS + 15)  # a row of A's may wait for B's sweep
         state = await check_exactly_once(c, chat, sent, every_reply=False)
-        _, history, _ = expected(ALL_TYPED)
+        _, history, _ = expected_outcome(ALL_TYPED)
         assert state["interview"]["history"] == history, c.fake.transcript(chat)
         assert state["interview"]["finished"] is True

@@ -8,6 +8,7 @@ import pytest
 from bot.i18n import translator
 from bot.telegram import texts
 from estimator import Scenario, estimate
+from tests.fakes.patients import INTERVIEW
 from tests.test_telegram_support import (  # noqa: F401  (fixtures)
     CLINICS,
     BotUnderTest,
@@ -23,31 +24,9 @@ from tests.test_telegram_support import (  # noqa: F401  (fixtures)
     run_interview,
 )
 
-# A patient with a PPO, no clinic link: every question is asked, by buttons and typing.
-GENERIC = {
-    "purpose": ("choice", "medical"),
-    "payer": ("choice", "commercial"),
-    "network": ("choice", "in"),
-    "plan_type": ("choice", "ppo"),
-    "provider": ("choice", "massage_therapist"),
-    "prescription": ("choice", "yes"),
-    "diagnosis": ("text", "m54.50"),
-    "preauth": ("choice", "not_required"),
-    "covers_mt": ("choice", "yes"),
-    "deductible": ("text", "$1,000"),
-    "deductible_met": ("text", "200"),
-    "cost_share": ("choice", "coinsurance"),
-    "coinsurance": ("text", "20%"),
-    "oop_max": ("text", "5000"),
-    "oop_met": ("text", "200"),
-    "visit_limit": ("text", "20"),
-    "visits_used": ("text", "4"),
-    "sessions": ("choice", "12"),
-    "minutes": ("choice", "60"),
-    "price": ("text", "160"),
-    "cash": ("text", "90"),
-    "account": ("choice", "none"),
-}
+# A patient with a PPO, no clinic link: every question is asked, by buttons and typing (the
+# shared interview, with the diagnosis and the deductible typed the way people type them).
+GENERIC = {**INTERVIEW, "diagnosis": ("text", "m54.50"), "deductible": ("text", "$1,000")}
 
 
 def generic_scenario(**plan_changes) -> Scenario:

@@ -1,0 +1,73 @@
+"""The interview a simulated patient goes through, and what the interview engine makes of it.
+
+INTERVIEW is the patient the tests and benchmarks share: a PPO plan, in network, every question
+asked (22 answers; 23 updates with /start), as {question: (kind, value)} in the order the
+questions come. A kind is "choice" (press the option's button) or "text" (type the value); the
+Telegram tests also answer "unknown" (the "I don't know" button) and "back". Callers that vary
+the patient write `{**INTERVIEW, "question": (kind, value)}`.
+
+steps() turns such a script into the updates a patient sends, in order, for a harness that
+sends them without waiting to see the question (a webhook load test); expected_outcome() runs
+those steps through the interview engine (bot.interview.step) for the answers and history the
+store must end up with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+CHOICE = "choice"  # the option's button pressed
+TEXT = "text"  # the value typed
+
+Action = tuple[str, str | None]  # (kind, value)
+Step = tuple[str, str | None, str]  # (kind, question, value); question None for /start
+
+INTERVIEW: dict[str, tuple[str, str]] = {
+    "purpose": (CHOICE, "medical"),
+    "payer": (CHOICE, "commercial"),
+    "network": (CHOICE, "in"),
+    "plan_type": (CHOICE, "ppo"),
+    "provider": (CHOICE, "massage_therapist"),
+    "prescription": (CHOICE, "yes"),
+    "diagnosis": (TEXT, "M54.50"),
+    "preauth": (CHOICE, "not_required"),
+    "covers_mt": (CHOICE, "yes"),
+    "deductible": (TEXT, "1000"),
+    "deductible_met": (TEXT, "200"),
+    "cost_share": (CHOICE, "coinsurance"),
+    "coinsurance": (TEXT, "20%"),
+    "oop_max": (TEXT, "5000"),
+    "oop_met": (TEXT, "200"),
+    "visit_limit": (TEXT, "20"),
+    "visits_used": (TEXT, "4"),
+    "sessions": (CHOICE, "12"),
+    "minutes": (CHOICE, "60"),
+    "price": (TEXT, "160"),
+    "cash": (TEXT, "90"),
+    "account": (CHOICE, "none"),
+}
+
+
+def steps(script: Mapping[str, tuple[str, str]]) -> list[Step]:
+    """/start, then the script's answers in its order (which must be the order asked)."""
+    return [(TEXT, None, "/start"),
+            *((kind, question, value) for question, (kind, value) in script.items())]
+
+
+def expected_outcome(script: Sequence[Step]) -> tuple[dict[str, Any], list[str], list[str]]:
+    """(answers, history, prompts shown) of the steps run through the interview engine: the
+    answers and their order the store must hold, and one prompt (a question id, or "result")
+    per step. Fails if the steps do not finish the interview."""
+    # Imported here: a benchmark harness that only sends the script does not load the engine.
+    from bot.clinics import load_clinics
+    from bot.interview import Answer, step
+
+    clinics = load_clinics()
+    state, shown = None, []
+    for kind, _, value in script:
+        answer = Answer(kind="start") if value == "/start" else Answer(kind=kind, value=value)
+        state, prompt = step(state, answer, clinics, "en")
+        shown.append(prompt.question_id if prompt.kind == "question" else prompt.kind)
+    assert state is not None and state.finished, "the script does not finish the interview"
+    return state.answers, state.history, shown
