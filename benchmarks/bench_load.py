@@ -31,10 +31,8 @@ Reported per setup and N (one line each, then the CPU and where the limit is):
               update (or a save was overwritten), applied one twice, or has answers in the
               wrong order or on the wrong question (only the script's answers, in order, pass)
     reask     the bot showed the same question again: a button pressed on the question it had
-              just sent, refused as stale. The new message's id is recorded after the reply was
-              sent, in a second store section (`Channel._track` in bot/telegram/handlers.py):
-              a press that reaches the other worker before it finds the previous id. One worker
-              orders the two itself, so only several workers show it
+              just sent, refused as stale (it should stay 0: a chat's lease is held until the
+              new message is recorded, on every worker)
     CPU       seconds of this harness (patients + fake Bot API), each worker and PostgreSQL's
               backends serving the workers (from /proc/<pid>/stat), and the machine's busy
               cores (/proc/stat, every process: other work on the machine shows there)
@@ -145,11 +143,13 @@ class Setup:
         return False
 
     async def processed(self) -> int:
+        """Accepted POSTs the workers are done with: applied, or recognised as re-deliveries."""
         total = 0
         for worker in self.workers:
             async with self.http.get(f"{worker.url}/metrics") as response:
                 for line in (await response.text()).splitlines():
-                    if line.startswith("massage_bot_update_seconds_count"):
+                    if line.startswith(("massage_bot_update_seconds_count",
+                                        "massage_bot_updates_repeated_total")):
                         total += int(float(line.split()[-1]))
         return total
 

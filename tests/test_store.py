@@ -287,7 +287,7 @@ async def test_forget_user_deletes_every_row_about_them(db, store):
         if "user_id" in columns:
             assert await db.fetch(f"SELECT * FROM {table} WHERE user_id = 1") == [], table
     assert (await _load(store, 200)).state == {"other": True}
-    assert [u for u, _ in await store.pending(200)] == [6]
+    assert await store.next_stored(200) == (6, {"message": {"text": "other"}})
     assert await store.forget_user(1) == 0
 
 
@@ -679,14 +679,18 @@ async def test_the_inbox_keeps_an_update_once_and_hands_them_out_in_order(store)
     assert await store.enqueue(5, 11, {"update_id": 11})
     assert not await store.enqueue(5, 12, {"update_id": 12})  # Telegram re-delivered it
     assert await store.enqueue(6, 13, {"update_id": 13})
-    assert await store.pending(5) == [(11, {"update_id": 11}), (12, {"update_id": 12})]
+    assert await store.next_stored(5) == (11, {"update_id": 11})
+    assert await store.next_stored(5) == (11, {"update_id": 11})  # until it is done
 
     await _save(store, 5, {"step": 1}, update_id=11)
-    await store.discard(5, 11)
+    assert await store.next_stored(5, done=11) == (12, {"update_id": 12})
     assert not await store.enqueue(5, 11, {"update_id": 11})  # applied: not again
-    await store.discard(5, 11)  # discarding twice is harmless
-    assert [u for u, _ in await store.pending(5)] == [12]
-    assert await store.pending(7) == []
+    assert await store.enqueue(5, 10, {"update_id": 10})  # late, but lower: it comes first
+    assert await store.next_stored(5, done=11) == (10, {"update_id": 10})
+    assert await store.next_stored(5, done=10) == (12, {"update_id": 12})
+    assert await store.next_stored(5, done=12) is None
+    assert await store.next_stored(7) is None
+    assert await store.next_stored(6) == (13, {"update_id": 13})  # other chats untouched
 
 
 async def test_waiting_chats_are_those_with_updates_left_behind(db, store):
@@ -701,11 +705,11 @@ async def test_waiting_chats_are_those_with_updates_left_behind(db, store):
 async def test_inbox_updates_are_encrypted_at_rest_and_unreadable_ones_say_so(db):
     async with open_store(db.url, encryption_key=KEY_OLD) as store:
         await store.enqueue(9, 1, {"message": {"text": DIAGNOSIS}})
-        assert await store.pending(9) == [(1, {"message": {"text": DIAGNOSIS}})]
+        assert await store.next_stored(9) == (1, {"message": {"text": DIAGNOSIS}})
     [(stored,)] = await db.fetch("SELECT payload FROM inbox")
     assert DIAGNOSIS not in stored
     async with open_store(db.url, encryption_key=KEY_NEW) as store:
-        assert await store.pending(9) == [(1, None)]
+        assert await store.next_stored(9) == (1, None)
 
 
 def test_unsupported_urls_name_the_accepted_forms():

@@ -104,9 +104,10 @@ async def test_an_update_is_stored_before_its_200_and_applied_once(fake, tmp_pat
         [update] = fake.take_updates()
         await hook.post(update)
         # Answered 200: the update is in the inbox, or already applied (never neither).
-        where = await hook.rows(f"SELECT 'inbox' FROM inbox WHERE update_id = {update['update_id']} "
-                          "UNION ALL SELECT 'applied' FROM processed_updates "
-                          f"WHERE update_id = {update['update_id']}")
+        update_id = update["update_id"]
+        where = await hook.rows(f"SELECT 'inbox' FROM inbox WHERE update_id = {update_id} "
+                                "UNION ALL SELECT 'applied' FROM processed_updates "
+                                f"WHERE update_id = {update_id}")
         assert where, "answered 200 before the update was stored"
         await hook.post(update)  # Telegram re-delivers it, now and later
         await idle(hook)
@@ -115,7 +116,7 @@ async def test_an_update_is_stored_before_its_200_and_applied_once(fake, tmp_pat
         assert len(fake.bot_texts(CHAT)) == 1
         metrics = await (await hook.client.get("/metrics")).text()
         assert "massage_bot_updates_repeated_total 2.0" in metrics
-        assert await hook.rows("SELECT update_id FROM processed_updates") == [(update["update_id"],)]
+        assert await hook.rows("SELECT update_id FROM processed_updates") == [(update_id,)]
         assert await hook.rows("SELECT * FROM inbox") == []
 
 

@@ -81,9 +81,9 @@ def _translate() -> Iterator[None]:
         raise StoreUnavailable(f"PostgreSQL unavailable: {exc}") from exc
 
 
-async def _rolled_back(transaction) -> bool:
+async def _rolled_back(conn: asyncpg.Connection) -> bool:
     try:
-        await asyncio.shield(transaction.rollback())  # even when the task is cancelled
+        await asyncio.shield(conn.execute("ROLLBACK"))  # even when the task is cancelled
         return True
     except Exception:
         return False
@@ -94,6 +94,12 @@ def _terminate(conn: asyncpg.Connection) -> None:
     # proxy refuses every call: then there is nothing left to do.
     with suppress(pgerr.InterfaceError):
         conn.terminate()
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """The pool's reset on release, which by default costs a round trip per use: nothing to
+    undo here. Transactions end before release and only SET LOCAL; a lease undoes its lock
+    and settings itself (or terminates the connection)."""
 
 
 def _count(status: str) -> int:
@@ -120,6 +126,7 @@ class PostgresStore(StoreBase):
                     self._dsn,
                     min_size=1,
                     max_size=POOL_MAX_SIZE,
+                    reset=_keep_session,
                     timeout=CONNECT_TIMEOUT_SECONDS,
                     command_timeout=LOCK_WAIT_SECONDS + 15,
                 )
@@ -181,20 +188,22 @@ class PostgresStore(StoreBase):
 
     @asynccontextmanager
     async def _hold(self, chat_id: int) -> AsyncIterator[Lease]:
-        # SET (not SET LOCAL: there is no transaction) lasts until the pool resets the
-        # connection on release, which also drops the lock.
+        # SET (not SET LOCAL: there is no transaction) lasts until the RESET ALL below.
         hold = (
             f"SET lock_timeout = '{int(LOCK_WAIT_SECONDS * 1000)}ms'; "
             f"SET idle_session_timeout = '{int(SECTION_IDLE_SECONDS * 1000)}ms'; "
             f"SELECT pg_advisory_lock({int(chat_id)})"
         )
         conn, _ = await self._connected(lambda conn: conn.execute(hold))
+        clean = False
         try:
             yield Lease(chat_id, conn)
-        except StoreUnavailable:
-            _terminate(conn)
-            raise
+            with suppress(Exception):
+                await asyncio.shield(conn.execute("SELECT pg_advisory_unlock_all(); RESET ALL"))
+                clean = True
         finally:
+            if not clean:
+                _terminate(conn)  # the lock and the settings go with the connection
             await self._release(conn)
 
     # -- the inbox ---------------------------------------------------------------
@@ -209,19 +218,18 @@ class PostgresStore(StoreBase):
         )
         return _count(status) == 1
 
-    async def pending(self, chat_id: int) -> list[tuple[int, dict[str, Any] | None]]:
-        rows = await self._statement(
-            "fetch",
-            "SELECT update_id, payload FROM inbox WHERE chat_id = $1 ORDER BY update_id",
-            chat_id,
+    async def next_stored(
+        self, chat_id: int, done: int | None = None
+    ) -> tuple[int, dict[str, Any] | None] | None:
+        # The CTE's DELETE is invisible to the SELECT (one snapshot): hence `<> done`.
+        row = await self._statement(
+            "fetchrow",
+            "WITH gone AS (DELETE FROM inbox WHERE chat_id = $1 AND update_id = $2) "
+            "SELECT update_id, payload FROM inbox WHERE chat_id = $1 "
+            "AND update_id IS DISTINCT FROM $2 ORDER BY update_id LIMIT 1",
+            chat_id, done,
         )
-        return [(row["update_id"], self._readable(row["payload"], chat_id)) for row in rows]
-
-    async def discard(self, chat_id: int, update_id: int) -> None:
-        await self._statement(
-            "execute", "DELETE FROM inbox WHERE chat_id = $1 AND update_id = $2",
-            chat_id, update_id,
-        )
+        return None if row is None else (row["update_id"], self._readable(row["payload"], chat_id))
 
     async def waiting_chats(self, older_than: timedelta) -> list[int]:
         rows = await self._statement(
@@ -321,16 +329,16 @@ class PostgresStore(StoreBase):
         lease = self._leases.get(asyncio.current_task())
         if lease is not None:
             conn = lease.conn
-            transaction = await self._begin(conn)
+            await self._begin(conn)
         else:
-            conn, transaction = await self._connected(self._begin)
+            conn, _ = await self._connected(self._begin)
         try:
             yield conn
             with _translate():
-                await transaction.commit()
+                await conn.execute("COMMIT")
         except BaseException as exc:
             # After an outage the connection may be dead: never hand it out again.
-            if isinstance(exc, StoreUnavailable) or not await _rolled_back(transaction):
+            if isinstance(exc, StoreUnavailable) or not await _rolled_back(conn):
                 _terminate(conn)
             raise
         finally:
@@ -338,17 +346,15 @@ class PostgresStore(StoreBase):
                 await self._release(conn)
 
     @staticmethod
-    async def _begin(conn: asyncpg.Connection) -> asyncpg.transaction.Transaction:
+    async def _begin(conn: asyncpg.Connection) -> None:
+        # One round trip. SET LOCAL ends with the transaction: pooled connections stay clean.
         with _translate():  # _connected() relies on this to tell an outage
-            transaction = conn.transaction()
-            await transaction.start()
-            # SET LOCAL ends with the transaction: pooled connections stay clean.
             await conn.execute(
+                "BEGIN; "
                 f"SET LOCAL lock_timeout = '{int(LOCK_WAIT_SECONDS * 1000)}ms'; "
                 "SET LOCAL idle_in_transaction_session_timeout = "
                 f"'{int(SECTION_IDLE_SECONDS * 1000)}ms'"
             )
-        return transaction
 
     async def _statement(self, method: str, query: str, *args: Any) -> Any:
         """One statement in a transaction of its own (on the lease connection inside one)."""
@@ -434,23 +440,19 @@ class _Session(BaseSession):
     async def _save(self, user_id, state, language, update_id) -> None:
         stored = self._store._codec.encode(state)
         with _translate():
+            # One round trip: the state, the update's id, and (cheap: a primary key range)
+            # the pruning of this chat's old ids.
             updated_at = await self.conn.fetchval(
-                "INSERT INTO chats (chat_id, user_id, state, language, updated_at) "
-                "VALUES ($1, $2, $3, $4, now()) ON CONFLICT (chat_id) DO UPDATE SET "
+                "WITH saved AS (INSERT INTO chats (chat_id, user_id, state, language, "
+                "updated_at) VALUES ($1, $2, $3, $4, now()) ON CONFLICT (chat_id) DO UPDATE SET "
                 "user_id = excluded.user_id, state = excluded.state, "
                 "language = excluded.language, updated_at = excluded.updated_at "
-                "RETURNING updated_at",
-                self.chat_id, user_id, stored, language,
-            )
-            if update_id is not None:
-                await self.conn.execute(
-                    "INSERT INTO processed_updates (chat_id, update_id) VALUES ($1, $2) "
-                    "ON CONFLICT DO NOTHING",
-                    self.chat_id, update_id,
-                )
-            # Opportunistic pruning of this chat's old ids: cheap (primary key range).
-            await self.conn.execute(
-                "DELETE FROM processed_updates WHERE chat_id = $1 AND at < now() - $2::interval",
-                self.chat_id, PROCESSED_UPDATES_TTL,
+                "RETURNING updated_at), "
+                "done AS (INSERT INTO processed_updates (chat_id, update_id) "
+                "SELECT $1, $5 WHERE $5::bigint IS NOT NULL ON CONFLICT DO NOTHING), "
+                "pruned AS (DELETE FROM processed_updates "
+                "WHERE chat_id = $1 AND at < now() - $6::interval) "
+                "SELECT updated_at FROM saved",
+                self.chat_id, user_id, stored, language, update_id, PROCESSED_UPDATES_TTL,
             )
         self.record = ChatRecord(self.chat_id, user_id, state, language, updated_at)

@@ -136,21 +136,21 @@ class SQLiteStore(StoreBase):
                 )
         return cursor.rowcount == 1
 
-    async def pending(self, chat_id: int) -> list[tuple[int, dict[str, Any] | None]]:
+    async def next_stored(
+        self, chat_id: int, done: int | None = None
+    ) -> tuple[int, dict[str, Any] | None] | None:
         async with self._transaction() as db:
             with self._translate():
+                if done is not None:
+                    await db.execute(
+                        "DELETE FROM inbox WHERE chat_id = ? AND update_id = ?", (chat_id, done)
+                    )
                 rows = await db.execute_fetchall(
-                    "SELECT update_id, payload FROM inbox WHERE chat_id = ? ORDER BY update_id",
+                    "SELECT update_id, payload FROM inbox WHERE chat_id = ? "
+                    "ORDER BY update_id LIMIT 1",
                     (chat_id,),
                 )
-        return [(update_id, self._readable(payload, chat_id)) for update_id, payload in rows]
-
-    async def discard(self, chat_id: int, update_id: int) -> None:
-        async with self._transaction() as db:
-            with self._translate():
-                await db.execute(
-                    "DELETE FROM inbox WHERE chat_id = ? AND update_id = ?", (chat_id, update_id)
-                )
+        return None if not rows else (rows[0][0], self._readable(rows[0][1], chat_id))
 
     async def waiting_chats(self, older_than: timedelta) -> list[int]:
         async with self._transaction() as db:

@@ -87,13 +87,14 @@ class Inbox:
 
     async def _apply_pending(self, chat_id: int) -> None:
         async with self.store.lease(chat_id):
-            while rows := await self.store.pending(chat_id):
-                for update_id, data in rows:
-                    if data is None:
-                        log.warning("dropped a stored update the configured keys cannot read")
-                    else:
-                        await self._apply(data)
-                    await self.store.discard(chat_id, update_id)
+            stored = await self.store.next_stored(chat_id)
+            while stored is not None:
+                update_id, data = stored
+                if data is None:
+                    log.warning("dropped a stored update the configured keys cannot read")
+                else:
+                    await self._apply(data)
+                stored = await self.store.next_stored(chat_id, done=update_id)
 
     async def _apply(self, data: dict[str, Any]) -> None:
         start = time.perf_counter()
