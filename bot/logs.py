@@ -7,6 +7,7 @@ texts they send and receive; aiosqlite logs every SQL parameter (the stored answ
 """
 
 import logging
+import traceback
 
 from .settings import Settings
 
@@ -29,3 +30,11 @@ def configure_logging(settings: Settings) -> None:
     if settings.data_encryption_key is None:
         log.warning("DATA_ENCRYPTION_KEY is not set: patients' answers are stored unencrypted "
                     "(see docs/deploy.md, Secrets)")
+
+
+def log_failure(logger: logging.Logger, what: str, error: BaseException) -> None:
+    """`what` failed with `error`: its type and where, never its message (which may quote an
+    answer or a stored update)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = "".join(traceback.format_list(frames[-6:]))
+    logger.error("%s with %s:\n%s", what, type(error).__name__, where.rstrip())

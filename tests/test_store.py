@@ -671,6 +671,34 @@ async def test_a_lease_ends_with_its_connection(db, store, monkeypatch):
     assert (await _load(store, 4)).state == {"count": 2}
 
 
+@postgres_only
+async def test_leases_leave_connections_for_storing_incoming_updates(store):
+    slots = postgres_backend.POOL_MAX_SIZE - postgres_backend.RESERVED_CONNECTIONS
+    release = asyncio.Event()
+    held = 0
+
+    async def hold(chat_id):
+        nonlocal held
+        async with store.lease(chat_id):
+            held += 1
+            await release.wait()
+
+    holders = [asyncio.create_task(hold(chat_id)) for chat_id in range(1, slots + 2)]
+    try:
+        for _ in range(200):
+            if held == slots:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)
+        assert held == slots  # one more chat waits for a free slot...
+        # ...while an incoming update is stored at once.
+        assert await asyncio.wait_for(store.enqueue(99, 1, {"update_id": 1}), 5)
+    finally:
+        release.set()
+        await asyncio.gather(*holders)
+    assert held == slots + 1
+
+
 # -- the inbox: updates stored before Telegram gets its 200 ----------------------------
 
 

@@ -40,6 +40,7 @@ from .base import (
     StoreBase,
     StoreUnavailable,
     load_migrations,
+    locked,
 )
 from .crypto import StateCodec
 
@@ -49,6 +50,9 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 # Leases keep a connection while the replies go out, so the pool bounds how many chats
 # one process serves at the same moment (the others wait their turn, LOCK_WAIT_SECONDS).
 POOL_MAX_SIZE = 20
+# Of those, leases may hold all but these: storing an incoming update (the webhook's 200 waits
+# for it) and the other single statements never queue behind chats being answered.
+RESERVED_CONNECTIONS = 4
 _MIGRATION_LOCK = (0x6D617373, 1)  # ("mass", 1): two-int advisory key, see module doc
 
 # Errors that mean "the database is not usable right now", not "this query is wrong".
@@ -112,6 +116,7 @@ class PostgresStore(StoreBase):
         self._dsn = dsn
         self._codec = codec
         self._pool: asyncpg.Pool | None = None
+        self._lease_slots = asyncio.Semaphore(POOL_MAX_SIZE - RESERVED_CONNECTIONS)
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -194,6 +199,12 @@ class PostgresStore(StoreBase):
             f"SET idle_session_timeout = '{int(SECTION_IDLE_SECONDS * 1000)}ms'; "
             f"SELECT pg_advisory_lock({int(chat_id)})"
         )
+        async with locked(self._lease_slots, LOCK_WAIT_SECONDS, "a database connection"):
+            async with self._held(chat_id, hold) as lease:
+                yield lease
+
+    @asynccontextmanager
+    async def _held(self, chat_id: int, hold: str) -> AsyncIterator[Lease]:
         conn, _ = await self._connected(lambda conn: conn.execute(hold))
         clean = False
         try:

@@ -16,7 +16,6 @@ import hashlib
 import logging
 import secrets
 import time
-import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -35,6 +34,7 @@ from ..clinics import ClinicDirectory
 from ..i18n import negotiate, translator
 from ..interview import Answer, step
 from ..interview.model import Problem, Prompt
+from ..logs import log_failure
 from ..ratelimit import RateLimiter
 from ..settings import Settings
 from ..store import StateDecryptionError, Store, StoreUnavailable
@@ -139,7 +139,7 @@ class Channel:
                 except Exception as error:  # never let one update take the bot down
                     outcome = "error"
                     metrics.error("handler")
-                    _log_failure(error)
+                    log_failure(log, "update failed", error)
                     ops = self._apology(update, texts.FAILED)
                 if turn is not None:
                     _count_interview(turn)
@@ -569,10 +569,3 @@ def _count_interview(turn: Turn) -> None:
         metrics.interview_started()
     if interview.finished and turn.question_before is not None:
         metrics.interview_completed()
-
-
-def _log_failure(error: BaseException) -> None:
-    """Where it failed, without the exception's message (it may quote an answer)."""
-    frames = traceback.extract_tb(error.__traceback__)
-    where = "".join(traceback.format_list(frames[-6:]))
-    log.error("update failed with %s:\n%s", type(error).__name__, where.rstrip())

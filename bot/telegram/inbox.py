@@ -25,6 +25,7 @@ from typing import Any, Literal
 from telegram import Update
 from telegram.constants import ChatType
 
+from ..logs import log_failure
 from ..store import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,10 @@ class Inbox:
         except StoreError as error:
             # Left in the store: the sweep applies them once the store answers again.
             log.warning("stored updates not applied yet: %s", type(error).__name__)
+        except Exception as error:  # a bug: say so, and let the sweep try again
+            if self.metrics is not None:
+                self.metrics.error("webhook")
+            log_failure(log, "applying stored updates failed", error)
         finally:
             # No await between the last look at _again and this: a wake() in between is
             # either seen above or starts a new drain.
@@ -102,10 +107,10 @@ class Inbox:
             # Handlers run in this task, inside the lease (PTB awaits blocking handlers), and
             # their errors go to the Application's error handlers.
             await self.application.process_update(Update.de_json(data, self.application.bot))
-        except Exception:
+        except Exception as error:
             if self.metrics is not None:
                 self.metrics.error("webhook")
-            log.exception("a stored update failed")
+            log_failure(log, "a stored update failed", error)
         finally:
             if self.metrics is not None:
                 self.metrics.update_seconds.observe(time.perf_counter() - start)
@@ -115,7 +120,11 @@ class Inbox:
         cancelled: at once, then every SWEEP_EVERY_SECONDS."""
         while True:
             try:
-                for chat_id in await self.store.waiting_chats(LEFT_BEHIND):
+                left = await self.store.waiting_chats(LEFT_BEHIND)
+                if left:
+                    # Normal only after a worker died or the store was down: worth a look.
+                    log.warning("applying the stored updates of %d chat(s) left behind", len(left))
+                for chat_id in left:
                     self.wake(chat_id)
             except StoreError as error:
                 log.warning("inbox sweep skipped: %s", type(error).__name__)
