@@ -407,7 +407,7 @@ def test_the_commands_and_settings_the_doc_names_exist():
     doc = DOC.read_text("utf-8")
     commands = set(re.findall(r"`massage-bot ([a-z-]+)", doc))
     assert {"serve", "migrate", "rekey"} <= commands <= set(cli.COMMANDS)
-    constants = {"POOL_MAX_SIZE", "CONCURRENT_UPDATES", "LOCK_WAIT_SECONDS",
+    constants = {"POOL_MAX_SIZE", "RESERVED_CONNECTIONS", "CONCURRENT_UPDATES", "LOCK_WAIT_SECONDS",
                  "SECTION_IDLE_SECONDS", "PROCESSED_UPDATES_TTL"}
     for name in set(re.findall(r"`([A-Z][A-Z0-9]*_[A-Z0-9_]+)`", doc)) - constants:
         assert name in FIELDS, f"docs/deploy.md names {name}, which is not a setting"
@@ -417,6 +417,9 @@ def test_the_commands_and_settings_the_doc_names_exist():
     "phrase, actual, expected",
     [
         ("up to 20 PostgreSQL connections (`POOL_MAX_SIZE`)", postgres_store.POOL_MAX_SIZE, 20),
+        ("so 16 chats at once per worker", postgres_store.POOL_MAX_SIZE
+         - postgres_store.RESERVED_CONNECTIONS, 16),
+        ("The last 4 (`RESERVED_CONNECTIONS`)", postgres_store.RESERVED_CONNECTIONS, 4),
         ("handled up to 128 at once", CONCURRENT_UPDATES, 128),
         ("60 s idle (`SECTION_IDLE_SECONDS`)", SECTION_IDLE_SECONDS, 60),
         ("15 s (`LOCK_WAIT_SECONDS`)", LOCK_WAIT_SECONDS, 15),
