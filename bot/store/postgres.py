@@ -9,9 +9,11 @@ connections and proceed in parallel.
 A lease (`store.lease(chat_id)`) holds the chat longer, across several sections and
 the Telegram calls between them: a pooled connection takes the session-level
 `pg_advisory_lock(chat_id)` and every section of that chat inside the lease runs on
-it (advisory locks are re-entrant within a session). The pool's reset on release
-(`pg_advisory_unlock_all()`, `RESET ALL`) ends it, and a connection that dies or sits
-idle for SECTION_IDLE_SECONDS (`idle_session_timeout`) takes the lock with it.
+it (advisory locks are re-entrant within a session). Leaving the lease runs
+`pg_advisory_unlock_all(); RESET ALL` (or, when that fails, drops the connection), and a
+connection that dies or sits idle for SECTION_IDLE_SECONDS (`idle_session_timeout`)
+takes the lock with it. Leases use at most POOL_MAX_SIZE - RESERVED_CONNECTIONS
+connections at once.
 
 Advisory lock keys are shared by everything in the database: the chat locks use
 the one-bigint form; migrations use the two-integer form, whose key space is
