@@ -35,6 +35,16 @@ back). A task started inside a section is not part of it: if the section awaits
 such a task that enters the same chat (or, on SQLite, any chat), that task fails
 with StoreUnavailable after LOCK_WAIT_SECONDS.
 
+Leases and the inbox
+--------------------
+`async with store.lease(chat_id):` holds the chat across several sections and the
+network calls between them (the bot holds it from loading the state until its reply is
+sent and recorded); sections of that chat opened inside it by the same task do not wait.
+On PostgreSQL it holds across processes; SQLite is for one process. The inbox keeps
+updates accepted but not yet applied: `enqueue()` stores one (False when it was stored or
+applied before), `next_stored(chat_id, done=...)` drops the one applied and returns the
+chat's lowest stored update, `waiting_chats()` finds those left behind (bot.telegram.inbox).
+
 Backends: SQLite (`sqlite:///path/to/file.db`, `sqlite:///:memory:`) and PostgreSQL
 (`postgresql://...` or `postgres://...`). Outages surface as StoreUnavailable only.
 Encryption at rest and key rotation: see bot.store.crypto.
