@@ -75,8 +75,8 @@ class Inbox:
         try:
             while True:
                 self._again.discard(chat_id)
-                await self._apply_pending(chat_id)
-                if chat_id not in self._again:
+                more = await self._apply_next(chat_id)
+                if not more and chat_id not in self._again:
                     break
         except StoreError as error:
             # Left in the store: the sweep applies them once the store answers again.
@@ -90,16 +90,22 @@ class Inbox:
             # either seen above or starts a new drain.
             del self._draining[chat_id]
 
-    async def _apply_pending(self, chat_id: int) -> None:
+    async def _apply_next(self, chat_id: int) -> bool:
+        """Apply the chat's lowest stored update, holding its lease; True if more are stored.
+
+        One update per lease: a chat whose patient answers faster than the bot goes to the
+        back of the queue for its next one, instead of keeping a connection from the others.
+        """
         async with self.store.lease(chat_id):
             stored = await self.store.next_stored(chat_id)
-            while stored is not None:
-                update_id, data = stored
-                if data is None:
-                    log.warning("dropped a stored update the configured keys cannot read")
-                else:
-                    await self._apply(data)
-                stored = await self.store.next_stored(chat_id, done=update_id)
+            if stored is None:
+                return False
+            update_id, data = stored
+            if data is None:
+                log.warning("dropped a stored update the configured keys cannot read")
+            else:
+                await self._apply(data)
+            return await self.store.next_stored(chat_id, done=update_id) is not None
 
     async def _apply(self, data: dict[str, Any]) -> None:
         start = time.perf_counter()
