@@ -1,9 +1,10 @@
 """The webhook's inbox: a private chat's update is stored before Telegram gets its 200, then
 applied by whichever process holds the chat, lowest update_id first.
 
-Telegram sends a chat's next update only once the previous one was answered, and update ids
-grow with every update (the Bot API's `Update.update_id`: "increase sequentially ... to
-restore the correct update sequence, should they get out of order"). So an update stored
+Telegram sends a chat's next update only once the previous one was answered (its webhook
+delivery as grammY's guide describes it: https://grammy.dev/guide/deployment-types), and
+update ids grow with every update (the Bot API's `Update.update_id`: "increase sequentially
+... to restore the correct update sequence, should they get out of order"). So an update stored
 before its answer is in the database when the chat's next one arrives, at whichever worker,
 and the worker holding the chat's lease (`Store.lease`) applies every stored update of that
 chat in update_id order: a chat's updates are applied in the order Telegram sent them, across
