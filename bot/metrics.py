@@ -32,6 +32,7 @@ __all__ = [
     "activate",
     "active",
     "error",
+    "estimate_given",
     "estimate_timer",
     "interview_completed",
     "interview_started",
@@ -146,6 +147,12 @@ class Metrics:
             self.estimate_seconds.labels(label).observe(time.perf_counter() - start)
         self.estimates.labels(label).inc()
 
+    def estimate_given(self, channel: str, seconds: float) -> None:
+        """An estimate computed elsewhere (inside an interview step) in `seconds`."""
+        label = _label(channel, CHANNELS)
+        self.estimate_seconds.labels(label).observe(seconds)
+        self.estimates.labels(label).inc()
+
     def exposition(self) -> bytes:
         """The Prometheus text format of this registry."""
         return generate_latest(self.registry)
@@ -187,6 +194,11 @@ def reply_sent(count: int = 1) -> None:
 def error(where: str = "handler") -> None:
     """An error was handled; `where` is one of ERROR_PLACES (anything else counts as "other")."""
     active().error(where)
+
+
+def estimate_given(channel: str, seconds: float) -> None:
+    """An estimate shown by `channel`, computed in `seconds` (with the step that made it)."""
+    active().estimate_given(channel, seconds)
 
 
 def estimate_timer(channel: str = "telegram") -> Any:

@@ -23,6 +23,7 @@ from bot.telegram import texts
 from bot.telegram.app import build_application
 from bot.web.server import SECRET_HEADER, WEBHOOK_KEY, create_app
 from tests.fakes import FakeTelegramAPI
+from tests.fakes.patients import INTERVIEW, steps
 
 TOKEN = "123456:" + "I" * 35
 SECRET = "inbox_secret"
@@ -211,3 +212,22 @@ async def test_forget_deletes_a_chat_whose_state_the_keys_cannot_read(fake, tmp_
         await idle(hook)
         assert await hook.rows(f"SELECT * FROM chats WHERE chat_id = {CHAT}") == []
         assert await hook.rows(f"SELECT * FROM processed_updates WHERE chat_id = {CHAT}") == []
+
+
+async def test_estimates_and_refused_bot_api_calls_are_counted(fake, tmp_path):
+    async with serving(fake, tmp_path) as hook:
+        for _, _, value in steps(INTERVIEW):  # every answer typed, each once answered
+            await fake.user_sends(CHAT, value)
+            await hook.deliver()
+            await fake.wait_for_bot(CHAT)
+        await idle(hook)
+        fake.fail_next("sendMessage", status=400)
+        await fake.user_sends(CHAT, "/help")
+        await hook.deliver()
+        await idle(hook)
+        text = await (await hook.client.get("/metrics")).text()
+    for line in ('massage_bot_estimates_total{channel="telegram"} 1.0',
+                 'massage_bot_estimate_seconds_count{channel="telegram"} 1.0',
+                 "massage_bot_interviews_completed_total 1.0",
+                 'massage_bot_errors_total{where="telegram"} 1.0'):
+        assert line in text, f"{line}\n{fake.transcript(CHAT)}"

@@ -261,7 +261,10 @@ class Channel:
     # --- the interview ----------------------------------------------------------------------
 
     def _step(self, turn: Turn, answer: Answer) -> Prompt:
+        started = time.perf_counter()
         turn.interview, prompt = step(turn.interview, answer, self.clinics, turn.lang)
+        if prompt.kind == "result":  # the step computed the estimate
+            metrics.estimate_given("telegram", time.perf_counter() - started)
         return prompt
 
     def _current(self, turn: Turn, note: str | None = None) -> Prompt:

@@ -26,6 +26,8 @@ from telegram.error import (
 )
 from telegram.warnings import PTBUserWarning
 
+from .. import metrics
+
 log = logging.getLogger(__name__)
 
 _NO_PREVIEW = {"is_disabled": True}  # LinkPreviewOptions
@@ -145,6 +147,7 @@ async def _guarded(bot: Bot, chat_id: int, op: Op, result: Delivered) -> bool:
     except TelegramError as error:
         # The description is Telegram's, never the patient's text.
         log.warning("%s failed: %s: %s", type(op).__name__, type(error).__name__, error)
+        metrics.error("telegram")
         result.failed = True
     return True
 
