@@ -38,6 +38,7 @@ __all__ = [
     "interview_started",
     "reply_sent",
     "update_kind",
+    "update_outcome",
 ]
 
 # The kinds of Telegram updates (the Update object's optional fields).
@@ -54,6 +55,9 @@ UPDATE_KINDS = frozenset(
 ERROR_PLACES = frozenset({"webhook", "handler", "api", "page", "store", "telegram"})
 CHANNELS = frozenset({"telegram", "api", "page", "terminal"})
 REJECT_REASONS = frozenset({"secret", "not_json", "too_large", "not_an_update"})
+# How the Telegram handlers ended an update (the `outcome=` of their log lines).
+OUTCOMES = frozenset({"ok", "duplicate", "unavailable", "busy", "error", "rate_limited",
+                      "answered", "ignored"})
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -90,6 +94,13 @@ class Metrics:
             "Updates delivered again after they were stored or applied (not applied again).",
             registry=r,
         )
+        self.outcomes = Counter(
+            "massage_bot_update_outcomes",
+            "Updates the Telegram handlers finished, by outcome (ok, duplicate, unavailable, "
+            "busy, error, rate_limited; answered or ignored in groups).",
+            ["outcome"],
+            registry=r,
+        )
         self.replies = Counter("massage_bot_replies", "Messages the bot sent.", registry=r)
         self.errors = Counter(
             "massage_bot_errors", "Errors, by where they happened.", ["where"], registry=r
@@ -122,6 +133,8 @@ class Metrics:
             self.updates.labels(kind)
         for where in sorted(ERROR_PLACES):
             self.errors.labels(where)
+        for outcome in sorted(OUTCOMES):
+            self.outcomes.labels(outcome)
         for channel in ("telegram", "api", "page"):
             self.estimate_seconds.labels(channel)
             self.estimates.labels(channel)
@@ -174,6 +187,11 @@ def activate(metrics: Metrics) -> Metrics:
     global _active
     _active = metrics
     return metrics
+
+
+def update_outcome(outcome: str) -> None:
+    """The Telegram handlers finished an update this way (one of OUTCOMES)."""
+    active().outcomes.labels(_label(outcome, OUTCOMES)).inc()
 
 
 def interview_started() -> None:

@@ -214,7 +214,7 @@ async def test_forget_deletes_a_chat_whose_state_the_keys_cannot_read(fake, tmp_
         assert await hook.rows(f"SELECT * FROM processed_updates WHERE chat_id = {CHAT}") == []
 
 
-async def test_estimates_and_refused_bot_api_calls_are_counted(fake, tmp_path):
+async def test_outcomes_estimates_and_refused_bot_api_calls_are_counted(fake, tmp_path):
     async with serving(fake, tmp_path) as hook:
         for _, _, value in steps(INTERVIEW):  # every answer typed, each once answered
             await fake.user_sends(CHAT, value)
@@ -229,5 +229,7 @@ async def test_estimates_and_refused_bot_api_calls_are_counted(fake, tmp_path):
     for line in ('massage_bot_estimates_total{channel="telegram"} 1.0',
                  'massage_bot_estimate_seconds_count{channel="telegram"} 1.0',
                  "massage_bot_interviews_completed_total 1.0",
-                 'massage_bot_errors_total{where="telegram"} 1.0'):
+                 'massage_bot_errors_total{where="telegram"} 1.0',
+                 f'massage_bot_update_outcomes_total{{outcome="ok"}} {len(INTERVIEW) + 2}.0',
+                 'massage_bot_update_outcomes_total{outcome="error"} 0.0'):
         assert line in text, f"{line}\n{fake.transcript(CHAT)}"

@@ -153,6 +153,7 @@ class Channel:
         except StoreUnavailable:  # no lease: the store is down, or the chat busy for too long
             outcome, send_ms = "busy", 0.0
             await deliver(context.bot, chat.id, self._apology(update, texts.UNAVAILABLE))
+        metrics.update_outcome(outcome)
         updates_log.info(
             "update %s chat=%s question=%s->%s outcome=%s store_ms=%.1f send_ms=%.1f "
             "total_ms=%.1f",
@@ -181,6 +182,7 @@ class Channel:
             query = update.callback_query
             ops = [AnswerQuery(query.id)] if query else []
         await deliver(context.bot, update.effective_chat.id, ops)
+        metrics.update_outcome("rate_limited")
         updates_log.info("update %s chat=%s outcome=rate_limited", kind,
                          self.chat_hash(update.effective_chat.id))
         return False
@@ -504,6 +506,7 @@ class Channel:
         chat = update.effective_chat  # None for a press on an inline message
         if ops:
             await deliver(bot, chat.id if chat else 0, ops)
+        metrics.update_outcome("answered" if ops else "ignored")
         updates_log.info(
             "update group chat=%s question=-->- outcome=%s store_ms=0.0 send_ms=0.0 total_ms=%.1f",
             self.chat_hash(chat.id) if chat else "-",
