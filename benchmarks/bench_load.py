@@ -62,7 +62,14 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.fakes.patients import INTERVIEW, expected_outcome, steps  # noqa: E402
+from tests.fakes.patients import (  # noqa: E402
+    INTERVIEW,
+    expected_outcome,
+    interview_view,
+    is_result,
+    question_of,
+    steps,
+)
 from tests.fakes.workers import WebhookFake, Worker, fresh_schema, serve_workers  # noqa: E402
 
 TOKEN = "123456:" + "L" * 35
@@ -234,21 +241,6 @@ class Run:
                 + self.fake_errors + int(self.not_idle))
 
 
-def _question_of(message) -> str | None:
-    for _, data in message.buttons:
-        if data and data[:2] in ("a|", "n|", "u|", "h|", "b|"):
-            return data.split("|")[1]
-    return None
-
-
-def _is_result(message) -> bool:
-    return any(data == "r" for _, data in message.buttons)
-
-
-def _view(message) -> bool:
-    return bool(message.buttons) and (_is_result(message) or _question_of(message) is not None)
-
-
 def _refusal(message) -> bool:
     """The bot's apology: "I cannot reach my records right now..." or "Sorry, something went
     wrong..." (English: the patients' language)."""
@@ -300,15 +292,15 @@ async def patient(s: Setup, run: Run, chat: int, think: float, retry: float,
     try:
         view = None
         for _ in range(MAX_ACTIONS):
-            if view is not None and _is_result(view):
+            if view is not None and is_result(view):
                 run.completed += 1
                 return
             if think:  # before /start too: patients arrive spread out, not all at once
                 await asyncio.sleep(rng.expovariate(1 / think))
             if view is None:
-                view = await deliver(await fake.text(chat, "/start"), _view)
+                view = await deliver(await fake.text(chat, "/start"), interview_view)
                 continue
-            question = _question_of(view)
+            question = question_of(view)
             if question not in INTERVIEW:
                 run.off_script += 1
                 return
@@ -321,13 +313,14 @@ async def patient(s: Setup, run: Run, chat: int, think: float, retry: float,
             def moved(message, question=question, shown=view.message_id) -> bool:
                 # The next question or the result; or the same question in a new message: a
                 # press refused as stale, or a typed answer refused (never, with this script).
-                return _view(message) and (_is_result(message) or _question_of(message) != question
-                                           or message.message_id != shown)
+                return interview_view(message) and (
+                    is_result(message) or question_of(message) != question
+                    or message.message_id != shown)
 
             reply = await deliver(update, moved)
             if reply is None:
                 continue  # refused: the same answer again
-            if not _is_result(reply) and _question_of(reply) == question:
+            if not is_result(reply) and question_of(reply) == question:
                 run.reasked += 1
             view = reply
         run.off_script += 1  # gave up

@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fakes import FakeTelegramAPI  # noqa: E402
-from tests.fakes.patients import INTERVIEW  # noqa: E402
+from tests.fakes.patients import INTERVIEW, interview_view, is_result, question_of  # noqa: E402
 
 TOKEN = "123456:" + "B" * 35
 CONCURRENT_UPDATES = 128
@@ -118,29 +118,14 @@ async def serve(kind: str, url: str, database: str, pool_size: int, poll_interva
 # --------------------------------------------------------------------------- the harness
 
 
-def _question_of(message) -> str | None:
-    for _, data in message.buttons:
-        if data and len(data) > 2 and data[0] in "anuhb" and data[1] == "|":
-            return data.split("|")[1]
-    return None
-
-
-def _is_result(message) -> bool:
-    return any(data == "r" for _, data in message.buttons)
-
-
-def _view(message) -> bool:
-    return bool(message.buttons) and (_is_result(message) or _question_of(message) is not None)
-
-
 async def patient(fake: FakeTelegramAPI, chat: int, latencies: list[float]) -> None:
     """A whole interview; one latency per update."""
     started = time.perf_counter()
     await fake.user_sends(chat, "/start")
-    view = await fake.wait_for_bot(chat, _view, timeout=REPLY_TIMEOUT)
+    view = await fake.wait_for_bot(chat, interview_view, timeout=REPLY_TIMEOUT)
     latencies.append(time.perf_counter() - started)
-    while not _is_result(view):
-        question = _question_of(view)
+    while not is_result(view):
+        question = question_of(view)
         kind, value = INTERVIEW[question]
         started = time.perf_counter()
         if kind == "choice":
@@ -150,7 +135,8 @@ async def patient(fake: FakeTelegramAPI, chat: int, latencies: list[float]) -> N
             await fake.user_sends(chat, value)
 
         def moved(message, question=question) -> bool:
-            return _view(message) and (_is_result(message) or _question_of(message) != question)
+            return interview_view(message) and (
+                is_result(message) or question_of(message) != question)
 
         view = await fake.wait_for_bot(chat, moved, timeout=REPLY_TIMEOUT)
         latencies.append(time.perf_counter() - started)

@@ -25,6 +25,13 @@ from bot.settings import Settings
 from bot.store import open_store
 from bot.telegram import ALLOWED_UPDATES, build_application, keyboards, texts
 from tests.fakes import BotMessage, FakeTelegramAPI
+from tests.fakes.patients import (  # noqa: F401  (also imported from here by other tests)
+    QUESTION_ACTIONS,
+    RESTART_DATA,
+    interview_view,
+    is_result,
+    question_of,
+)
 
 TOKEN = "123456:" + "A" * 35
 CLINIC_STAFF = 123456789  # listed by demo-clinic in bot/data/clinics.yaml
@@ -113,22 +120,6 @@ def check_limits(fake: FakeTelegramAPI) -> None:
 Action = tuple[str, str | None]  # ("choice", value) | ("text", typed) | ("unknown", None) ...
 
 
-def question_of(message: BotMessage) -> str | None:
-    """The question a message's buttons answer (from their callback data)."""
-    for _, data in message.buttons:
-        if data and len(data) > 2 and data[0] in "anuhb" and data[1] == "|":
-            return data.split("|")[1]
-    return None
-
-
-def is_result(message: BotMessage) -> bool:
-    return any(data == keyboards.RESTART for _, data in message.buttons)
-
-
-def interview_view(message: BotMessage) -> bool:
-    return bool(message.buttons) and (is_result(message) or question_of(message) is not None)
-
-
 def moved_on_from(question: str | None) -> Callable[[BotMessage], bool]:
     return lambda m: interview_view(m) and (is_result(m) or question_of(m) != question)
 
@@ -186,6 +177,11 @@ def cost_texts(result, lang: str) -> list[str]:
 
 
 # --- unit tests of the pure parts -----------------------------------------------------------
+
+
+def test_the_patients_read_the_buttons_the_bot_makes():
+    assert RESTART_DATA == keyboards.RESTART
+    assert set(QUESTION_ACTIONS) == keyboards.QUESTION_ACTIONS
 
 
 def test_callback_data_round_trip():

@@ -9,7 +9,8 @@ the patient write `{**INTERVIEW, "question": (kind, value)}`.
 steps() turns such a script into the updates a patient sends, in order, for a harness that
 sends them without waiting to see the question (a webhook load test); expected_outcome() runs
 those steps through the interview engine (bot.interview.step) for the answers and history the
-store must end up with.
+store must end up with. question_of(), is_result() and interview_view() read a bot message the
+way a patient does: which question its buttons answer, or whether it is the estimate.
 """
 
 from __future__ import annotations
@@ -71,3 +72,27 @@ def expected_outcome(script: Sequence[Step]) -> tuple[dict[str, Any], list[str],
         shown.append(prompt.question_id if prompt.kind == "question" else prompt.kind)
     assert state is not None and state.finished, "the script does not finish the interview"
     return state.answers, state.history, shown
+
+
+# The callback data of the bot's buttons (bot/telegram/keyboards.py): "<action>|<question>|..."
+# for a question's buttons, RESTART_DATA for "start over", shown under the estimate only.
+QUESTION_ACTIONS = "anuhb"
+RESTART_DATA = "r"
+
+
+def question_of(message: Any) -> str | None:
+    """The question a bot message's buttons answer (None: not a question)."""
+    for _, data in message.buttons:
+        if data and len(data) > 2 and data[0] in QUESTION_ACTIONS and data[1] == "|":
+            return data.split("|")[1]
+    return None
+
+
+def is_result(message: Any) -> bool:
+    """The message shows the estimate."""
+    return any(data == RESTART_DATA for _, data in message.buttons)
+
+
+def interview_view(message: Any) -> bool:
+    """The message is the interview's: a question with its buttons, or the estimate."""
+    return bool(message.buttons) and (is_result(message) or question_of(message) is not None)
