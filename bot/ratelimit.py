@@ -1,40 +1,48 @@
 """Per-user rate limit: at most `limit` updates in any `period` seconds (a sliding window).
 
-In memory, per process: with several workers a user gets up to that many per worker, which is
-still a bound. The clock is passed in, so the limiter is pure and testable.
+The window is part of the chat's saved state (`bot.telegram.turn.TelegramState.rate`), checked
+and updated inside the chat's store section: every worker sees the same window, and a restart
+does not forget it. The clock is passed in, so the check is pure and testable.
 """
 
-from collections import OrderedDict, deque
 from dataclasses import dataclass, field
-from typing import Literal
-
-MAX_TRACKED_USERS = 100_000  # beyond this the least recently seen users are forgotten
+from typing import Any, Literal
 
 Verdict = Literal["allow", "refuse_and_tell", "refuse_quietly"]
 
 
 @dataclass
-class RateLimiter:
-    limit: int
-    period: float
-    _seen: OrderedDict[int, deque[float]] = field(default_factory=OrderedDict)
-    _told: dict[int, float] = field(default_factory=dict)  # users told during this burst
+class Window:
+    """One user's recent updates: when the allowed ones came (at most `limit` of them), and
+    whether the user was told about the limit during this burst."""
 
-    def check(self, user_id: int, now: float) -> Verdict:
-        """Record an update of `user_id` at `now`. Over the limit, the user is told once per
-        burst (a polite reply), then refused quietly, so a flood gets no flood of replies."""
-        times = self._seen.pop(user_id, None) or deque()
-        while times and times[0] <= now - self.period:
-            times.popleft()
-        self._seen[user_id] = times  # most recently seen last
-        if len(self._seen) > MAX_TRACKED_USERS:
-            forgotten, _ = self._seen.popitem(last=False)
-            self._told.pop(forgotten, None)
-        if len(times) < self.limit:
-            times.append(now)
-            self._told.pop(user_id, None)  # the burst is over: tell again next time
-            return "allow"
-        if user_id in self._told:
-            return "refuse_quietly"
-        self._told[user_id] = now
-        return "refuse_and_tell"
+    times: list[float] = field(default_factory=list)
+    told: bool = False
+
+    @classmethod
+    def from_json(cls, data: Any) -> "Window":
+        if not isinstance(data, dict):
+            return cls()
+        times = data.get("times")
+        return cls(
+            times=[float(t) for t in times if isinstance(t, int | float)]
+            if isinstance(times, list) else [],
+            told=data.get("told") is True,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {"times": self.times, "told": self.told}
+
+
+def check(window: Window, now: float, limit: int, period: float) -> Verdict:
+    """Record an update at `now` in `window`. Over the limit, the user is told once per burst
+    (a polite reply), then refused quietly, so a flood gets no flood of replies."""
+    window.times = [t for t in window.times if t > now - period][-limit:]
+    if len(window.times) < limit:
+        window.times.append(now)
+        window.told = False  # the burst is over: tell again next time
+        return "allow"
+    if window.told:
+        return "refuse_quietly"
+    window.told = True
+    return "refuse_and_tell"

@@ -73,10 +73,10 @@ class Webhook:
 
 
 @asynccontextmanager
-async def serving(fake: FakeTelegramAPI, tmp_path, key: str | None = None):
+async def serving(fake: FakeTelegramAPI, tmp_path, key: str | None = None, **settings: Any):
     settings = Settings(_env_file=None, telegram_bot_token=TOKEN, webhook_secret=SECRET,
                         telegram_api_base_url=f"{fake.url}/bot", api_keys=[],
-                        rate_limit_updates=1_000_000)
+                        **{"rate_limit_updates": 1_000_000, **settings})
     store = open_store(f"sqlite:///{tmp_path / 'bot.db'}", encryption_key=key)
     await store.open()
     try:
@@ -233,3 +233,26 @@ async def test_outcomes_estimates_and_refused_bot_api_calls_are_counted(fake, tm
                  f'massage_bot_update_outcomes_total{{outcome="ok"}} {len(INTERVIEW) + 2}.0',
                  'massage_bot_update_outcomes_total{outcome="error"} 0.0'):
         assert line in text, f"{line}\n{fake.transcript(CHAT)}"
+
+
+async def test_the_rate_limit_holds_over_every_worker(fake, tmp_path):
+    """Two workers on one database, a flood sent to them in turn: the window is saved with the
+    chat, so the user gets the limit's worth of answers in all and is told once."""
+    limits = {"rate_limit_updates": 4, "rate_limit_seconds": 60}
+    async with serving(fake, tmp_path, **limits) as one, serving(fake, tmp_path, **limits) as two:
+        for n in range(10):
+            await fake.user_sends(CHAT, f"hello {n}")
+            [update] = fake.take_updates()
+            await (one, two)[n % 2].post(update)
+            await idle(one)
+            await idle(two)
+        await fake.user_sends(CHAT + 1, "/start")  # somebody else is served as usual
+        await one.deliver()
+        reply = await fake.wait_for_bot(CHAT + 1)
+    told = translator("en").gettext(texts.RATE_LIMITED)
+    replies = [call.params.get("text", "") for call in fake.calls
+               if call.method in ("sendMessage", "editMessageText")
+               and str(call.params.get("chat_id")) == str(CHAT)]
+    assert sum(told in text for text in replies) == 1, fake.transcript(CHAT)
+    assert len(replies) == 4 + 1, fake.transcript(CHAT)  # four answers, one "slow down"
+    assert told not in reply.text

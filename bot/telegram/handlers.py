@@ -29,13 +29,12 @@ from telegram.ext import (
     filters,
 )
 
-from .. import metrics, render
+from .. import metrics, ratelimit, render
 from ..clinics import ClinicDirectory
 from ..i18n import negotiate, translator
 from ..interview import Answer, step
 from ..interview.model import Problem, Prompt
 from ..logs import log_failure
-from ..ratelimit import RateLimiter
 from ..settings import Settings
 from ..store import StateDecryptionError, Store, StoreUnavailable
 from . import keyboards, staff_commands, texts
@@ -68,7 +67,6 @@ class Channel:
         self.store = store
         self.clinics = clinics
         self._salt = log_salt if log_salt is not None else secrets.token_bytes(16)
-        self._limiter = RateLimiter(settings.rate_limit_updates, settings.rate_limit_seconds)
 
     # --- wiring ---------------------------------------------------------------------------
 
@@ -113,8 +111,6 @@ class Channel:
         started = time.perf_counter()
         chat = update.effective_chat
         query = update.callback_query
-        if not await self._within_rate_limit(update, context, kind):
-            return
         turn: Turn | None = None
         ops: list[Op] = []
         outcome, store_ms = "ok", 0.0
@@ -128,6 +124,7 @@ class Channel:
                         outcome = "duplicate"
                         ops = [AnswerQuery(query.id)] if query else []
                     else:
+                        outcome = "rate_limited" if turn.rate_limited else outcome
                         ops = turn.ops
                         if turn.after is not None:
                             ops += await turn.after(context.bot)
@@ -167,26 +164,6 @@ class Channel:
             (time.perf_counter() - started) * 1000,
         )
 
-    async def _within_rate_limit(self, update: Update, context: Any, kind: str) -> bool:
-        """At most RATE_LIMIT_UPDATES per RATE_LIMIT_SECONDS per user: over it, the user is told
-        once per burst and further updates are dropped (button presses still answered)."""
-        user = update.effective_user
-        if user is None:
-            return True
-        verdict = self._limiter.check(user.id, time.monotonic())
-        if verdict == "allow":
-            return True
-        if verdict == "refuse_and_tell":
-            ops = self._apology(update, texts.RATE_LIMITED)
-        else:
-            query = update.callback_query
-            ops = [AnswerQuery(query.id)] if query else []
-        await deliver(context.bot, update.effective_chat.id, ops)
-        metrics.update_outcome("rate_limited")
-        updates_log.info("update %s chat=%s outcome=rate_limited", kind,
-                         self.chat_hash(update.effective_chat.id))
-        return False
-
     async def _in_section(self, update: Update, work: Work, keyless: bool) -> Turn | None:
         entered = False
         try:
@@ -196,7 +173,8 @@ class Channel:
                     return None
                 record = session.record
                 turn = self._turn(update, record)
-                await _run(work, turn)
+                if self._within_rate_limit(update, turn):
+                    await _run(work, turn)
                 if not turn.forgotten:
                     await session.save(
                         user_id=turn.user_id,
@@ -212,6 +190,23 @@ class Channel:
         turn = self._turn(update, None)
         await _run(work, turn)
         return turn
+
+    def _within_rate_limit(self, update: Update, turn: Turn) -> bool:
+        """At most RATE_LIMIT_UPDATES per RATE_LIMIT_SECONDS per user, over every worker (the
+        window is saved with the chat): over it, the user is told once per burst and further
+        updates are dropped (a button press still gets its query answered)."""
+        settings = self.settings
+        verdict = ratelimit.check(turn.tg.rate, time.time(), settings.rate_limit_updates,
+                                  settings.rate_limit_seconds)
+        if verdict == "allow":
+            return True
+        turn.rate_limited = True
+        query = update.callback_query
+        if verdict == "refuse_and_tell":
+            turn.ops += self._apology(update, texts.RATE_LIMITED, turn.t)
+        elif query:
+            turn.ops.append(AnswerQuery(query.id))
+        return False
 
     def _turn(self, update: Update, record: Any) -> Turn:
         """The update's turn over the chat's saved record (None: a chat with nothing saved)."""
@@ -249,10 +244,14 @@ class Channel:
             # Its buttons will count as stale and the question is shown again: nothing lost.
             log.warning("could not record the interview message")
 
-    def _apology(self, update: Update, message: str) -> list[Op]:
-        user = update.effective_user
-        lang = negotiate(None, user.language_code if user else None, self.settings.default_locale)
-        text = translator(lang).gettext(message)
+    def _apology(self, update: Update, message: str, t: Any = None) -> list[Op]:
+        """`message` as a new message or, for a button press, a toast; in `t`'s language, else
+        the one Telegram gives for the user (no stored setting is at hand)."""
+        if t is None:
+            user = update.effective_user
+            t = translator(negotiate(None, user.language_code if user else None,
+                                     self.settings.default_locale))
+        text = t.gettext(message)
         ops: list[Op] = []
         if update.callback_query:
             ops.append(AnswerQuery(update.callback_query.id, text[: texts.CALLBACK_TOAST], True))

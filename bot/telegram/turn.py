@@ -10,7 +10,9 @@ What a chat keeps in the store (a JSON dict; the store never looks inside):
                   "question": "deductible",     the question token its buttons carry
                   "options": ["ppo", "hmo"],    its option values, for index-coded buttons
                   "seq": 7,                     bumped on every save (see Channel._track)
-                  "scenario": {...}}}           staff: the last /scenario or /whatif
+                  "scenario": {...},            staff: the last /scenario or /whatif
+                  "rate": {"times": [...],      when the user's last updates came, and whether
+                           "told": false}}}     they were told to slow down (bot.ratelimit)
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .. import render
 from ..clinics import ClinicDirectory
 from ..i18n import Translator, negotiate, translator
 from ..interview.model import InterviewState, Prompt
+from ..ratelimit import Window
 from . import keyboards, texts
 from .outbox import AnswerQuery, Edit, Op, Retire, Send
 
@@ -44,6 +47,7 @@ class TelegramState:
     options: list[str] = field(default_factory=list)
     seq: int = 0
     scenario: dict[str, Any] | None = None
+    rate: Window = field(default_factory=Window)  # the user's rate-limit window
 
     @classmethod
     def from_json(cls, data: Any) -> TelegramState:
@@ -57,6 +61,7 @@ class TelegramState:
             options=[str(v) for v in data.get("options") or []],
             seq=int(data.get("seq") or 0),
             scenario=data.get("scenario") if isinstance(data.get("scenario"), dict) else None,
+            rate=Window.from_json(data.get("rate")),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -67,6 +72,7 @@ class TelegramState:
             "options": self.options,
             "seq": self.seq,
             "scenario": self.scenario,
+            "rate": self.rate.to_json(),
         }
 
     def untrack(self) -> None:
@@ -100,6 +106,7 @@ class Turn:
     clinics: ClinicDirectory
     ops: list[Op] = field(default_factory=list)
     forgotten: bool = False  # /forget ran: do not save
+    rate_limited: bool = False  # over the rate limit: the work was not done
     question_before: str | None = None
     after: Any = None  # a coroutine function run after the section, returning more ops
 
