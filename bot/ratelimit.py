@@ -23,12 +23,9 @@ class Window:
     def from_json(cls, data: Any) -> "Window":
         if not isinstance(data, dict):
             return cls()
-        times = data.get("times")
-        return cls(
-            times=[float(t) for t in times if isinstance(t, int | float)]
-            if isinstance(times, list) else [],
-            told=data.get("told") is True,
-        )
+        times = data.get("times") if isinstance(data.get("times"), list) else []
+        return cls(times=[float(t) for t in times if isinstance(t, int | float)],
+                   told=data.get("told") is True)
 
     def to_json(self) -> dict[str, Any]:
         return {"times": self.times, "told": self.told}

@@ -146,7 +146,7 @@ class Channel:
                     metrics.reply_sent()
                 send_ms = (time.perf_counter() - send_started) * 1000
                 if delivered.tracked_id is not None and turn is not None and not turn.forgotten:
-                    await self._track(chat.id, delivered.tracked_id, turn.tg.seq)
+                    await self._track(chat.id, delivered.tracked_id)
         except StoreUnavailable:  # no lease: the store is down, or the chat busy for too long
             outcome, send_ms = "busy", 0.0
             await deliver(context.bot, chat.id, self._apology(update, texts.UNAVAILABLE))
@@ -223,16 +223,15 @@ class Channel:
             clinics=self.clinics,
         )
 
-    async def _track(self, chat_id: int, message_id: int, seq: int) -> None:
-        """Remember the new interview message, unless the chat moved on meanwhile."""
+    async def _track(self, chat_id: int, message_id: int) -> None:
+        """Remember the new interview message. The chat's lease is still held, so nothing but
+        the retention purge can have changed the chat since its section."""
         try:
             async with self.store.chat(chat_id) as session:
                 record = session.record
                 if record is None or not isinstance(record.state, dict):
                     return
                 _, tg = load_state(record.state)
-                if tg.seq != seq:
-                    return
                 tg.message_id = message_id
                 await session.save(
                     user_id=record.user_id,

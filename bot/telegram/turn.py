@@ -9,7 +9,7 @@ What a chat keeps in the store (a JSON dict; the store never looks inside):
                   "kind": "question",           question | change | result
                   "question": "deductible",     the question token its buttons carry
                   "options": ["ppo", "hmo"],    its option values, for index-coded buttons
-                  "seq": 7,                     bumped on every save (see Channel._track)
+                  "seq": 7,                     bumped on every save of an update (a count)
                   "scenario": {...},            staff: the last /scenario or /whatif
                   "rate": {"times": [...],      when the user's last updates came, and whether
                            "told": false}}}     they were told to slow down (bot.ratelimit)
