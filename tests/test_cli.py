@@ -97,7 +97,12 @@ def test_estimate_text_explains_in_plain_language():
         [sys.executable, "-m", "bot.estimate_cli", "--text", "scenarios/example.json"],
         capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert "Your cost for 12 sessions: $928.00" in done.stdout
+    # The headline first: the recommended way to pay, then the course's total and per session.
+    assert done.stdout.startswith("We recommend billing your health plan.\n"
+                                  "Your cost for 12 sessions: $928.00. "
+                                  "That is about $77.33 per session.\n")
+    assert ("Good news: your health plan will likely pay for each of your 12 sessions."
+            in done.stdout)
     assert "This is an estimate, not a guarantee of payment" in done.stdout
 
 

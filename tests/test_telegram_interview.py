@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import translator
+from bot.render import headline_text
 from bot.telegram import texts
 from estimator import Scenario, estimate
 from tests.fakes.patients import INTERVIEW
@@ -51,6 +52,11 @@ async def test_full_interview_in_english(bot, fake):
     expected = estimate(generic_scenario())
     for amount in cost_texts(expected, "en"):
         assert amount in result.text
+    # The headline: the recommended way to pay, the course's cost with both ends, per session.
+    headline = headline_text(expected, generic_scenario(), translator("en"))
+    assert headline.startswith("We recommend billing your health plan.\nYour cost for 12 sessions: "
+                               "between ")
+    assert headline in result.text
     # One interview message, edited in place, with the record of answers above the result
     # (typed answers replace it with a new one, and the old one goes).
     assert len([m for m in fake.messages(chat) if m.buttons]) == 1
@@ -85,6 +91,7 @@ async def test_full_interview_in_spanish_and_russian(bot, fake, lang, code, scri
     for amount in cost_texts(expected, lang):
         assert amount in result.text, (amount, result.text)
     t = translator(lang)
+    assert headline_text(expected, generic_scenario(), t) in result.text
     # The buttons are in the patient's language too.
     assert (t.gettext("Change an answer"), "c") in result.buttons
 
@@ -130,12 +137,16 @@ async def test_unknown_clinic_slug_gets_a_note_and_the_generic_interview(bot, fa
 
 async def test_i_dont_know_gives_a_range(bot, fake):
     chat = 1005
-    script = {**GENERIC, "deductible_met": ("unknown", None)}
+    # A small deductible, how much of it is met unknown: billing the plan stays the best way,
+    # and its cost depends on the answer (with $1,000 the clinic's cash price would be safer).
+    script = {**GENERIC, "deductible": ("text", "300"), "deductible_met": ("unknown", None)}
     result = await run_interview(fake, chat, script)
-    expected = estimate(generic_scenario(deductible_met=None))
+    expected = estimate(generic_scenario(deductible="300", deductible_met=None))
     assert expected.range is not None and expected.range.low < expected.range.high
-    for amount in cost_texts(expected, "en"):
-        assert amount in result.text
+    t = translator("en")
+    low, high = t.money(expected.range.low), t.money(expected.range.high)
+    assert f"Your cost for 12 sessions: between {low} and {high}." in result.text
+    assert "Knowing how much of your deductible is met would narrow this the most." in result.text
     assert "Deductible met: don't know" in result.text
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.i18n import translator
 from bot.interview import Prompt
+from bot.render import headline_text
 from bot.terminal import answer_for
 from estimator import Scenario, estimate
 
@@ -29,21 +30,26 @@ def chat(lines: list[str], *args: str) -> subprocess.CompletedProcess:
 
 # The same facts for the estimator. Without a clinic the plan's allowed amount is unknown, so the
 # cost is a range.
-EXPECTED = estimate(Scenario.model_validate({
+EXPECTED_SCENARIO = Scenario.model_validate({
     "payer": "commercial", "network": "in", "plan_type": "ppo", "prescription": True,
     "diagnosis_codes": ["M54.50"], "preauth": "not_required", "sessions": 12,
     "session_minutes": 60, "fees": {"billed_per_unit": "40", "cash_per_session": "90"},
     "plan": {"deductible": "1000", "deductible_met": "200", "coinsurance_pct": "20",
              "oop_max": "5000", "oop_met": "200", "visit_limit": 20, "visits_used": 4},
-}))
+})
+EXPECTED = estimate(EXPECTED_SCENARIO)
 
 
 def test_a_replayed_conversation_completes_in_english():
     done = chat(SCRIPT, "--lang", "en")
     assert done.returncode == 0, done.stderr
     low, high = EXPECTED.range.low, EXPECTED.range.high
-    assert f"Your cost for 12 sessions: between ${low:,.2f} and ${high:,.2f}" in done.stdout
-    assert "(cheapest)" in done.stdout
+    # The headline: the recommended way to pay, then both ends of the course's cost.
+    headline = headline_text(EXPECTED, EXPECTED_SCENARIO, translator("en"))
+    assert headline.startswith("We recommend ")
+    assert f"Your cost for 12 sessions: between ${low:,.2f} and ${high:,.2f}" in headline
+    assert headline in done.stdout
+    assert "Other ways to pay:" in done.stdout
 
 
 def test_a_replayed_conversation_completes_in_spanish():
@@ -51,7 +57,8 @@ def test_a_replayed_conversation_completes_in_spanish():
     assert done.returncode == 0, done.stderr
     t = translator("es")
     assert t.money(EXPECTED.range.high) in done.stdout
-    assert "Formas de pago" in done.stdout
+    assert headline_text(EXPECTED, EXPECTED_SCENARIO, t) in done.stdout
+    assert "Le recomendamos" in done.stdout
 
 
 def test_shortcuts_go_back_explain_and_skip():

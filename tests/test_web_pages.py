@@ -194,7 +194,13 @@ async def test_posting_the_form_shows_the_estimate_and_the_explanation(client):
     result = estimate(scenario)
     t = translator("en")
     assert f'<p class="amount" id="patient-total">{t.money(result.totals.patient)}</p>' in page
-    for block in explain(result, scenario, t).split("\n\n"):
+    # The headline: the recommended way to pay beside the total, and first in the explanation.
+    assert result.recommended.route == "insurance"
+    assert '<p class="route" id="recommended">We recommend billing your health plan.</p>' in page
+    blocks = explain(result, scenario, t).split("\n\n")
+    assert blocks[0].startswith("We recommend billing your health plan.\nYour cost for 12 "
+                                f"sessions: {t.money(result.totals.patient)}.")
+    for block in blocks:
         assert str(escape(block)) in page
     assert "Aetna" in page and "$1,000.00" in page
 
@@ -211,14 +217,36 @@ async def test_the_result_page_is_in_the_form_language(client):
 
 
 async def test_unknowns_show_a_range(client):
-    response = await client.post("/c/demo-clinic/estimate", data={**FORM, "deductible_met": ""})
+    # A small deductible, how much of it is met unknown: billing the plan stays the best way,
+    # and what it costs depends on the answer.
+    form = {**FORM, "deductible": "300", "deductible_met": ""}
+    response = await client.post("/c/demo-clinic/estimate", data=form)
     page = await response.text()
     clinic = load_clinics().get("demo-clinic")
-    data = build_scenario(read_form({**FORM, "deductible_met": ""}, clinic, "en"), clinic)
-    rng = estimate(data).range
+    result = estimate(build_scenario(read_form(form, clinic, "en"), clinic))
+    rng = result.range
     assert rng is not None and rng.low != rng.high
     t = translator("en")
-    assert f"{t.money(rng.low)} to {t.money(rng.high)}" in page
+    low, high = t.money(rng.low), t.money(rng.high)
+    assert f'<p class="amount" id="patient-total">{low} to {high}</p>' in page
+    assert f"Your cost for 12 sessions: between {low} and {high}." in page
+    assert "It depends on the answers you left open" in page
+
+
+async def test_a_cheaper_cash_price_is_the_headline(client):
+    # Nothing of the deductible met: the plan's share costs more than the clinic's cash price.
+    form = {**FORM, "deductible_met": "0"}
+    response = await client.post("/c/demo-clinic/estimate", data=form)
+    page = await response.text()
+    clinic = load_clinics().get("demo-clinic")
+    result = estimate(build_scenario(read_form(form, clinic, "en"), clinic))
+    assert result.recommended.route == "self_pay"
+    t = translator("en")
+    cash = t.money(result.recommended.patient_total)
+    assert f'<p class="amount" id="patient-total">{cash}</p>' in page
+    assert "We recommend paying the clinic yourself, at its cash price." in page
+    assert str(escape("paying the clinic's cash price is cheaper than billing it")) in page
+    assert "Good news" not in page
 
 
 async def test_answers_that_cannot_be_read_come_back_with_messages(client):

@@ -33,7 +33,7 @@ from ..clinics import Clinic, ClinicDirectory
 from ..i18n import N_, SUPPORTED, Translator, translator
 from ..interview.parsing import ParseError, parse_amount, parse_code, parse_count, parse_percent
 from ..metrics import Metrics
-from ..render import explain
+from ..render import cost_span, cost_text, explain, recommendation_text
 from .lang import choose
 from .links import qr_svg, start_link
 
@@ -500,15 +500,15 @@ class ClinicPages:
                      values: Mapping[str, Any]) -> web.Response:
         blocks = explain(result, scenario, t).split("\n\n")
         explanation = join([tag("p", block) for block in blocks])
-        rng = result.range
-        if rng is not None and rng.low != rng.high:
-            total = t.gettext("%(low)s to %(high)s", low=t.money(rng.low), high=t.money(rng.high))
-            range_note = tag("p", t.gettext(
+        # The recommended way to pay and its total (both ends when the answers left open matter).
+        low, high = cost_span(result)
+        total = cost_text(result, t)
+        summary = [tag("p", recommendation_text(result, t), class_="route", id="recommended")]
+        if low != high:
+            summary.append(tag("p", t.gettext(
                 "It depends on the answers you left open; the explanation below says which "
-                "one matters most."), class_="hint")
-        else:
-            total = t.money(result.totals.patient)
-            range_note = Markup("")
+                "one matters most."), class_="hint"))
+        range_note = join(summary)
         answers = []
         for field in FIELDS.values():
             value = values.get(field.name)

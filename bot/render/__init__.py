@@ -1,0 +1,157 @@
+"""Prompts and estimates as plain localized text (gettext + Babel formatting).
+
+Channels add their own markup around it (Telegram escapes it for HTML, the terminal prints it).
+Message ids are whole sentences with named placeholders; reason, route and step codes from the
+estimator are worded here, never in the estimator:
+
+    bot.render.codes      the wording of every estimator code (reasons, routes, steps, notes)
+    bot.render.estimate   `explain`: the estimate as the patient reads it, in every channel
+    bot.render            prompts, the glossary and the record of answers (this module)
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from bot.clinics import ClinicDirectory
+from bot.i18n import N_, Translator
+from bot.interview.engine import options_for
+from bot.interview.facts import Facts
+from bot.interview.model import InterviewState, Option, Prompt
+from bot.interview.questions import BY_ID, QUESTIONS
+
+from .codes import PAYER_NAMES, REASONS, ROUTES, STEPS, TOPICS
+from .estimate import (
+    accounts_text,
+    cost_span,
+    cost_text,
+    coverage_text,
+    explain,
+    headline_text,
+    recommendation_text,
+    route_label,
+    routes_text,
+    session_table,
+    step_text,
+)
+
+__all__ = [
+    "ACTIONS", "GLOSSARY", "PAYER_NAMES", "REASONS", "ROUTES", "STEPS", "TOPICS",
+    "accounts_text", "action_label", "answer_text", "answers_summary", "cost_span", "cost_text",
+    "coverage_text", "explain", "glossary_text", "headline_text", "option_label", "prompt_text",
+    "recommendation_text", "route_label", "routes_text", "session_table", "step_text",
+]
+
+ACTIONS = {
+    "unknown": N_("I don't know"),
+    "back": N_("Back"),
+    "help": N_("What does this mean?"),
+    "change": N_("Change an answer"),
+    "restart": N_("Start over"),
+    "glossary": N_("Glossary"),
+}
+
+UNKNOWN_ANSWER = N_("don't know")
+
+
+def option_label(option: Option, t: Translator) -> str:
+    return t.gettext(option.label, **option.params)
+
+
+def action_label(kind: str, t: Translator) -> str:
+    return t.gettext(ACTIONS[kind])
+
+
+def _format(value: Any, style: str, t: Translator) -> str:
+    if value is None:
+        return ""
+    if style == "money":
+        return t.money(Decimal(value))
+    if style == "percent":
+        return t.percent(Decimal(value))
+    return t.number(value)
+
+
+def _problem_text(problem, t: Translator) -> str:
+    params = dict(problem.params)
+    style = params.pop("format", None)
+    if style:
+        params = {k: _format(v, style, t) for k, v in params.items()}
+    return t.gettext(problem.message, **params)
+
+
+def prompt_text(prompt: Prompt, t: Translator) -> str:
+    """The prompt's whole text: a note, what was wrong with the last reply, the question, and its
+    explanation when asked for. The result prompt is the explanation of the estimate."""
+    parts: list[str] = []
+    if prompt.kind == "glossary":
+        parts.append(glossary_text(t))
+    if prompt.note:
+        parts.append(_problem_text(prompt.note, t))
+    if prompt.problem:
+        parts.append(_problem_text(prompt.problem, t))
+    if prompt.kind == "change":
+        parts.append(t.gettext("Which answer do you want to change?"))
+    elif prompt.estimate is not None and prompt.scenario is not None:
+        parts.append(explain(prompt.estimate, prompt.scenario, t, prompt.previous_total))
+    elif prompt.message:
+        parts.append(t.gettext(prompt.message, **prompt.params))
+        if prompt.help:
+            parts.append(t.gettext(BY_ID[prompt.question_id].help if prompt.question_id
+                                   else prompt.help))
+    return "\n\n".join(parts)
+
+
+GLOSSARY = (
+    (N_("Deductible"), N_("What you pay each year before the plan starts to share costs.")),
+    (N_("Copay"), N_("A fixed amount you pay per visit, such as $30.")),
+    (N_("Coinsurance"), N_("Your percentage of the plan's price for each visit, such as 20%.")),
+    (N_("Allowed amount"), N_("The price your plan recognizes for a service; your share is "
+                              "computed on it, not on the clinic's full charge.")),
+    (N_("Out-of-pocket maximum"), N_("The most you pay in a year for covered care; then the "
+                                     "plan pays everything.")),
+    (N_("In network"), N_("The clinic has a contract with your insurer and may not bill you more "
+                          "than the plan's price.")),
+    (N_("Balance bill"), N_("Out of network, the clinic may bill you the difference between its "
+                            "charge and the allowed amount.")),
+    (N_("Pre-authorization"), N_("The plan's approval of the treatment before it starts.")),
+    (N_("ICD-10 code"), N_("The diagnosis code on your prescription, such as M54.50.")),
+    (N_("HSA / FSA"), N_("Accounts that pay for medical care with untaxed money.")),
+    (N_("Letter of Medical Necessity"), N_("A doctor's letter explaining why you need massage, "
+                                           "so an HSA or FSA can pay for it.")),
+    (N_("PIP / MedPay"), N_("Auto insurance that pays medical bills after a car accident.")),
+    (N_("Good Faith Estimate"), N_("A written estimate of charges that clinics must give "
+                                   "patients who pay themselves.")),
+)
+
+
+def glossary_text(t: Translator) -> str:
+    lines = [t.gettext("Glossary")]
+    lines += [f"• {t.gettext(term)}: {t.gettext(meaning)}" for term, meaning in GLOSSARY]
+    return "\n".join(lines)
+
+
+# --- the record of answers -------------------------------------------------------------------
+
+def answer_text(question_id: str, value: Any, facts: Facts, t: Translator) -> str:
+    """An answer as the patient would say it: the option's label, or the amount formatted."""
+    if value is None:
+        return t.gettext(UNKNOWN_ANSWER)
+    question = BY_ID[question_id]
+    for option in options_for(question, facts):
+        if option.value == value:
+            return option_label(option, t)
+    if question.kind == "amount":
+        return t.money(Decimal(value))
+    if question.kind == "percent":
+        return t.percent(Decimal(value))
+    return str(value)
+
+
+def answers_summary(
+    state: InterviewState, clinics: ClinicDirectory | None, t: Translator
+) -> list[str]:
+    """Short "Title: answer" lines for the answers given so far, in the catalog's order."""
+    clinic = clinics.get(state.clinic) if clinics is not None and state.clinic else None
+    facts = Facts(state.answers, clinic)
+    return [f"{t.gettext(q.title)}: {answer_text(q.id, state.answers[q.id], facts, t)}"
+            for q in QUESTIONS if q.id in state.answers]

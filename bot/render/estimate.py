@@ -1,0 +1,416 @@
+"""The estimate in plain language: the one place that words it, for every channel.
+
+`explain` gives, in blocks separated by a blank line: the headline (the recommended way to pay
+and its total for the course and per session, both ends when it is a range), who pays for how
+many sessions, the other ways to pay, what an HSA/FSA/HRA can pay, the reasons, the next steps,
+the notes and the disclaimer. The wording of each code is in `bot.render.codes`.
+"""
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from bot.i18n import Translator
+from estimator import Estimate, Route, Scenario
+
+from .codes import (
+    ACCOUNT_CANNOT_PAY,
+    ACCOUNT_NOTES,
+    ACCOUNT_PAYS_ALL,
+    ACCOUNT_PAYS_PART,
+    ACCOUNT_TAX_SAVINGS,
+    ACCOUNT_WHY_NOT,
+    APPEAL_STATE_MANDATE,
+    APPEAL_STATE_MANDATE_OTHER,
+    DISCLAIMER,
+    DISCLAIMER_SELF_PAY,
+    HEADLINES,
+    MEDICARE_LIMITING_CHARGE_PCT,
+    MEDICARE_PART_B_COINSURANCE_PCT,
+    MEDICARE_PART_B_DEDUCTIBLE,
+    NOTE_MEDICARE_LIMITING_CHARGE,
+    NOTE_MEDICARE_PART_B_DEFAULTS,
+    NOTES,
+    PAYER_NAMES,
+    RANGE_REASONS,
+    REASONS,
+    ROUTE_REASONS,
+    ROUTES,
+    STEPS,
+    TOPICS,
+    VERDICT_RELAXATION,
+    VERDICT_SELF_PAY,
+    VERDICTS,
+)
+
+# The payers of a route, in the order they pay (the route's name spells the chain).
+_CHAIN_PAYERS = (
+    ("workers_comp", "workers_comp"), ("auto_pip", "pip"), ("insurance", "health_plan"),
+)
+
+
+def _payers(route: str) -> list[str]:
+    return [paid_by for prefix, paid_by in _CHAIN_PAYERS if prefix in route]
+
+
+def _payer_name(paid_by: str, s: Scenario, t: Translator) -> str:
+    """The payer as it follows "your": the health plan by its kind, or the auto or workers'
+    compensation insurer."""
+    if paid_by == "pip":
+        return t.gettext(PAYER_NAMES["auto"])
+    if paid_by == "workers_comp":
+        return t.gettext(PAYER_NAMES["workers_comp"])
+    plan = s.plan_payer if s.plan_payer in PAYER_NAMES else "commercial"
+    return t.gettext(PAYER_NAMES[plan])
+
+
+def _each(total: Decimal, n: int) -> Decimal:
+    return (total / n).quantize(Decimal("0.01"))
+
+
+def cost_span(e: Estimate) -> tuple[Decimal, Decimal]:
+    """The recommended route's total for the course, best and worst case (equal when known)."""
+    if e.range is not None and e.range.low != e.range.high:
+        return e.range.low, e.range.high
+    return e.recommended.patient_total, e.recommended.patient_total
+
+
+def cost_text(e: Estimate, t: Translator) -> str:
+    """The course's cost as one figure, or "X to Y" (for a title or a table cell)."""
+    low, high = cost_span(e)
+    if low == high:
+        return t.money(high)
+    return t.gettext("%(low)s to %(high)s", low=t.money(low), high=t.money(high))
+
+
+# --- the headline ----------------------------------------------------------------------------
+
+def headline_text(
+    e: Estimate, s: Scenario, t: Translator, previous_total: Decimal | None = None
+) -> str:
+    """The recommended way to pay and what it costs for the course and per session."""
+    n = s.sessions
+    low, high = cost_span(e)
+    lines = [recommendation_text(e, t)]
+    if low != high:
+        cost = t.ngettext(
+            "Your cost for %(n)s session: between %(low)s and %(high)s.",
+            "Your cost for %(n)s sessions: between %(low)s and %(high)s.", n,
+            low=t.money(low), high=t.money(high))
+        if n > 1:
+            cost += " " + t.gettext("That is %(low)s to %(high)s per session.",
+                                    low=t.money(_each(low, n)), high=t.money(_each(high, n)))
+    else:
+        cost = t.ngettext("Your cost for %(n)s session: %(total)s.",
+                          "Your cost for %(n)s sessions: %(total)s.", n, total=t.money(high))
+        if n > 1 and high:
+            cost += " " + t.gettext("That is about %(each)s per session.",
+                                    each=t.money(_each(high, n)))
+    lines.append(cost)
+    if low != high and e.range is not None and e.range.widened_by:
+        topic = TOPICS.get(e.range.widened_by[0])
+        if topic:
+            lines.append(t.gettext("Knowing %(topic)s would narrow this the most.",
+                                   topic=t.gettext(topic)))
+    if previous_total is not None and previous_total != e.totals.patient:
+        lines.append(t.gettext("Before the change: %(old)s. Now: %(new)s.",
+                               old=t.money(previous_total), new=t.money(e.totals.patient)))
+    return "\n".join(lines)
+
+
+# --- who pays --------------------------------------------------------------------------------
+
+def coverage_text(e: Estimate, s: Scenario, t: Translator) -> str:
+    """Who pays for how many of the sessions in the recommended plan; when paying cash is
+    recommended, why."""
+    if e.recommended.route == "self_pay":
+        lines = _cash_recommended(e, s, t)
+    else:
+        lines = _payers_pay(e, s, t)
+    if e.recommended.route != "self_pay" and e.totals.insurer:
+        lines.append(t.gettext("Insurance would pay %(amount)s.",
+                               amount=t.money(e.totals.insurer)))
+    return "\n".join(lines)
+
+
+def _payers_pay(e: Estimate, s: Scenario, t: Translator) -> list[str]:
+    counts = e.recommended.sessions_by_payer
+    total = sum(counts.values()) or s.sessions
+    order = _payers(e.recommended.route)
+    order += [p for p in counts if p not in order and p != "cash"]
+    paid = [(p, counts[p]) for p in order if counts.get(p)]
+    covered = sum(k for _, k in paid)
+    likely = e.coverage == "likely"
+    if not paid:
+        # The plan's payers pay for no session here: say where the payer stands, never "good news".
+        verdict = "uncertain" if likely else e.coverage
+        return [t.gettext(VERDICTS[verdict], payer=_payer_name(order[0], s, t))] if order else []
+    lines: list[str] = []
+    if covered == total and len(paid) == 1:
+        payer = _payer_name(paid[0][0], s, t)
+        if likely and total == 1:
+            lines.append(t.gettext("Good news: your %(payer)s will likely pay for this session.",
+                                   payer=payer))
+        elif likely:
+            lines.append(t.ngettext(
+                "Good news: your %(payer)s will likely pay for each of your %(n)s session.",
+                "Good news: your %(payer)s will likely pay for each of your %(n)s sessions.",
+                total, payer=payer))
+        elif total == 1:
+            lines.append(t.gettext("Your %(payer)s may pay for this session.", payer=payer))
+        else:
+            lines.append(t.ngettext(
+                "Your %(payer)s may pay for each of your %(n)s session.",
+                "Your %(payer)s may pay for each of your %(n)s sessions.", total, payer=payer))
+    else:
+        if covered == total and likely:
+            lines.append(t.ngettext(
+                "Good news: between them, your insurers will likely pay for each of your "
+                "%(n)s session.",
+                "Good news: between them, your insurers will likely pay for each of your "
+                "%(n)s sessions.", total))
+        for paid_by, k in paid:
+            payer = _payer_name(paid_by, s, t)
+            if likely:
+                lines.append(t.ngettext(
+                    # TRANSLATORS: n is the number of sessions in the course, covered how many
+                    # of them this payer pays for ("12 of your 24 sessions").
+                    "Your %(payer)s will likely pay for %(covered)s of your %(n)s session.",
+                    "Your %(payer)s will likely pay for %(covered)s of your %(n)s sessions.",
+                    total, payer=payer, covered=k))
+            else:
+                lines.append(t.ngettext(
+                    # TRANSLATORS: n is the number of sessions in the course, covered how many
+                    # of them this payer pays for ("12 of your 24 sessions").
+                    "Your %(payer)s may pay for %(covered)s of your %(n)s session.",
+                    "Your %(payer)s may pay for %(covered)s of your %(n)s sessions.",
+                    total, payer=payer, covered=k))
+        if covered < total:
+            lines.append(t.ngettext("You pay for the remaining %(n)s session yourself.",
+                                    "You pay for the remaining %(n)s sessions yourself.",
+                                    total - covered))
+    if e.coverage == "uncertain":
+        lines.append(t.gettext("Some answers are still open, so this is not certain yet."))
+    return lines
+
+
+def _cash_recommended(e: Estimate, s: Scenario, t: Translator) -> list[str]:
+    if s.purpose == "relaxation":
+        return [t.gettext(VERDICT_RELAXATION)]
+    if s.payer == "self_pay":
+        return [t.gettext(VERDICT_SELF_PAY)]
+    insured = [r for r in e.routes if r.available and r.route != "self_pay"]
+    if insured:
+        # Insurance would pay, yet the cash price costs less: say so plainly.
+        alt = min(insured, key=lambda r: r.patient_total)
+        payer = _payer_name(_payers(alt.route)[0], s, t)
+        cash = e.recommended.patient_total
+        if alt.low is not None and alt.low < cash:
+            return [t.gettext(
+                "Billing your %(payer)s could cost you anywhere from %(low)s to %(high)s, "
+                "depending on the answers still open; the clinic's cash price costs %(cash)s "
+                "for sure, so we recommend it.",
+                payer=payer, low=t.money(alt.low), high=t.money(alt.patient_total),
+                cash=t.money(cash))]
+        return [t.gettext(
+            "Your %(payer)s would pay its share, but paying the clinic's cash price is cheaper "
+            "than billing it: %(cash)s instead of %(billed)s.",
+            payer=payer, cash=t.money(cash), billed=t.money(alt.patient_total))]
+    own = s.payer if s.payer in PAYER_NAMES else (s.plan_payer or "commercial")
+    verdict = "uncertain" if e.coverage == "likely" else e.coverage
+    return [t.gettext(VERDICTS[verdict], payer=t.gettext(PAYER_NAMES[own]))]
+
+
+# --- the other ways to pay, and the accounts -------------------------------------------------
+
+def reason_text(code: str | None, t: Translator) -> str:
+    """A finding or a route's reason as a sentence ("" for a code without wording)."""
+    message = REASONS.get(code or "") or ROUTE_REASONS.get(code or "")
+    return t.gettext(message) if message else ""
+
+
+def route_label(route: str, t: Translator) -> str:
+    return t.gettext(ROUTES[route]) if route in ROUTES else route
+
+
+def _route_line(r: Route, t: Translator) -> str:
+    name = route_label(r.route, t)
+    if not r.available:
+        why = reason_text(r.reason, t)
+        if why:
+            return "• " + t.gettext("%(route)s: not available.", route=name) + "\n  " + why
+        return "• " + t.gettext("%(route)s: not available now", route=name)
+    if r.low is not None and r.low != r.patient_total:
+        return "• " + t.gettext("%(route)s: %(low)s to %(high)s", route=name,
+                                low=t.money(r.low), high=t.money(r.patient_total))
+    return "• " + t.gettext("%(route)s: %(amount)s", route=name, amount=t.money(r.patient_total))
+
+
+def routes_text(e: Estimate, t: Translator) -> str:
+    """The routes other than the recommended one, for comparison ("" when there are none)."""
+    others = [r for r in e.routes if r.route != e.recommended.route]
+    if not others:
+        return ""
+    return "\n".join([t.gettext("Other ways to pay:"), *(_route_line(r, t) for r in others)])
+
+
+def accounts_text(e: Estimate, t: Translator) -> str:
+    """What an HSA, FSA or HRA can pay of the recommended total ("" without one)."""
+    a = e.accounts
+    if a is None:
+        return ""
+    lines: list[str] = []
+    if not a.eligible:
+        lines.append(t.gettext(ACCOUNT_CANNOT_PAY[a.kind]))
+    else:
+        target = next((r for r in e.routes if r.route == a.pays_for), None)
+        total = (e.recommended.patient_total if a.pays_for == e.recommended.route or target is None
+                 else target.patient_total)
+        if not total and not a.amount:
+            return ""  # nothing to pay
+        if a.amount >= total:
+            lines.append(t.gettext(ACCOUNT_PAYS_ALL[a.kind], amount=t.money(a.amount)))
+        else:
+            lines.append(t.gettext(ACCOUNT_PAYS_PART[a.kind], amount=t.money(a.amount),
+                                   total=t.money(total)))
+        if a.pays_for != e.recommended.route:
+            lines.append(t.gettext("That is if you choose this way to pay: %(route)s.",
+                                   route=route_label(a.pays_for, t)))
+        if a.tax_savings:
+            lines.append(t.gettext(ACCOUNT_TAX_SAVINGS, amount=t.money(a.tax_savings)))
+    # An account that cannot pay: only the notes that say why (not how it would pay).
+    notes = [n for n in a.notes if a.eligible or n in ACCOUNT_WHY_NOT]
+    lines += [t.gettext(ACCOUNT_NOTES[n]) for n in notes if n in ACCOUNT_NOTES]
+    return "\n".join(lines)
+
+
+# --- reasons, steps, notes -------------------------------------------------------------------
+
+def _reasons(e: Estimate, t: Translator) -> Iterator[str]:
+    """The findings, each once: not those already given as why a route is not available, nor
+    "the cost is a range" when it is not."""
+    ranged = cost_span(e)[0] != cost_span(e)[1]
+    seen = {r.reason for r in e.routes
+            if r.route != e.recommended.route and not r.available and r.reason}
+    for code in e.reasons:
+        if code in seen or (code in RANGE_REASONS and not ranged):
+            continue
+        seen.add(code)
+        text = reason_text(code, t)
+        if text:
+            yield text
+
+
+def step_text(code: str, params: dict[str, Any], t: Translator) -> str:
+    """A next step as a sentence ("" for a code or topic without wording)."""
+    if code == "ask_insurer":
+        topic = TOPICS.get(params.get("topic"))
+        return t.gettext(STEPS[code], topic=t.gettext(topic)) if topic else ""
+    if code == "use_billable_code":
+        return t.gettext(STEPS[code], code=params["code"],
+                         children=t.join([str(c) for c in params.get("children", [])]))
+    if code == "add_seventh_character":  # one of them: "S13.4XXA, S13.4XXD, or S13.4XXS"
+        return t.gettext(STEPS[code], code=params["code"],
+                         children=t.join([str(c) for c in params.get("children", [])], "or"))
+    if code in ("check_diagnosis_code", "use_condition_code"):
+        return t.gettext(STEPS[code], code=params["code"])
+    if code == "appeal_state_mandate":
+        state = params.get("state")
+        if state in APPEAL_STATE_MANDATE:
+            return t.gettext(APPEAL_STATE_MANDATE[state])
+        return t.gettext(APPEAL_STATE_MANDATE_OTHER, state=state) if state else ""
+    if code == "kx_modifier":
+        return t.gettext(
+            "Your course passes Medicare's yearly therapy threshold (%(threshold)s in "
+            "%(year)s): the therapist adds the KX modifier to the claims, confirming that the "
+            "therapy is medically necessary.",
+            threshold=t.money(Decimal(str(params["threshold"]))), year=str(params["year"]))
+    if code == "use_cash_after_limit":
+        return _cash_after_limit(params, t)
+    message = STEPS.get(code)
+    return t.gettext(message) if message else ""
+
+
+def _cash_after_limit(params: dict[str, Any], t: Translator) -> str:
+    n, cash = params.get("sessions"), params.get("cash_per_session")
+    if not n:
+        return t.gettext("For the sessions your coverage does not pay for, ask for the clinic's "
+                         "cash price instead of its full charge.")
+    if cash is None:
+        return t.ngettext(
+            "For the %(n)s session your coverage does not pay for, ask the clinic for its cash "
+            "price instead of its full charge.",
+            "For the %(n)s sessions your coverage does not pay for, ask the clinic for its cash "
+            "price instead of its full charge.", int(n))
+    return t.ngettext(
+        "For the %(n)s session your coverage does not pay for, ask for the clinic's cash price, "
+        "%(cash)s, instead of its full charge.",
+        "For the %(n)s sessions your coverage does not pay for, ask for the clinic's cash price, "
+        "%(cash)s a session, instead of its full charge.", int(n),
+        cash=t.money(Decimal(str(cash))))
+
+
+def note_text(code: str, t: Translator) -> str:
+    if code == "medicare_part_b_defaults":
+        return t.gettext(NOTE_MEDICARE_PART_B_DEFAULTS,
+                         deductible=t.money(MEDICARE_PART_B_DEDUCTIBLE),
+                         coinsurance=t.percent(MEDICARE_PART_B_COINSURANCE_PCT))
+    if code == "medicare_limiting_charge":
+        return t.gettext(NOTE_MEDICARE_LIMITING_CHARGE,
+                         percent=t.percent(MEDICARE_LIMITING_CHARGE_PCT))
+    message = NOTES.get(code) or ACCOUNT_NOTES.get(code)
+    return t.gettext(message) if message else ""
+
+
+# --- the whole explanation -------------------------------------------------------------------
+
+def explain(
+    e: Estimate, s: Scenario, t: Translator, previous_total: Decimal | None = None
+) -> str:
+    """The estimate in plain language: the headline (way to pay, total, per session), who pays,
+    the other ways to pay, accounts, why, next steps, notes and the disclaimer."""
+    blocks = [headline_text(e, s, t, previous_total), coverage_text(e, s, t),
+              routes_text(e, t), accounts_text(e, t), "\n".join(_reasons(e, t))]
+    steps = [text for text in (step_text(st.code, st.params, t) for st in e.next_steps) if text]
+    if steps:
+        blocks.append("\n".join([t.gettext("Next steps:"), *("☐ " + text for text in steps)]))
+    blocks.append("\n".join(text for text in (note_text(n, t) for n in e.notes) if text))
+    insurer = e.recommended.route != "self_pay"
+    blocks.append(t.gettext(DISCLAIMER if insurer else DISCLAIMER_SELF_PAY))
+    return "\n\n".join(block for block in blocks if block)
+
+
+def recommendation_text(e: Estimate, t: Translator) -> str:
+    """The headline's first sentence: the recommended way to pay."""
+    return t.gettext(HEADLINES[e.recommended.route])
+
+
+# --- for staff -------------------------------------------------------------------------------
+
+def _paid_by(code: str, t: Translator) -> str:
+    if code == "health_plan":
+        return t.pgettext("paid by, short", "plan")
+    if code == "pip":
+        return t.pgettext("paid by, short", "PIP")
+    if code == "workers_comp":
+        return t.pgettext("paid by, short", "WC")
+    return t.pgettext("paid by, short", "cash")
+
+
+def session_table(e: Estimate, t: Translator) -> str:
+    """Session by session, monospace, for staff: who pays, what was billed, who pays what."""
+    head = ["#", t.gettext("Payer"), t.gettext("Billed"), t.gettext("Allowed"),
+            t.gettext("Deduct."), t.gettext("Copay"), t.gettext("Coins."), t.gettext("Balance"),
+            t.gettext("You"), t.gettext("Insurer")]
+    rows = [[str(r.n), _paid_by(r.paid_by, t),
+             *(_plain(v) for v in (r.billed, r.allowed, r.deductible, r.copay, r.coinsurance,
+                                   r.balance_bill, r.patient, r.insurer))] for r in e.sessions]
+    total = ["Σ", "", "", "", "", "", "", "", _plain(e.totals.patient), _plain(e.totals.insurer)]
+    table = [head, *rows, total]
+    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
+    return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True))
+                     for row in table)
+
+
+def _plain(amount: Decimal) -> str:
+    return f"{amount:.2f}"

@@ -1,0 +1,398 @@
+"""How an estimate is worded (bot.render.estimate), in English, Spanish and Russian.
+
+The estimates are built by hand from the output contract (estimator/estimate.py), so the wording
+is tested apart from the engine's arithmetic: the headline (the recommended way to pay, its total
+or both ends of its range, per session), who pays for how many sessions, cash cheaper than the
+plan, the other ways to pay, the accounts, and a sentence for every code.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from bot.i18n import translator
+from bot.render import codes, explain, headline_text, step_text
+from bot.render.estimate import note_text, reason_text
+from estimator import Scenario
+from estimator.estimate import (
+    Accounts,
+    CostRange,
+    Estimate,
+    NextStep,
+    Recommended,
+    Route,
+    SessionRow,
+    Totals,
+)
+
+LANGS = ("en", "es", "ru")
+GOOD_NEWS = ("Good news", "Buenas noticias", "Хорошая новость")
+D = Decimal
+
+
+def rows(by_payer: dict[str, int], patient_each: str = "10.00") -> list[SessionRow]:
+    """Sessions in the order the payers pay them, the patient's share `patient_each` each."""
+    out: list[SessionRow] = []
+    for paid_by in ("workers_comp", "pip", "health_plan", "cash"):
+        for _ in range(by_payer.get(paid_by, 0)):
+            covered = paid_by != "cash"
+            out.append(SessionRow(
+                n=len(out) + 1, paid_by=paid_by, billed=D("160.00"),
+                allowed=D("100.00") if covered else D("0.00"), covered=covered,
+                deductible=D("0.00"), copay=D("0.00"), coinsurance=D(patient_each) if covered
+                else D("0.00"), balance_bill=D("0.00"), patient=D(patient_each),
+                insurer=D("90.00") if covered else D("0.00")))
+    return out
+
+
+def make(
+    route: str, total: str, by_payer: dict[str, int], *, routes: list[Route] | None = None,
+    cost_range: tuple[str, str] | None = None, coverage: str = "likely", insurer: str = "0.00",
+    accounts: Accounts | None = None, reasons: list[str] | None = None,
+    next_steps: list[NextStep] | None = None, notes: list[str] | None = None,
+    widened_by: list[str] | None = None,
+) -> Estimate:
+    sessions = rows(by_payer)
+    covered = sum(1 for r in sessions if r.covered)
+    recommended = Route(route=route, available=True, patient_total=D(total), steps=[],
+                        low=D(cost_range[0]) if cost_range else None)
+    others = routes if routes is not None else []
+    return Estimate(
+        coverage=coverage, reasons=reasons or [], units_per_session=4, diagnoses=[],
+        sessions=sessions,
+        totals=Totals(patient=D(total), insurer=D(insurer), covered_sessions=covered,
+                      uncovered_sessions=len(sessions) - covered),
+        range=None if cost_range is None else CostRange(
+            low=D(cost_range[0]), high=D(cost_range[1]), widened_by=widened_by or []),
+        routes=[recommended, *others],
+        recommended=Recommended(route=route, patient_total=D(total),
+                                sessions_by_payer=by_payer),
+        best_route=route, accounts=accounts, next_steps=next_steps or [], notes=notes or [],
+    )
+
+
+def scenario(sessions: int = 12, **changes: Any) -> Scenario:
+    data: dict[str, Any] = {"payer": "commercial", "plan_type": "ppo", "network": "in",
+                            "prescription": True, "diagnosis_codes": ["M54.50"],
+                            "sessions": sessions, "fees": {"billed_per_unit": "40.00",
+                                                           "cash_per_session": "90.00"}}
+    return Scenario.model_validate({**data, **changes})
+
+
+def cash(total: str) -> Route:
+    return Route(route="self_pay", available=True, patient_total=D(total), steps=[])
+
+
+def headline(e: Estimate, s: Scenario, lang: str) -> str:
+    return explain(e, s, translator(lang)).split("\n\n")[0]
+
+
+# --- a partly covered course ----------------------------------------------------------------
+
+PARTLY = make("insurance_then_cash", "700.00", {"health_plan": 5, "cash": 7},
+              insurer="450.00", routes=[cash("1080.00"),
+                                        Route(route="insurance", available=True,
+                                              patient_total=D("1370.00"), steps=[])],
+              reasons=["visit_limit_reached"],
+              next_steps=[NextStep(code="use_cash_after_limit",
+                                   params={"sessions": 7, "cash_per_session": "90.00"})])
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", ["We recommend billing your health plan, then paying the clinic's cash price for the "
+            "sessions it does not cover.\n"
+            "Your cost for 12 sessions: $700.00. That is about $58.33 per session.",
+            "Your health plan will likely pay for 5 of your 12 sessions.\n"
+            "You pay for the remaining 7 sessions yourself.\n"
+            "Insurance would pay $450.00.",
+            "Other ways to pay:\n"
+            "• Pay the clinic yourself (cash price): $1,080.00\n"
+            "• Your health plan: $1,370.00",
+            "☐ For the 7 sessions your coverage does not pay for, ask for the clinic's cash "
+            "price, $90.00 a session, instead of its full charge."]),
+    ("es", ["Le recomendamos usar su plan de salud y, por las sesiones que no cubra, pagar el "
+            "precio sin seguro de la clínica.\n"
+            "Su costo por 12 sesiones: $700.00. Es decir, unos $58.33 por sesión.",
+            "Es probable que su plan de salud pague 5 de sus 12 sesiones.\n"
+            "Las 7 sesiones restantes las paga usted.",
+            "• Pagarle directamente a la clínica (precio sin seguro): $1,080.00"]),
+    ("ru", ["Рекомендуем оплатить через медицинскую страховку, а сеансы, которые она не "
+            "покрывает, — по цене клиники без страховки.\n"
+            "Ваши расходы за 12 сеансов: 700,00\xa0$. То есть около 58,33\xa0$ за сеанс.",
+            "Скорее всего, ваша медицинская страховка оплатит 5 из ваших 12 сеансов.\n"
+            "Оставшиеся 7 сеансов вы оплачиваете сами.",
+            "☐ За 7 сеансов, которые не покрывает страховка, попросите цену клиники без "
+            "страховки (90,00\xa0$ за сеанс) вместо полной цены."]),
+])
+def test_a_partly_covered_course_names_the_route_and_counts_the_sessions(lang, expected):
+    text = explain(PARTLY, scenario(), translator(lang))
+    assert text.startswith(expected[0] + "\n\n")
+    for part in expected[1:]:
+        assert part in text
+    assert not any(good in text for good in GOOD_NEWS)
+
+
+def test_russian_plural_forms_follow_the_number():
+    t = translator("ru")
+    e = make("insurance_then_cash", "700.00", {"health_plan": 5, "cash": 16})
+    text = explain(e, scenario(21), t)
+    assert "Ваши расходы за 21 сеанс: 700,00\xa0$." in text
+    assert "оплатит 5 из ваших 21 сеанса." in text
+    assert "Оставшиеся 16 сеансов вы оплачиваете сами." in text
+    e = make("insurance_then_cash", "700.00", {"health_plan": 2, "cash": 2})
+    text = explain(e, scenario(4), t)
+    assert "Ваши расходы за 4 сеанса" in text and "Оставшиеся 2 сеанса" in text
+    assert "оплатит 2 из ваших 4 сеансов." in text
+
+
+# --- "Good news" only when the recommended plan's payers pay every session --------------------
+
+@pytest.mark.parametrize(("lang", "good_news"), [
+    ("en", "Good news: your health plan will likely pay for each of your 12 sessions."),
+    ("es", "Buenas noticias: es probable que su plan de salud pague las 12 sesiones."),
+    ("ru", "Хорошая новость: ваша медицинская страховка, скорее всего, оплатит все 12 сеансов."),
+])
+def test_good_news_only_when_every_session_is_paid_and_likely(lang, good_news):
+    every = make("insurance", "240.00", {"health_plan": 12}, insurer="1200.00",
+                 routes=[cash("1080.00")])
+    assert good_news in explain(every, scenario(), translator(lang))
+    open_answers = every.model_copy(update={"coverage": "uncertain"})
+    text = explain(open_answers, scenario(), translator(lang))
+    assert good_news not in text
+    assert translator(lang).gettext(
+        "Some answers are still open, so this is not certain yet.") in text
+
+
+def test_one_session_and_a_chain_of_payers():
+    t = translator("en")
+    one = make("insurance", "16.00", {"health_plan": 1})
+    text = explain(one, scenario(1), t)
+    assert text.startswith("We recommend billing your health plan.\n"
+                           "Your cost for 1 session: $16.00.\n\n")  # no "per session"
+    assert "Good news: your health plan will likely pay for this session." in text
+    chain = make("workers_comp_then_insurance", "120.00", {"workers_comp": 6, "health_plan": 6})
+    text = explain(chain, scenario(12), t)
+    assert ("Good news: between them, your insurers will likely pay for each of your 12 "
+            "sessions.\n"
+            "Your workers' compensation insurer will likely pay for 6 of your 12 sessions.\n"
+            "Your health plan will likely pay for 6 of your 12 sessions.") in text
+    assert text.startswith("We recommend billing workers' compensation first, then your health "
+                           "plan.\n")
+
+
+# --- paying the clinic's cash price is cheaper ----------------------------------------------
+
+CHEAPER = make("self_pay", "720.00", {"cash": 12},
+               routes=[Route(route="insurance", available=True, patient_total=D("1440.00"),
+                             steps=[])],
+               notes=["cash_not_counted_toward_deductible", "in_network_cash_only_if_not_billed"],
+               next_steps=[NextStep(code="request_good_faith_estimate")])
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", ["We recommend paying the clinic yourself, at its cash price.\n"
+            "Your cost for 12 sessions: $720.00. That is about $60.00 per session.",
+            "Your health plan would pay its share, but paying the clinic's cash price is cheaper "
+            "than billing it: $720.00 instead of $1,440.00.",
+            "This is an estimate from your answers and the clinic's prices, not a bill."]),
+    ("es", ["Le recomendamos pagarle directamente a la clínica, a su precio sin seguro.\n"
+            "Su costo por 12 sesiones: $720.00. Es decir, unos $60.00 por sesión.",
+            "pagar el precio sin seguro de la clínica le sale más barato que usar el seguro: "
+            "$720.00 en lugar de $1,440.00."]),
+    ("ru", ["Рекомендуем платить клинике самостоятельно, по её цене без страховки.\n"
+            "Ваши расходы за 12 сеансов: 720,00\xa0$. То есть около 60,00\xa0$ за сеанс.",
+            "Даже с учётом того, что ваша медицинская страховка оплатит свою часть, заплатить "
+            "клинике по цене без страховки дешевле: 720,00\xa0$ вместо 1\xa0440,00\xa0$."]),
+])
+def test_a_cheaper_cash_price_is_the_headline(lang, expected):
+    text = explain(CHEAPER, scenario(), translator(lang))
+    assert text.startswith(expected[0] + "\n\n")
+    for part in expected[1:]:
+        assert part in text
+    assert not any(good in text for good in GOOD_NEWS)
+    assert translator(lang).gettext(codes.DISCLAIMER) not in text  # no insurer decides here
+
+
+def test_cash_that_is_only_safer_than_an_uncertain_plan_says_so():
+    e = make("self_pay", "1080.00", {"cash": 12},
+             routes=[Route(route="insurance", available=True, patient_total=D("1088.00"),
+                           low=D("288.00"), steps=[])])
+    text = explain(e, scenario(), translator("en"))
+    assert ("Billing your health plan could cost you anywhere from $288.00 to $1,088.00, "
+            "depending on the answers still open; the clinic's cash price costs $1,080.00 for "
+            "sure, so we recommend it.") in text
+    assert "• Your health plan: $288.00 to $1,088.00" in text
+
+
+@pytest.mark.parametrize(("lang", "relaxation"), [
+    ("en", "Massage for relaxation is not covered by any insurance."),
+    ("es", "Ningún seguro cubre el masaje para relajarse."),
+    ("ru", "Массаж для расслабления не покрывает ни одна страховка."),
+])
+def test_relaxation_pays_the_clinic_and_gives_each_reason_once(lang, relaxation):
+    e = make("self_pay", "1080.00", {"cash": 12}, coverage="not_covered",
+             reasons=["relaxation_not_covered"],
+             routes=[Route(route="insurance", available=False, patient_total=D("1920.00"),
+                           steps=[], reason="relaxation_not_covered")])
+    t = translator(lang)
+    text = explain(e, scenario(purpose="relaxation"), t)
+    assert text.startswith(t.gettext(codes.HEADLINES["self_pay"]) + "\n")
+    assert relaxation in text
+    assert text.count(t.gettext(codes.REASONS["relaxation_not_covered"])) == 1
+    assert "\n• " + t.gettext("%(route)s: not available.",
+                              route=t.gettext(codes.ROUTES["insurance"])) in text
+
+
+# --- a range: both ends, always -------------------------------------------------------------
+
+RANGED = make("insurance", "900.00", {"health_plan": 12}, cost_range=("600.00", "900.00"),
+              coverage="uncertain", reasons=["amount_unknown"], widened_by=["deductible_met"])
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", "We recommend billing your health plan.\n"
+           "Your cost for 12 sessions: between $600.00 and $900.00. That is $50.00 to $75.00 per "
+           "session.\n"
+           "Knowing how much of your deductible is met would narrow this the most."),
+    ("es", "Le recomendamos usar su plan de salud.\n"
+           "Su costo por 12 sesiones: entre $600.00 y $900.00. Es decir, de $50.00 a $75.00 por "
+           "sesión.\n"
+           "Lo que más reduciría este rango es saber cuánto de su deducible ya pagó."),
+    ("ru", "Рекомендуем оплатить через медицинскую страховку.\n"
+           "Ваши расходы за 12 сеансов: от 600,00\xa0$ до 900,00\xa0$. То есть от 50,00\xa0$ до "
+           "75,00\xa0$ за сеанс.\n"
+           "Точнее всего расчёт станет, если узнать, сколько из франшизы уже выплачено."),
+])
+def test_a_range_shows_both_ends(lang, expected):
+    assert headline(RANGED, scenario(), lang) == expected
+    t = translator(lang)
+    assert t.gettext(codes.REASONS["amount_unknown"]) in explain(RANGED, scenario(), t)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_range_word_next_to_a_single_figure(lang):
+    # The unknowns do not change this route: one figure, and no sentence about a range.
+    flat = RANGED.model_copy(update={"range": CostRange(low=D("900.00"), high=D("900.00"),
+                                                        widened_by=[])})
+    t = translator(lang)
+    text = explain(flat, scenario(), t)
+    assert t.ngettext("Your cost for %(n)s session: %(total)s.",
+                      "Your cost for %(n)s sessions: %(total)s.", 12,
+                      total=t.money(D("900.00"))) in text
+    assert t.gettext(codes.REASONS["amount_unknown"]) not in text
+    assert headline_text(flat, scenario(), t).count(t.money(D("900.00"))) == 1
+
+
+# --- other ways to pay, accounts ------------------------------------------------------------
+
+def test_other_routes_with_their_totals_ranges_and_reasons():
+    e = make("insurance", "370.40", {"health_plan": 6}, routes=[
+        Route(route="self_pay", available=False, patient_total=D("540.00"), steps=[],
+              reason="must_bill_medicare"),
+        Route(route="auto_pip_then_cash", available=True, patient_total=D("609.99"),
+              low=D("0.00"), steps=[]),
+    ])
+    text = explain(e, scenario(6, payer="medicare"), translator("en"))
+    assert ("Other ways to pay:\n"
+            "• Pay the clinic yourself (cash price): not available.\n"
+            "  A clinic must bill Medicare for the services Medicare covers, so it cannot take "
+            "its cash price for them instead.\n"
+            "• Auto insurance (PIP or MedPay), then the cash price: $0.00 to $609.99") in text
+    assert "Good news: your Medicare will likely pay for each of your 6 sessions." in text
+    assert codes.DISCLAIMER in text  # an insurer is involved
+
+
+@pytest.mark.parametrize(("lang", "lines"), [
+    ("en", ["Your HSA can pay $400.00 of the $700.00.", "That saves you about $120.00 in taxes.",
+            "The account can pay only up to what is in it."]),
+    ("es", ["Su HSA puede pagar $400.00 de los $700.00.",
+            "Así se ahorra unos $120.00 en impuestos."]),
+    ("ru", ["Со счёта HSA можно оплатить 400,00\xa0$ из 700,00\xa0$.",
+            "Это сэкономит вам около 120,00\xa0$ на налогах."]),
+])
+def test_an_account_pays_part_of_the_recommended_total(lang, lines):
+    account = Accounts(kind="hsa", eligible=True, pays_for="insurance_then_cash",
+                       amount=D("400.00"), tax_savings=D("120.00"),
+                       notes=["account_balance_limits"])
+    e = PARTLY.model_copy(update={"accounts": account})
+    text = explain(e, scenario(), translator(lang))
+    assert "\n".join(lines) in text
+
+
+def test_an_account_that_cannot_pay_says_only_why():
+    account = Accounts(kind="fsa", eligible=False, pays_for="insurance", amount=D("0.00"),
+                       notes=["lmn_needed", "fsa_use_it_or_lose_it"])
+    e = make("insurance", "240.00", {"health_plan": 12}, accounts=account)
+    text = explain(e, scenario(), translator("en"))
+    assert ("Your FSA cannot pay for this massage as things stand.\n"
+            "For the account to pay, you need a prescription or a Letter of Medical Necessity "
+            "from a clinician who examined you.") in text
+    assert "FSA money not used" not in text
+    hra = Accounts(kind="hra", eligible=True, pays_for="insurance", amount=D("240.00"),
+                   notes=["hra_no_tax_saving"])
+    text = explain(e.model_copy(update={"accounts": hra}), scenario(), translator("en"))
+    assert ("Your HRA can pay all of it, $240.00.\n"
+            "An HRA is your employer's money: it saves you no tax, but what it pays does not "
+            "come out of your pocket.") in text
+
+
+# --- every code has a sentence, in every language -------------------------------------------
+
+NEW_REASONS = ["pip_exhausted", "pip_state_unknown", "external_cause_only", "wellness_diagnosis",
+               "no_referral", "medicaid_provider_not_enrolled", "must_bill_medicare",
+               "must_bill_medicaid"]
+STEPS_WITH_PARAMS = [
+    ("appeal_state_mandate", {"state": "WA"}),
+    ("appeal_state_mandate", {"state": "OR"}),
+    ("add_seventh_character", {"code": "S13.4XX", "children": ["S13.4XXA", "S13.4XXD",
+                                                              "S13.4XXS"]}),
+    ("use_condition_code", {"code": "W01.0XXA"}),
+    ("get_referral", {}),
+    ("physician_certified_plan_of_care", {}),
+    ("kx_modifier", {"threshold": "2480.00", "year": 2026}),
+    ("submit_claim_yourself", {}),
+    ("tell_us_about_health_plan", {}),
+    ("use_cash_after_limit", {"sessions": 3, "cash_per_session": "90.00"}),
+    ("use_cash_after_limit", {"sessions": 1, "cash_per_session": None}),
+    ("use_cash_after_limit", {}),
+]
+NEW_NOTES = ["oop_met_from_deductible", "medicare_part_b_defaults", "medicare_limiting_charge",
+             "medicaid_no_balance_billing", "cash_not_counted_toward_deductible",
+             "in_network_cash_only_if_not_billed", "hra_no_tax_saving",
+             "hsa_no_new_contributions", "fsa_use_it_or_lose_it", "lmn_needed",
+             "account_balance_limits"]
+
+
+@pytest.mark.parametrize("lang", ["es", "ru"])
+def test_every_new_code_is_worded_and_translated(lang):
+    en, t = translator("en"), translator(lang)
+    pairs = [(reason_text(c, en), reason_text(c, t)) for c in NEW_REASONS]
+    pairs += [(step_text(c, p, en), step_text(c, p, t)) for c, p in STEPS_WITH_PARAMS]
+    pairs += [(note_text(c, en), note_text(c, t)) for c in NEW_NOTES]
+    pairs += [(en.gettext(m), t.gettext(m)) for m in (*codes.HEADLINES.values(),
+                                                      *codes.ROUTES.values())]
+    for english, translated in pairs:
+        assert english and translated and english != translated, english
+
+
+def test_steps_and_notes_with_values():
+    t = translator("en")
+    assert step_text("kx_modifier", {"threshold": "2480.00", "year": 2026}, t).startswith(
+        "Your course passes Medicare's yearly therapy threshold ($2,480.00 in 2026): the "
+        "therapist adds the KX modifier")
+    assert step_text("add_seventh_character", STEPS_WITH_PARAMS[2][1], t).endswith(
+        "Ask your doctor which one applies: S13.4XXA, S13.4XXD, or S13.4XXS.")
+    assert "RCW 48.43.045" in step_text("appeal_state_mandate", {"state": "WA"}, t)
+    assert "(OR)" in step_text("appeal_state_mandate", {"state": "OR"}, t)
+    assert note_text("medicare_part_b_defaults", t) == (
+        "We used Medicare Part B's deductible of $283.00 and its 20% coinsurance, which are set "
+        "by law.")
+    assert "115%" in note_text("medicare_limiting_charge", t)
+    assert "115\xa0%" in note_text("medicare_limiting_charge", translator("ru"))
+    assert step_text("use_cash_after_limit", {"sessions": 1, "cash_per_session": "90.00"}, t) == (
+        "For the 1 session your coverage does not pay for, ask for the clinic's cash price, "
+        "$90.00, instead of its full charge.")
+    assert step_text("no_such_step", {}, t) == "" and note_text("no_such_note", t) == ""
