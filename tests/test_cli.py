@@ -106,6 +106,20 @@ def test_estimate_text_explains_in_plain_language():
     assert "This is an estimate, not a guarantee of payment" in done.stdout
 
 
+@pytest.mark.parametrize(("lang", "headline"), [
+    ("es", "Le recomendamos usar su plan de salud.\n"
+           "Su costo por 12 sesiones: $928.00. Es decir, unos $77.33 por sesión.\n"),
+    ("ru", "Рекомендуем оплатить через медицинскую страховку.\n"
+           "Ваши расходы за 12 сеансов: 928,00\xa0$. То есть около 77,33\xa0$ за сеанс.\n"),
+])
+def test_estimate_text_in_spanish_and_russian(lang, headline):
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.estimate_cli", "--text", "--lang", lang,
+         "scenarios/example.json"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(headline)
+
+
 def test_unknown_subcommand_is_a_usage_error():
     done = massage_bot("fly")
     assert done.returncode == 2 and "invalid choice" in done.stderr
