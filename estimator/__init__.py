@@ -5,11 +5,22 @@
 """
 
 from .engine import estimate
-from .estimate import CostRange, DiagnosisCheck, Estimate, NextStep, Route, SessionRow, Totals
+from .estimate import (
+    Accounts,
+    CostRange,
+    DiagnosisCheck,
+    Estimate,
+    NextStep,
+    Recommended,
+    Route,
+    SessionRow,
+    Totals,
+)
 from .scenario import HEALTH_PLAN_PAYERS, Scenario
 from .units import units_for_minutes
 
 __all__ = [
-    "HEALTH_PLAN_PAYERS", "CostRange", "DiagnosisCheck", "Estimate", "NextStep", "Route",
+    "HEALTH_PLAN_PAYERS", "Accounts", "CostRange", "DiagnosisCheck", "Estimate", "NextStep",
+    "Recommended", "Route",
     "Scenario", "SessionRow", "Totals", "estimate", "units_for_minutes",
 ]

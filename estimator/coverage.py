@@ -8,10 +8,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from .domains import COVERAGE_UNKNOWNS, oon_covered
 from .estimate import DiagnosisCheck, Verdict
-from .parameters import EVERY_CATEGORY_OF_PROVIDER_STATES, PIP_EXCLUDES_MASSAGE
+from .parameters import PIP_EXCLUDES_MASSAGE
 from .scenario import Scenario
-from .terms import COVERAGE_UNKNOWNS, oon_covered
 
 Level = Literal["not_covered", "unlikely", "uncertain", "note"]
 SEVERITY: tuple[Level, ...] = ("not_covered", "unlikely", "uncertain")
@@ -38,6 +38,27 @@ Rule = Callable[[Facts], Finding | None]
 
 def _massage_therapist_claim(s: Scenario) -> bool:
     return s.payer != "self_pay" and s.provider_type == "massage_therapist"
+
+
+def _networked_plan(s: Scenario) -> bool:
+    """Health plans with a network: all but original Medicare, which any enrolled provider
+    bills."""
+    return s.health_plan and s.payer != "medicare"
+
+
+def needs_referral(s: Scenario) -> bool:
+    """An HMO (and a POS plan in network) pays only with a referral from the primary care doctor,
+    whoever the provider is (DOMAIN.md "Cost sharing": plan types)."""
+    return _networked_plan(s) and (
+        s.plan_type == "hmo" or (s.plan_type == "pos" and s.network_status == "in"))
+
+
+def massage_is_excluded_from_pip(s: Scenario) -> bool:
+    """Florida excludes *massage* (as defined in Fla. Stat. 480.033) from PIP, whoever provides it;
+    manual therapy (97140) by a physical therapist or chiropractor is not massage (Fla. Stat.
+    627.736(1)(a))."""
+    manual_therapy = s.cpt_code == "97140" and s.provider_type != "massage_therapist"
+    return not manual_therapy
 
 
 # --- not covered -------------------------------------------------------------------------------
@@ -68,64 +89,96 @@ def medicare_excludes_massage_therapists(f: Facts) -> Finding | None:
 def out_of_network_not_covered(f: Facts) -> Finding | None:
     """Out of network on a plan without out-of-network benefits (usual for HMO and EPO)."""
     s = f.scenario
-    if s.health_plan and s.network == "out" and oon_covered(s) is False:
+    if (_networked_plan(s) and s.payer != "medicaid" and s.network == "out"
+            and oon_covered(s) is False):
         return Finding("out_of_network_not_covered", "not_covered")
     return None
 
 
-def pip_excludes_massage(f: Facts) -> Finding | None:
-    """Florida excludes massage from PIP since 2013, whoever provides it (Fla. Stat. 627.736)."""
+def medicaid_provider_not_enrolled(f: Facts) -> Finding | None:
+    """Medicaid pays only providers enrolled with it, who must accept its payment in full
+    (42 CFR 447.15): out of network means not enrolled, so Medicaid pays nothing."""
     s = f.scenario
-    if s.payer == "auto" and s.state in PIP_EXCLUDES_MASSAGE:
+    if s.payer == "medicaid" and s.network == "out":
+        return Finding("medicaid_provider_not_enrolled", "not_covered")
+    return None
+
+
+def pip_excludes_massage(f: Facts) -> Finding | None:
+    """Florida has excluded massage from PIP since 2013 (HB 119; Fla. Stat. 627.736(1)(a))."""
+    s = f.scenario
+    if s.payer == "auto" and s.state in PIP_EXCLUDES_MASSAGE and massage_is_excluded_from_pip(s):
         return Finding("pip_excludes_massage", "not_covered")
     return None
 
 
 # --- unlikely ----------------------------------------------------------------------------------
 
+def no_referral(f: Facts) -> Finding | None:
+    """An HMO, or a POS plan in network, pays only with the primary care doctor's referral."""
+    if needs_referral(f.scenario) and f.scenario.prescription is False:
+        return Finding("no_referral", "unlikely")
+    return None
+
+
 def no_prescription(f: Facts) -> Finding | None:
     """Medical necessity needs a prescription or referral naming the diagnosis, frequency and
     duration. Physical therapists and chiropractors are direct-access: there it is a next step."""
-    if _massage_therapist_claim(f.scenario) and f.scenario.prescription is False:
+    s = f.scenario
+    if _massage_therapist_claim(s) and s.prescription is False and not needs_referral(s):
         return Finding("no_prescription", "unlikely")
     return None
 
 
 def diagnosis_not_billable(f: Facts) -> Finding | None:
-    """A claim needs at least one billable ICD-10-CM code (e.g. M54.50, not M54.5)."""
+    """A claim needs a billable ICD-10-CM code for the condition treated (e.g. M54.50, not
+    M54.5). An external-cause code (V00-Y99) says how an injury happened and is never
+    first-listed (guideline I.C.20); wellness codes (Z73.3 stress, Z00.* general examination,
+    Z41.*) describe no treatable condition, which makes the massage wellness, like relaxation."""
     s = f.scenario
     if s.payer == "self_pay" or s.diagnosis_codes is None:
         return None
     if not f.diagnoses:
         return Finding("no_diagnosis", "unlikely")
-    if any(d.status == "billable" for d in f.diagnoses):
+    conditions = [d for d in f.diagnoses if d.kind == "condition" and d.status != "invalid"]
+    if any(d.status == "billable" for d in conditions):
         return None
-    if any(d.status == "nonbillable" for d in f.diagnoses):
+    if conditions:
         return Finding("nonbillable_diagnosis", "unlikely")
+    if any(d.kind == "wellness" for d in f.diagnoses):
+        return Finding("wellness_diagnosis", "unlikely")
+    if any(d.kind == "external_cause" for d in f.diagnoses):
+        return Finding("external_cause_only", "unlikely")
     return Finding("invalid_diagnosis", "unlikely")
 
 
 def preauth_required(f: Facts) -> Finding | None:
     """Pre-authorization required but not obtained: the plan may refuse the claim."""
-    if f.scenario.health_plan and f.scenario.preauth_status == "required":
+    if _networked_plan(f.scenario) and f.scenario.preauth_status == "required":
         return Finding("preauth_required", "unlikely")
     return None
 
 
+def covers_massage_therapists(s: Scenario) -> bool | None:
+    """The patient's answer; a Medicare Advantage plan's extras vary, so omitted is unknown."""
+    if s.payer == "medicare_advantage" and "covers_massage_therapists" not in (
+            s.plan.model_fields_set):
+        return None
+    return s.plan.covers_massage_therapists
+
+
 def _plan_may_exclude_massage_therapists(s: Scenario) -> bool:
-    """Many plans cover massage only by a physical therapist or chiropractor, except where a state
-    law makes plans include every category of licensed provider (Washington, RCW 48.43.045)."""
-    return (
-        s.health_plan
-        and s.provider_type == "massage_therapist"
-        and not (s.payer == "commercial" and s.state in EVERY_CATEGORY_OF_PROVIDER_STATES)
-    )
+    """Many plans cover massage only by a physical therapist or chiropractor. Washington's "every
+    category of provider" law (RCW 48.43.045) binds only fully insured plans; self-funded employer
+    plans, most job-based coverage, are exempt under ERISA (29 U.S.C. 1144(b)(2)(B)), so the
+    patient's own answer wins there too (a next step tells them an appeal may work)."""
+    return _networked_plan(s) and s.provider_type == "massage_therapist"
 
 
 def provider_not_covered(f: Facts) -> Finding | None:
     """The plan does not cover licensed massage therapists."""
     s = f.scenario
-    if _plan_may_exclude_massage_therapists(s) and s.plan.covers_massage_therapists is False:
+    if _plan_may_exclude_massage_therapists(s) and covers_massage_therapists(s) is False:
         return Finding("provider_not_covered", "unlikely")
     return None
 
@@ -151,9 +204,17 @@ def claim_not_accepted(f: Facts) -> Finding | None:
 
 # --- uncertain ---------------------------------------------------------------------------------
 
+def pip_exhausted(f: Facts) -> Finding | None:
+    """Auto: the PIP or MedPay benefit is used up, so it pays for nothing more."""
+    s = f.scenario
+    if s.payer == "auto" and s.auto.pip_remaining is not None and s.auto.pip_remaining == 0:
+        return Finding("pip_exhausted", "unlikely")
+    return None
+
+
 def network_unknown(f: Facts) -> Finding | None:
     """In or out of network changes the price and, on HMO/EPO plans, whether the plan pays."""
-    if f.scenario.health_plan and f.scenario.network_status == "unknown":
+    if _networked_plan(f.scenario) and f.scenario.network_status == "unknown":
         return Finding("network_unknown", "uncertain")
     return None
 
@@ -161,7 +222,8 @@ def network_unknown(f: Facts) -> Finding | None:
 def oon_benefits_unknown(f: Facts) -> Finding | None:
     """Out of network, whether the plan has out-of-network benefits at all is not known."""
     s = f.scenario
-    if s.health_plan and s.network_status != "in" and oon_covered(s) is None:
+    if (_networked_plan(s) and s.payer != "medicaid" and s.network_status != "in"
+            and oon_covered(s) is None):
         return Finding("oon_benefits_unknown", "uncertain")
     return None
 
@@ -183,7 +245,7 @@ def diagnosis_unknown(f: Facts) -> Finding | None:
 
 def preauth_unknown(f: Facts) -> Finding | None:
     """Pre-authorization often caps visits (e.g. 4-6 at a time); not known whether it is needed."""
-    if f.scenario.health_plan and f.scenario.preauth_status == "unknown":
+    if _networked_plan(f.scenario) and f.scenario.preauth_status == "unknown":
         return Finding("preauth_unknown", "uncertain")
     return None
 
@@ -191,7 +253,7 @@ def preauth_unknown(f: Facts) -> Finding | None:
 def provider_coverage_unknown(f: Facts) -> Finding | None:
     """Not known whether the plan covers licensed massage therapists."""
     s = f.scenario
-    if _plan_may_exclude_massage_therapists(s) and s.plan.covers_massage_therapists is None:
+    if _plan_may_exclude_massage_therapists(s) and covers_massage_therapists(s) is None:
         return Finding("provider_coverage_unknown", "uncertain")
     return None
 
@@ -215,6 +277,14 @@ def claim_unknown(f: Facts) -> Finding | None:
     s = f.scenario
     if s.payer == "workers_comp" and s.workers_comp.claim_accepted is None:
         return Finding("claim_unknown", "uncertain")
+    return None
+
+
+def pip_state_unknown(f: Facts) -> Finding | None:
+    """Auto without a state: Florida's exclusion of massage from PIP cannot be ruled out."""
+    s = f.scenario
+    if s.payer == "auto" and s.state is None and massage_is_excluded_from_pip(s):
+        return Finding("pip_state_unknown", "uncertain")
     return None
 
 
@@ -242,13 +312,16 @@ RULES: tuple[Rule, ...] = (
     no_insurance,
     medicare_excludes_massage_therapists,
     out_of_network_not_covered,
+    medicaid_provider_not_enrolled,
     pip_excludes_massage,
+    no_referral,
     no_prescription,
     diagnosis_not_billable,
     preauth_required,
     provider_not_covered,
     no_visits_left,
     claim_not_accepted,
+    pip_exhausted,
     network_unknown,
     oon_benefits_unknown,
     prescription_unknown,
@@ -258,6 +331,7 @@ RULES: tuple[Rule, ...] = (
     medicaid_varies,
     amount_unknown,
     claim_unknown,
+    pip_state_unknown,
     pip_unknown,
     hdhp_deductible_always_applies,
 )

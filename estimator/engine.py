@@ -1,15 +1,28 @@
 """`estimate(scenario)`: the one entry point every channel calls."""
 
+from collections.abc import Sequence
 from decimal import Decimal
 
-from . import icd10, walk
-from .coverage import Facts, findings, payer_route_open, verdict
-from .estimate import CostRange, DiagnosisCheck, Estimate, Totals
+from . import icd10
+from .accounts import accounts
+from .chains import CHAINS, Bounds, Walks, bounds, rows
+from .coverage import Facts, Finding, findings, payer_route_open, verdict
+from .domains import Answers, answers, plan_options, primary_unknowns, unknowns
+from .estimate import (
+    CostRange,
+    DiagnosisCheck,
+    Estimate,
+    Recommended,
+    Route,
+    RouteName,
+    SessionRow,
+    Totals,
+)
 from .money import ZERO
 from .next_steps import next_steps
-from .routes import RouteInputs, cheapest, routes
+from .routes import Payers, names, recommended, route
 from .scenario import Scenario
-from .terms import Terms, WorstFor, all_best, all_worst, resolve, unknowns
+from .units import units_for_minutes
 
 # Notes shown when paying cash beats billing the plan (DOMAIN.md "Cost sharing"; the clinic's
 # network contract binds it to bill the plan unless the patient chooses not to).
@@ -21,108 +34,158 @@ def _diagnoses(s: Scenario) -> list[DiagnosisCheck]:
     return [icd10.check(code) for code in (s.diagnosis_codes or [])]
 
 
-def _payer_walk(s: Scenario, t: Terms, payer_open: bool) -> walk.Walk:
-    if not payer_open:
-        return walk.not_covered(t, s.sessions)
+def _closing_reason(found: Sequence[Finding]) -> str | None:
+    """The finding that decides the verdict (the first of the most severe level)."""
+    for level in ("not_covered", "unlikely"):
+        for f in found:
+            if f.level == level:
+                return f.reason
+    return None
+
+
+def _payers(s: Scenario, diagnoses, found: list[Finding]) -> tuple[Payers, list[str]]:
+    """Which payers would pay; also the findings about the plan behind auto or workers' comp."""
+    primary_open = payer_route_open(verdict(found)) and s.payer != "self_pay"
     if s.health_plan:
-        return walk.health_plan(t, s.sessions)
-    if s.payer == "auto":
-        return walk.auto_pip(t, s.sessions)
-    if s.payer == "workers_comp":
-        return walk.workers_comp(t, s.sessions)
-    return walk.self_pay(t, s.sessions)
+        return Payers(False, None, primary_open, _closing_reason(found)), []
+    if s.plan_payer is None:
+        return Payers(primary_open, _closing_reason(found), False, None), []
+    view = s.model_copy(update={"payer": s.plan_payer, "fallback_payer": None})
+    plan_found = findings(Facts(view, diagnoses, primary_unknowns(view)))
+    payers = Payers(primary_open, _closing_reason(found),
+                    payer_route_open(verdict(plan_found)), _closing_reason(plan_found))
+    return payers, [f.reason for f in plan_found]
 
 
-def _patient_total(w: walk.Walk) -> Decimal:
-    return sum((row.patient for row in w.rows), ZERO)
+def _route_bounds(a: Answers, w: Walks, name: RouteName, payers: Payers) -> Bounds:
+    return bounds(w, CHAINS[name], payers.first_open, payers.plan_open, plan_options(a), a)
 
 
-def _walk_total(s: Scenario, case: WorstFor) -> Decimal:
-    return _patient_total(_payer_walk(s, resolve(s, case), True))
+def _listed(found: list[RouteName], all_bounds: dict[RouteName, Bounds], payers: Payers):
+    """Drop a "_then_cash" route that never pays cash (nothing left uncovered) or whose payers
+    would all refuse (then it is just paying the clinic yourself)."""
+    def keep(name: RouteName) -> bool:
+        chain = CHAINS[name]
+        if not chain.cash_tail or name == "self_pay":
+            return True
+        if not ((chain.first and payers.first_open) or (chain.plan and payers.plan_open)):
+            return False
+        sibling = all_bounds[name.removesuffix("_then_cash")]  # type: ignore[index]
+        mine = all_bounds[name]
+        return (mine.low.total, mine.high.total) != (sibling.low.total, sibling.high.total)
+    return [name for name in found if keep(name)]
 
 
-def _cases(s: Scenario, names: list[str]) -> tuple[WorstFor, WorstFor]:
-    """The worst and the best case. Each unknown has a fixed worse side except the network: out of
-    network usually costs more, but not when its cost sharing is lower, so both sides are walked."""
-    if "network" not in names:
-        return all_worst, all_best
-    flip_worst: WorstFor = lambda name: name != "network"  # noqa: E731
-    flip_best: WorstFor = lambda name: name == "network"  # noqa: E731
-    worst = flip_worst if _walk_total(s, flip_worst) > _walk_total(s, all_worst) else all_worst
-    best = flip_best if _walk_total(s, flip_best) < _walk_total(s, all_best) else all_best
-    return worst, best
+def _widened_by(a: Answers, w: Walks, best: RouteName, payers: Payers, current: Bounds
+                ) -> list[str]:
+    """The unknowns that change the recommended route's range, the one whose answer leaves the
+    narrowest range whatever it turns out to be (minimax) first."""
+    width = current.high.total - current.low.total
+    ranked: list[tuple[int, int, int, str]] = []
+    for order, name in enumerate(unknowns(a.s)):
+        widths = []
+        for answer in answers(a.s, name):
+            b = _route_bounds(a.with_fixed({name: answer}), w, best, payers)
+            widths.append(b.high.total - b.low.total)
+        if min(widths) < width:
+            ranked.append((max(widths), sum(widths), order, name))
+    return [name for *_, name in sorted(ranked)]
 
 
-def _range(
-    s: Scenario, names: list[str], worst: WorstFor, best: WorstFor, high: Decimal
-) -> CostRange | None:
-    """Best case of every unknown vs. the worst; the unknowns ranked by how much each narrows it."""
-    if not names:
+def _range(a: Answers, w: Walks, best: RouteName, payers: Payers, b: Bounds
+           ) -> CostRange | None:
+    if b.low.total == b.high.total:
         return None
-    low = _walk_total(s, best)
+    return CostRange(low=Decimal(b.low.total).scaleb(-2), high=Decimal(b.high.total).scaleb(-2),
+                     widened_by=_widened_by(a, w, best, payers, b))
 
-    def narrowing(name: str) -> Decimal:
-        # Unknowns interact (with every visit used, the network no longer matters), so each is
-        # measured both ways: known among the others at their worst, and among them at their best.
-        known_among_worst = _walk_total(s, lambda o: best(o) if o == name else worst(o))
-        known_among_best = _walk_total(s, lambda o: worst(o) if o == name else best(o))
-        return max(high - known_among_worst, known_among_best - low)
 
-    effect = {name: narrowing(name) for name in names}
-    ranked = sorted((n for n in names if effect[n] > 0), key=lambda n: -effect[n])
-    if low == high and not ranked:
-        return None  # the unknowns do not change this patient's total
-    return CostRange(low=low, high=high, widened_by=ranked)
+def _contenders(found_routes: Sequence[Route], best: Route) -> list[Route]:
+    """The allowed route that could still beat the recommended one if the unknowns turn out
+    well: what to ask about it is worth a next step too."""
+    better = [r for r in found_routes if r.available and r is not best and r.low is not None
+              and r.low < best.patient_total]
+    return sorted(better, key=lambda r: r.low)[:1]  # type: ignore[arg-type, return-value]
+
+
+def _sessions_by_payer(session_rows: Sequence[SessionRow]) -> dict:
+    counts: dict[str, int] = {}
+    for row in session_rows:
+        counts[row.paid_by] = counts.get(row.paid_by, 0) + 1
+    return counts
 
 
 def estimate(s: Scenario) -> Estimate:
     diagnoses = _diagnoses(s)
-    unknown = unknowns(s)
-    found = findings(Facts(s, diagnoses, unknown))
+    found = findings(Facts(s, diagnoses, primary_unknowns(s)))
     reasons = [f.reason for f in found]
-    coverage = verdict(found)
-    payer_open = payer_route_open(coverage) and s.payer != "self_pay"
-    # Unknowns widen the payer's total only when the payer's route is open at all.
-    unknown = unknown if payer_open else []
-    worst, best = _cases(s, unknown)
-    terms = resolve(s, worst)  # totals and routes plan for the worst case
-    payer = _payer_walk(s, terms, payer_open)
-    if payer.beyond_limit and "visit_limit_reached" not in reasons:
+    payers, plan_reasons = _payers(s, diagnoses, found)
+    w = Walks(s)
+    a = Answers(s)
+    options = plan_options(a)
+    listed = names(s, w.cash < w.billed)
+    all_bounds = {name: bounds(w, CHAINS[name], payers.first_open, payers.plan_open, options, a)
+                  for name in listed}
+    found_routes = [route(s, name, all_bounds[name], payers)
+                    for name in _listed(listed, all_bounds, payers)]
+    best = recommended(found_routes)
+    chosen = all_bounds[best.route]
+    session_rows = rows(chosen.high, w.billed)
+    plan_left_out = (CHAINS[best.route].plan and chosen.high.plan is not None
+                     and any(r.paid_by == "cash" for r in session_rows))
+    if plan_left_out and "visit_limit_reached" not in reasons:
         reasons.append("visit_limit_reached")
-    cash_total = walk.cash_price(terms) * s.sessions
-    found_routes = routes(RouteInputs(s, payer_open, payer, cash_total))
-    best_route = cheapest(found_routes)
-    cost_range = _range(s, unknown, worst, best, _patient_total(payer))
-    rows = walk.self_pay(terms, s.sessions).rows if s.payer == "self_pay" else payer.rows
-    covered = sum(1 for row in rows if row.covered)
-    notes = _notes(s, found_routes)
+    cost_range = _range(a, w, best.route, payers, chosen)
+    questions = list(cost_range.widened_by) if cost_range else []
+    for other in _contenders(found_routes, best):
+        questions += [q for q in _widened_by(a, w, other.route, payers, all_bounds[other.route])
+                      if q not in questions]
+    account = accounts(s, best.route, best.patient_total)
+    covered = sum(1 for r in session_rows if r.paid_by != "cash")
     return Estimate(
-        coverage=coverage,
+        coverage=verdict(found),
         reasons=reasons,
-        units_per_session=terms.units,
+        units_per_session=units_for_minutes(s.session_minutes),
         diagnoses=diagnoses,
-        sessions=rows,
+        sessions=session_rows,
         totals=Totals(
-            patient=sum((r.patient for r in rows), ZERO),
-            insurer=sum((r.insurer for r in rows), ZERO),
+            patient=sum((r.patient for r in session_rows), ZERO),
+            insurer=sum((r.insurer for r in session_rows), ZERO),
             covered_sessions=covered,
-            uncovered_sessions=len(rows) - covered,
+            uncovered_sessions=len(session_rows) - covered,
         ),
         range=cost_range,
         routes=found_routes,
-        best_route=best_route.route,
-        next_steps=next_steps(s, reasons, diagnoses, cost_range.widened_by if cost_range else [],
-                              found_routes, best_route.route),
-        notes=notes,
+        recommended=Recommended(route=best.route, patient_total=best.patient_total,
+                                sessions_by_payer=_sessions_by_payer(session_rows)),
+        best_route=best.route,
+        accounts=account,
+        next_steps=next_steps(s, [*reasons, *plan_reasons], diagnoses,
+                              questions, best, session_rows, account),
+        notes=_notes(s, found_routes, best),
     )
 
 
-def _notes(s: Scenario, found_routes) -> list[str]:
-    by_name = {r.route: r for r in found_routes}
+def _notes(s: Scenario, found_routes: Sequence[Route], best: Route) -> list[str]:
     notes: list[str] = []
-    insurance, cash = by_name.get("insurance"), by_name["self_pay"]
-    if insurance and insurance.available and cash.patient_total < insurance.patient_total:
-        notes += CASH_BEATS_INSURANCE_NOTES
-    if s.hsa_fsa == "fsa" and by_name.get("hsa_fsa") and by_name["hsa_fsa"].available:
-        notes.append("fsa_use_it_or_lose_it")
+    insured = [r for r in found_routes if CHAINS[r.route].plan and r.available]
+    if best.route == "self_pay" and insured:
+        notes.append("cash_not_counted_toward_deductible")
+        if s.network == "in":
+            notes.append("in_network_cash_only_if_not_billed")
+    payer = s.plan_payer
+    side = "oon_" if s.network == "out" else ""
+    if (payer not in (None, "medicare") and side + "oop_met" not in s.plan.model_fields_set
+            and getattr(s.plan, side + "deductible_met") != 0
+            and getattr(s.plan, side + "oop_max") != "none"):
+        notes.append("oop_met_from_deductible")
+    if payer == "medicare" and s.provider_type == "physical_therapist":
+        law = [n for n in ("deductible", "coinsurance_pct")
+               if n not in s.plan.model_fields_set or getattr(s.plan, n) is None]
+        if law:
+            notes.append("medicare_part_b_defaults")
+        if s.medicare_participating is not True:
+            notes.append("medicare_limiting_charge")
+    if payer == "medicaid" and s.network != "out":
+        notes.append("medicaid_no_balance_billing")
     return notes

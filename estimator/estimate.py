@@ -12,10 +12,24 @@ from pydantic import BaseModel, ConfigDict, SkipValidation
 from .money import MoneyOut
 
 Verdict = Literal["likely", "uncertain", "unlikely", "not_covered"]
+# A route is the sequence of payers that pay for the course, in order: the first pays until it
+# stops (its benefit runs out, its claim is denied, its visit limit is reached), then the next.
+# A route without "cash" at its end leaves the sessions no payer covers at the clinic's billed
+# charge; "_then_cash" pays them at the clinic's self-pay rate.
 RouteName = Literal[
-    "workers_comp", "auto_pip", "insurance", "insurance_then_cash", "hsa_fsa", "self_pay"
+    "workers_comp", "workers_comp_then_cash", "workers_comp_then_insurance",
+    "workers_comp_then_insurance_then_cash",
+    "auto_pip", "auto_pip_then_cash", "auto_pip_then_insurance",
+    "auto_pip_then_insurance_then_cash",
+    "insurance", "insurance_then_cash", "self_pay",
 ]
+# Who pays a session (the patient may still owe a share of it): "cash" is the patient alone.
+PaidBy = Literal["health_plan", "pip", "workers_comp", "cash"]
+AccountKind = Literal["hsa", "fsa", "hra"]
 DiagnosisStatus = Literal["billable", "nonbillable", "invalid"]
+# What a valid code describes: a condition to treat, how an injury happened (V00-Y99, never
+# first-listed), or wellness (Z73.3, Z00.*, Z41.*), which is not a treatable condition.
+DiagnosisKind = Literal["condition", "external_cause", "wellness"]
 
 
 class _Out(BaseModel):
@@ -31,6 +45,7 @@ class SessionRow:
     """
 
     n: int
+    paid_by: PaidBy
     billed: MoneyOut
     allowed: MoneyOut
     covered: bool
@@ -59,13 +74,38 @@ class CostRange(_Out):
 
 
 class Route(_Out):
+    """One way to pay for the whole course. `patient_total` is the worst case of the unknowns
+    (what to plan for), `low` the best case (null when the unknowns do not change this route)."""
+
     route: RouteName
     available: bool
     patient_total: MoneyOut
     steps: list["NextStep"]
-    # hsa_fsa only: the route it pays for, and the tax saved (null without a tax rate).
-    pays_for: RouteName | None = None
+    low: MoneyOut | None = None
+    # Why the route is not available (a stable code), when it is not.
+    reason: str | None = None
+
+
+class Recommended(_Out):
+    """The cheapest allowed way to pay for the whole course (by its worst case, then by
+    `TIE_ORDER`), and how many sessions each payer pays in it."""
+
+    route: RouteName
+    patient_total: MoneyOut
+    sessions_by_payer: dict[PaidBy, int]
+
+
+class Accounts(_Out):
+    """Pre-tax or employer money (HSA, FSA, HRA) is a way to pay, not a cheaper price: the
+    recommended route's total stays what it is; the account pays `amount` of it, saving
+    `tax_savings` (null without a tax rate, or when nothing new is saved)."""
+
+    kind: AccountKind
+    eligible: bool
+    pays_for: RouteName
+    amount: MoneyOut
     tax_savings: MoneyOut | None = None
+    notes: list[str] = []
 
 
 class NextStep(_Out):
@@ -76,8 +116,12 @@ class NextStep(_Out):
 class DiagnosisCheck(_Out):
     code: str
     status: DiagnosisStatus
+    kind: DiagnosisKind = "condition"
     description: str | None = None
     billable_children: list[str] = []
+    # An injury code without its 7th character (A initial, D subsequent, S sequela): the
+    # children are the codes to choose from.
+    needs_seventh_character: bool = False
 
 
 class Estimate(_Out):
@@ -89,6 +133,9 @@ class Estimate(_Out):
     totals: Totals
     range: CostRange | None
     routes: list[Route]
+    recommended: Recommended
+    # Kept for clients of the first version: always `recommended.route`.
     best_route: RouteName
+    accounts: Accounts | None
     next_steps: list[NextStep]
     notes: list[str]

@@ -5,43 +5,48 @@ Codes are stable snake_case strings; the bot words them in the patient's languag
 
 from collections.abc import Sequence
 
-from .estimate import DiagnosisCheck, NextStep, Route
+from .chains import CHAINS
+from .domains import COVERAGE_UNKNOWNS
+from .estimate import Accounts, DiagnosisCheck, NextStep, Route, SessionRow
+from .money import ZERO
+from .parameters import EVERY_CATEGORY_OF_PROVIDER_STATES, KX_THRESHOLD
 from .scenario import Scenario
 
 # How many of the unknowns that widen the range most become "ask your insurer" steps.
 ASK_ABOUT_TOP = 3
+# Unknowns the insurer cannot answer (the clinic knows whether it takes Medicare assignment).
+NOT_FOR_THE_INSURER = COVERAGE_UNKNOWNS | {"medicare_participating"}
 
 
 def _step(step: str, **params) -> NextStep:
     return NextStep(code=step, params=params)
 
 
-def next_steps(
-    s: Scenario,
-    reasons: Sequence[str],
-    diagnoses: Sequence[DiagnosisCheck],
-    widened_by: Sequence[str],
-    routes: Sequence[Route],
-    best_route: str,
-) -> list[NextStep]:
-    if s.purpose == "relaxation":
-        return [_step("request_good_faith_estimate")] if best_route == "self_pay" else []
-    found = set(reasons)
+def _diagnosis_steps(s: Scenario, found: set[str], diagnoses: Sequence[DiagnosisCheck]):
     steps: list[NextStep] = []
-    insured = s.payer != "self_pay"
-    if insured and s.prescription is not True:
-        # Physical therapists and chiropractors are direct-access: there it only helps the claim.
-        steps.append(_step("get_prescription", provider=s.provider_type))
     for d in diagnoses:
-        if d.status == "nonbillable":
+        if d.status == "nonbillable" and d.needs_seventh_character:
+            steps.append(_step("add_seventh_character", code=d.code, children=d.billable_children))
+        elif d.status == "nonbillable":
             steps.append(_step("use_billable_code", code=d.code, children=d.billable_children))
         elif d.status == "invalid":
             steps.append(_step("check_diagnosis_code", code=d.code))
-    if insured and ({"no_diagnosis", "diagnosis_unknown"} & found):
+    if {"external_cause_only", "wellness_diagnosis"} & found:
+        code = next(d.code for d in diagnoses if d.kind != "condition")
+        steps.append(_step("use_condition_code", code=code))
+    if s.payer != "self_pay" and ({"no_diagnosis", "diagnosis_unknown"} & found):
         steps.append(_step("ask_doctor_for_diagnosis_code"))
-    if "medicare_excludes_massage_therapists" in found or "provider_not_covered" in found:
+    return steps
+
+
+def _plan_steps(s: Scenario, found: set[str], widened_by: Sequence[str]) -> list[NextStep]:
+    steps: list[NextStep] = []
+    if {"medicare_excludes_massage_therapists", "provider_not_covered"} & found:
         steps.append(_step("see_physical_therapist"))
-    if "out_of_network_not_covered" in found:
+    if ({"provider_not_covered", "provider_coverage_unknown"} & found
+            and s.state in EVERY_CATEGORY_OF_PROVIDER_STATES):
+        steps.append(_step("appeal_state_mandate", state=s.state))
+    if {"out_of_network_not_covered", "medicaid_provider_not_enrolled"} & found:
         steps.append(_step("find_in_network_provider"))
     if "preauth_required" in found:
         steps.append(_step("request_preauth"))
@@ -50,35 +55,69 @@ def next_steps(
                           ("oon_benefits", "oon_benefits_unknown")):
         if reason in found:
             steps.append(_step("ask_insurer", topic=topic))
-    for field in widened_by[:ASK_ABOUT_TOP]:
-        if field not in ("network", "oon_covered", "pip_remaining", "claim_accepted"):
-            steps.append(_step("ask_insurer", topic=field))
-    steps += _route_steps(s, found, routes, best_route)
+    for field in [f for f in widened_by if f not in NOT_FOR_THE_INSURER][:ASK_ABOUT_TOP]:
+        steps.append(_step("ask_insurer", topic=field))
+    if s.plan_payer == "medicare" and s.provider_type == "physical_therapist":
+        # Outpatient therapy needs a physician-certified plan of care (42 CFR 424.24(c)).
+        steps.append(_step("physician_certified_plan_of_care"))
     return steps
 
 
-def _route_steps(
-    s: Scenario, found: set[str], routes: Sequence[Route], best_route: str
+def _kx_step(s: Scenario, rows: Sequence[SessionRow]) -> list[NextStep]:
+    """Above the yearly therapy threshold Medicare claims need the KX modifier."""
+    year, threshold = KX_THRESHOLD
+    approved = sum((r.allowed for r in rows if r.paid_by == "health_plan"), ZERO)
+    if s.plan_payer == "medicare" and approved > threshold:
+        return [_step("kx_modifier", threshold=f"{threshold:.2f}", year=year)]
+    return []
+
+
+def next_steps(
+    s: Scenario,
+    reasons: Sequence[str],
+    diagnoses: Sequence[DiagnosisCheck],
+    widened_by: Sequence[str],
+    best: Route,
+    rows: Sequence[SessionRow],
+    accounts: Accounts | None,
 ) -> list[NextStep]:
+    if s.purpose == "relaxation":
+        return [_step("request_good_faith_estimate")] if best.route == "self_pay" else []
+    found = set(reasons)
     steps: list[NextStep] = []
-    by_name = {r.route: r for r in routes}
+    insured = s.payer != "self_pay"
+    if insured and s.prescription is not True:
+        if "no_referral" in found:
+            steps.append(_step("get_referral"))
+        else:
+            # Physical therapists and chiropractors are direct-access: it only helps the claim.
+            steps.append(_step("get_prescription", provider=s.provider_type))
+    steps += _diagnosis_steps(s, found, diagnoses)
+    steps += _plan_steps(s, found, widened_by)
+    steps += _payer_steps(s, found)
+    chain = CHAINS[best.route]
+    if chain.plan and s.network == "out" and s.plan_payer != "medicare":
+        steps.append(_step("submit_claim_yourself"))
+    steps += [step for step in best.steps if step.code == "use_cash_after_limit"]
+    steps += _kx_step(s, rows)
+    if accounts is not None and not accounts.eligible:
+        steps.append(_step("ask_for_lmn"))
+    if any(r.paid_by == "cash" for r in rows) and chain.cash_tail:
+        steps.append(_step("request_good_faith_estimate"))
+    return steps
+
+
+def _payer_steps(s: Scenario, found: set[str]) -> list[NextStep]:
+    steps: list[NextStep] = []
     if s.payer == "workers_comp":
         if "claim_unknown" in found:
             steps.append(_step("confirm_wc_claim"))
         if "claim_not_accepted" not in found:
             steps.append(_step("bring_wc_claim_number"))
-    if s.payer == "auto" and "pip_excludes_massage" not in found:
+    if s.payer == "auto" and not {"pip_excludes_massage", "pip_exhausted"} & found:
         if "pip_unknown" in found:
             steps.append(_step("ask_auto_insurer_pip_remaining"))
         steps.append(_step("file_pip_claim", state=s.state))
-    if best_route == "insurance_then_cash":
-        beyond = by_name["insurance_then_cash"].steps[-1]
-        steps.append(beyond)
-    hsa = by_name.get("hsa_fsa")
-    if hsa is not None and not hsa.available and s.purpose == "medical":
-        steps.append(_step("ask_for_lmn"))
-    if best_route in ("self_pay", "hsa_fsa") and (
-        best_route == "self_pay" or (hsa is not None and hsa.pays_for == "self_pay")
-    ):
-        steps.append(_step("request_good_faith_estimate"))
+    if s.payer in ("auto", "workers_comp") and s.fallback_payer is None:
+        steps.append(_step("tell_us_about_health_plan"))
     return steps

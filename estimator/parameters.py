@@ -25,10 +25,30 @@ ACA_OOP_LIMIT = Decimal("10600.00")
 HDHP_MIN_DEDUCTIBLE = Decimal("1700.00")
 HDHP_OOP_LIMIT = Decimal("8500.00")
 
-# Visit limits are typically 10-30 a year; an unknown limit is taken as the low end in the worst
-# case and as no limit in the best case.
+# Visit limits are typically 10-30 a year (DOMAIN.md "Cost sharing"): an unknown limit lies between
+# the low end and no limit at all.
 TYPICAL_VISIT_LIMIT_LOW = 10
 
 # 2026 annual contribution limits, self-only (IRS): HSA $4,400; health FSA $3,400. An HRA is
 # funded by the employer and has no such limit. Tax is saved at most on what the account can hold.
 ACCOUNT_ANNUAL_LIMIT: dict[str, Decimal] = {"hsa": Decimal("4400.00"), "fsa": Decimal("3400.00")}
+
+# --- Original Medicare (Part B), set by law and by CMS each year ---------------------------------
+# 2026 Part B deductible and coinsurance (CMS, "2026 Medicare Parts A & B Premiums and
+# Deductibles" fact sheet): the defaults when the patient does not know theirs.
+MEDICARE_PART_B_DEDUCTIBLE = Decimal("283.00")
+MEDICARE_PART_B_COINSURANCE_PCT = Decimal("20")
+# The physician fee schedule's national non-facility amount per unit, with its year: 97140 from
+# the CY2026 schedule; for 97124 the latest figure in DOMAIN.md is 2025's (0.92 RVU × $32.3465).
+# A clinic's or state's own rate, when given as `fees.allowed_per_unit`, takes precedence.
+MEDICARE_FEE_SCHEDULE: dict[str, tuple[int, Decimal]] = {
+    "97124": (2025, Decimal("29.76")),
+    "97140": (2026, Decimal("27.72")),
+}
+# Non-participating providers: the fee schedule amount is 95% of the participating one, and the
+# patient can be billed at most the limiting charge, 115% of that amount (SSA 1848(g)).
+MEDICARE_NONPAR_PCT = Decimal("95")
+MEDICARE_LIMITING_CHARGE_PCT = Decimal("115")
+# Above the yearly therapy threshold claims need the KX modifier attesting medical necessity:
+# $2,410 in 2025 (DOMAIN.md), $2,480 in 2026 (CY2026 physician fee schedule final rule).
+KX_THRESHOLD: tuple[int, Decimal] = (2026, Decimal("2480.00"))

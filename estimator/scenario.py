@@ -16,6 +16,8 @@ Payer = Literal[
 HEALTH_PLAN_PAYERS: frozenset[str] = frozenset(
     {"commercial", "medicare", "medicare_advantage", "medicaid"}
 )
+# The health plan behind an auto or workers' compensation patient ("none": they have none).
+FallbackPayer = Literal["commercial", "medicare", "medicare_advantage", "medicaid", "none"]
 PlanType = Literal["ppo", "hmo", "epo", "pos", "hdhp"]
 Network = Literal["in", "out", "unknown"]
 Purpose = Literal["medical", "relaxation"]
@@ -59,13 +61,15 @@ class Plan(_Strict):
     # Whether sessions paid entirely toward the deductible use up visits varies by plan.
     deductible_visits_count: bool = True
     covers_massage_therapists: bool | None = True
-    # Out of network (used only when network is "out").
-    # Omitted: false for HMO and EPO, true otherwise (see `coverage.oon_covered`); null: unknown.
+    # Out of network (used only when network is "out" or unknown).
+    # Omitted: false for HMO and EPO, true otherwise (see `domains.oon_covered`); null: unknown.
     oon_covered: bool | None = None
-    oon_deductible: Money | None = ZERO
+    # Out-of-network benefits usually have their own, higher deductible and coinsurance
+    # (DOMAIN.md "Cost sharing"): omitted, they are unknown rather than zero.
+    oon_deductible: Money | None = None
     oon_deductible_met: Money | None = ZERO
-    oon_coinsurance_pct: Percent | None = ZERO
-    oon_oop_max: Money | NoLimit | None = "none"
+    oon_coinsurance_pct: Percent | None = None
+    oon_oop_max: Money | NoLimit | None = None
     oon_oop_met: Money | None = ZERO
 
     @field_validator("visit_limit")
@@ -81,10 +85,19 @@ class WorkersComp(_Strict):
 
 
 class Auto(_Strict):
-    """Auto insurance medical benefits: PIP (no-fault states, add-on PIP) or MedPay."""
+    """Auto insurance medical benefits: PIP (no-fault states, add-on PIP) or MedPay.
+
+    New Jersey's standard policy has a $250 deductible and a 20% copayment on expenses between
+    $250 and $5,000 (N.J.S.A. 39:6A-4.3): `pip_deductible: 250`, `pip_copay_pct: 20`,
+    `pip_copay_limit: 5000`. Florida's PIP pays 80% (`pip_pays_pct: 80`).
+    """
 
     pip_remaining: Money | None = None
     pip_pays_pct: Percent = HUNDRED
+    pip_deductible: Money = ZERO
+    pip_copay_pct: Percent = ZERO
+    # The course's expenses up to which the copayment applies; null: all of them.
+    pip_copay_limit: Money | None = None
 
 
 class Scenario(_Strict):
@@ -105,8 +118,16 @@ class Scenario(_Strict):
     workers_comp: WorkersComp = WorkersComp()
     auto: Auto = Auto()
     hsa_fsa: Account = "none"
+    # What is in the HSA or HRA now (null: not known); an FSA's election is available in full.
+    account_balance: Money | None = None
     lmn: bool = False
     tax_rate_pct: Percent | None = None
+    # Auto and workers' compensation only: the health plan that pays after them, described by
+    # `plan_type`, `network` and `plan`. null: not known whether the patient has one.
+    fallback_payer: FallbackPayer | None = None
+    # Original Medicare: whether the provider participates (accepts Medicare's approved amount
+    # as payment in full). null: not known.
+    medicare_participating: bool | None = True
 
     @field_validator("state")
     @classmethod
@@ -130,17 +151,41 @@ class Scenario(_Strict):
         return codes
 
     @model_validator(mode="after")
-    def _visits_used_within_limit(self) -> "Scenario":
-        limit, used = self.plan.visit_limit, self.plan.visits_used
-        if isinstance(limit, int) and used is not None and used > limit:
-            raise ValueError(
-                f"plan.visits_used ({used}) is more than plan.visit_limit ({limit})"
-            )
+    def _answers_agree(self) -> "Scenario":
+        """Amounts already used cannot exceed their limits: the message names both fields (only
+        limits the patient gave: an omitted one is a default, or the law's for Medicare)."""
+        p = self.plan
+        pairs = (("visits_used", p.visits_used, "visit_limit", p.visit_limit),
+                 ("deductible_met", p.deductible_met, "deductible", p.deductible),
+                 ("oop_met", p.oop_met, "oop_max", p.oop_max),
+                 ("oon_deductible_met", p.oon_deductible_met, "oon_deductible", p.oon_deductible),
+                 ("oon_oop_met", p.oon_oop_met, "oon_oop_max", p.oon_oop_max))
+        for used_name, used, limit_name, limit in pairs:
+            given = limit_name in p.model_fields_set
+            if given and used is not None and limit not in (None, "none") and used > limit:
+                raise ValueError(f"plan.{used_name} ({used}) is more than "
+                                 f"plan.{limit_name} ({limit})")
+        return self
+
+    @model_validator(mode="after")
+    def _fallback_behind_auto_or_wc(self) -> "Scenario":
+        if self.fallback_payer is not None and self.payer not in ("auto", "workers_comp"):
+            raise ValueError("fallback_payer applies only when payer is auto or workers_comp")
         return self
 
     @property
     def health_plan(self) -> bool:
         return self.payer in HEALTH_PLAN_PAYERS
+
+    @property
+    def plan_payer(self) -> str | None:
+        """The health plan in this scenario: the payer itself, or the one behind auto or
+        workers' compensation; None when there is none or it is not known."""
+        if self.health_plan:
+            return self.payer
+        if self.fallback_payer in HEALTH_PLAN_PAYERS:
+            return self.fallback_payer
+        return None
 
     @property
     def network_status(self) -> str:

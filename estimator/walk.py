@@ -1,110 +1,141 @@
-"""The course of treatment, session by session, with running accumulators.
+"""The course session by session, with running accumulators, in integer cents.
 
 Conventions (the contract, pinned by tests): a plan pays on the lesser of the charge and its
 allowed amount; deductible, then copay, then coinsurance, each taken from the out-of-pocket room
-in that order; a balance bill (out of network) does not count toward the OOP maximum; a covered
-session uses one visit, also when it went to the deductible. Sources: DOMAIN.md "Cost sharing".
+in that order; a balance bill (out of network, non-participating Medicare) does not count toward
+the OOP maximum; a covered session uses one visit, also when it went wholly to the deductible
+unless the plan says otherwise; once no visit is left, the plan covers no further session.
+Sources: DOMAIN.md "Cost sharing".
+
+The plan's walk does not depend on where it stops: the sessions a visit limit (or a payer before
+it) leaves out are simply the ones after a prefix. `estimator.chains` relies on that.
 """
 
 from dataclasses import dataclass
 
-from .estimate import SessionRow
-from .money import ZERO, share
-from .terms import Terms
+from .domains import PlanTerms, share_cents
+from .scenario import Scenario
 
 
-@dataclass(frozen=True)
-class Walk:
-    rows: list[SessionRow]
-    beyond_limit: int  # sessions the plan would pay for but the visit limit does not allow
+@dataclass(frozen=True, slots=True)
+class Share:
+    """One session's split: the patient's parts, what the payer pays, and whether it used a
+    visit (plan) — all in cents."""
+
+    deductible: int
+    copay: int
+    coinsurance: int
+    balance: int
+    payer: int
+    uses_visit: bool = True
+
+    @property
+    def patient(self) -> int:
+        return self.deductible + self.copay + self.coinsurance + self.balance
 
 
-_row = SessionRow
-
-
-def _uncovered(n: int, billed, patient=None) -> SessionRow:
-    return _row(
-        n=n, billed=billed, allowed=ZERO, covered=False, deductible=ZERO, copay=ZERO,
-        coinsurance=ZERO, balance_bill=ZERO, patient=billed if patient is None else patient,
-        insurer=ZERO,
-    )
-
-
-def not_covered(t: Terms, sessions: int) -> Walk:
-    """The payer pays nothing: every session costs the patient the billed charge."""
-    return Walk([_uncovered(n, t.billed) for n in range(1, sessions + 1)], 0)
-
-
-def health_plan(t: Terms, sessions: int) -> Walk:
-    """Commercial, Medicare, Medicare Advantage and Medicaid: the cost-sharing walk."""
-    if t.network == "out" and not t.oon_covered:
-        return not_covered(t, sessions)
-    billed, allowed, pct = t.billed, t.allowed, t.coinsurance_pct
-    copay_due = t.copay if t.network == "in" else ZERO  # out of network there is no copay
-    balance = billed - allowed if t.network == "out" else ZERO
-    deductible_left = t.deductible_left if t.deductible_applies else ZERO
-    oop_left, visits_left = t.oop_left, t.visits_left
-    rows, beyond = [], 0
-    for n in range(1, sessions + 1):
-        if visits_left is not None:
-            if visits_left <= 0:
-                rows.append(_uncovered(n, billed))
-                beyond += 1
-                continue
-        room = allowed if oop_left is None else oop_left  # no cap: the allowed amount bounds all
-        deductible = min(allowed, deductible_left, room)
-        room -= deductible
-        copay = min(copay_due, allowed - deductible, room)
-        coinsurance = min(share(pct, allowed - deductible - copay), room - copay)
-        cost_sharing = deductible + copay + coinsurance
-        rows.append(_row(n, billed, allowed, True, deductible, copay, coinsurance, balance,
-                         cost_sharing + balance, allowed - cost_sharing))
-        deductible_left -= deductible
+def plan_sessions(t: PlanTerms, n: int) -> list[Share]:
+    """The plan's cost-sharing walk over `n` sessions, all covered (no visit limit)."""
+    deductible_left, oop_left = t.deductible_left, t.oop_left
+    out: list[Share] = []
+    allowed = t.allowed
+    while len(out) < n:
+        if (allowed and deductible_left is not None and deductible_left >= 2 * allowed
+                and (oop_left is None or oop_left >= 2 * allowed)):
+            # Whole sessions to the deductible: the same share until less than one is left.
+            repeat = deductible_left // allowed - 1
+            if oop_left is not None:
+                repeat = min(repeat, oop_left // allowed - 1)
+            repeat = min(repeat, n - len(out))
+            out.extend([_session(t, allowed, None)] * repeat)
+            deductible_left -= repeat * allowed
+            if oop_left is not None:
+                oop_left -= repeat * allowed
+            continue
+        steady = oop_left == 0 or (
+            deductible_left in (0, None) and (oop_left is None or oop_left >= allowed))
+        share = _session(t, deductible_left, oop_left)
+        sharing = share.patient - share.balance
+        if deductible_left is not None:
+            deductible_left -= share.deductible
         if oop_left is not None:
-            oop_left -= cost_sharing
-        if visits_left is not None and (t.deductible_visits_count or deductible < allowed):
+            oop_left -= sharing
+        out.append(share)
+        if steady:
+            # No deductible left to change (or all of each session goes to it) and the room for
+            # a whole session, or no room at all: the next sessions are the same while the OOP
+            # room covers their share, so copy them instead of walking.
+            repeat = n - len(out)
+            if oop_left is not None and sharing:
+                repeat = min(repeat, oop_left // sharing)
+            out.extend([share] * repeat)
+            if oop_left is not None:
+                oop_left -= repeat * sharing
+    return out
+
+
+def _session(t: PlanTerms, deductible_left: int | None, oop_left: int | None) -> Share:
+    allowed = t.allowed
+    room = allowed if oop_left is None else min(allowed, oop_left)
+    deductible = room if deductible_left is None else min(deductible_left, room)
+    room -= deductible
+    copay = min(t.copay, allowed - deductible, room)
+    coinsurance = min(share_cents(t.pct_bp, allowed - deductible - copay), room - copay)
+    sharing = deductible + copay + coinsurance
+    uses_visit = t.deductible_counts_visit or deductible < allowed
+    return Share(deductible, copay, coinsurance, t.balance, allowed - sharing, uses_visit)
+
+
+def covered_count(shares: list[Share], visits_left: int | None, n: int) -> int:
+    """How many of the first `n` sessions the plan covers with `visits_left` visits."""
+    if visits_left is None:
+        return n
+    covered = 0
+    for share in shares[:n]:
+        if visits_left <= 0:
+            break
+        covered += 1
+        if share.uses_visit:
             visits_left -= 1
-    return Walk(rows, beyond)
+    return covered
 
 
-def auto_pip(t: Terms, sessions: int) -> Walk:
-    """Auto PIP or MedPay pays its share of each charge until the remaining benefit runs out."""
-    remaining = t.pip_remaining
-    rows = []
-    for n in range(1, sessions + 1):
-        pip_share = share(t.pip_pays_pct, t.billed)
-        paid = pip_share if remaining is None else min(pip_share, remaining)
+def pip_sessions(s: Scenario, billed: int, remaining: int | None, n: int) -> list[Share]:
+    """Auto PIP or MedPay: the sessions it pays for until `remaining` (None: enough) runs out.
+
+    Per session: the PIP deductible first, then the copayment on expenses inside its band (New
+    Jersey: 20% between $250 and $5,000, N.J.S.A. 39:6A-4.3), then PIP pays its percentage of the
+    rest (Florida: 80%) up to what remains; the patient owes the rest of the charge. A session
+    starts under PIP only while some benefit remains.
+    """
+    a = s.auto
+    deductible_left = int(a.pip_deductible * 100)
+    band_lo = deductible_left
+    band_hi = None if a.pip_copay_limit is None else int(a.pip_copay_limit * 100)
+    copay_bp, pays_bp = int(a.pip_copay_pct * 100), int(a.pip_pays_pct * 100)
+    spent, out = 0, []
+    for _ in range(n):
+        if remaining is not None and remaining <= 0:
+            break
+        deductible = min(billed, deductible_left)
+        deductible_left -= deductible
+        start, end = spent + deductible, spent + billed
+        in_band = max(0, (end if band_hi is None else min(end, band_hi)) - max(start, band_lo))
+        copay = share_cents(copay_bp, in_band)
+        rest = billed - deductible - copay
+        paid = share_cents(pays_bp, rest)
         if remaining is not None:
+            paid = min(paid, remaining)
             remaining -= paid
-        covered = paid > ZERO
-        # The patient's share of a session PIP pays (e.g. 20% where it pays 80%) is shown as
-        # coinsurance; once PIP has run out the session is simply not covered.
-        rows.append(_row(
-            n=n, billed=t.billed, allowed=t.billed if covered else ZERO, covered=covered,
-            deductible=ZERO, copay=ZERO, coinsurance=t.billed - paid if covered else ZERO,
-            balance_bill=ZERO, patient=t.billed - paid, insurer=paid,
-        ))
-    return Walk(rows, 0)
+        out.append(Share(deductible, copay, rest - paid, 0, paid))
+        spent = end
+    return out
 
 
-def workers_comp(t: Terms, sessions: int) -> Walk:
-    """Authorized treatment under an accepted claim costs the worker nothing."""
-    if not t.claim_accepted:
-        return not_covered(t, sessions)
-    rows = [
-        _row(
-            n=n, billed=t.billed, allowed=t.billed, covered=True, deductible=ZERO, copay=ZERO,
-            coinsurance=ZERO, balance_bill=ZERO, patient=ZERO, insurer=t.billed,
-        )
-        for n in range(1, sessions + 1)
-    ]
-    return Walk(rows, 0)
-
-
-def cash_price(t: Terms):
-    return t.cash if t.cash is not None else t.billed
-
-
-def self_pay(t: Terms, sessions: int) -> Walk:
-    """The clinic's cash rate per session, or its billed charge when it has none."""
-    return Walk([_uncovered(n, t.billed, cash_price(t)) for n in range(1, sessions + 1)], 0)
+def pip_paid_cumulative(shares: list[Share]) -> list[int]:
+    """What PIP has paid after each session: the remaining benefits at which the walk changes."""
+    total, out = 0, []
+    for share in shares:
+        total += share.payer
+        out.append(total)
+    return out

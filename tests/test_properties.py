@@ -6,7 +6,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from estimator import Scenario, estimate
-from estimator.terms import all_worst, resolve
 
 money = st.decimals(min_value=0, max_value=3000, places=2, allow_nan=False, allow_infinity=False)
 unit_money = st.decimals(min_value=0, max_value=200, places=2, allow_nan=False,
@@ -26,7 +25,7 @@ def scenarios(draw):
     sessions = draw(st.integers(1, 40))
     minutes = draw(st.integers(8, 240))
     units = (minutes + 7) // 15
-    return Scenario.model_validate({
+    data = {
         "payer": draw(st.sampled_from(["commercial", "medicare", "medicare_advantage",
                                        "medicaid", "workers_comp", "auto", "self_pay"])),
         "plan_type": draw(st.sampled_from(["ppo", "hmo", "epo", "pos", "hdhp"])),
@@ -63,7 +62,13 @@ def scenarios(draw):
         "hsa_fsa": draw(st.sampled_from(["none", "hsa", "fsa", "hra"])),
         "lmn": draw(st.booleans()),
         "tax_rate_pct": draw(maybe(pct)),
-    })
+    }
+    plan = data["plan"]
+    # A patient cannot have paid more than the limit they gave (the scenario rejects it).
+    for used, limit in (("deductible_met", "deductible"), ("oop_met", "oop_max")):
+        if plan.get(used) is not None and plan[limit] not in (None, "none"):
+            plan[used] = min(plan[used], plan[limit])
+    return Scenario.model_validate(data)
 
 
 @settings(max_examples=400, deadline=None)
@@ -85,12 +90,26 @@ def test_patient_total_between_zero_and_the_billed_charges(s):
 @settings(max_examples=400, deadline=None)
 @given(scenarios())
 def test_in_network_cost_sharing_never_exceeds_the_oop_room(s):
-    terms = resolve(s, all_worst)
-    result = estimate(s)
-    if terms.network != "in" or terms.oop_left is None or not s.health_plan:
+    plan = s.plan
+    known = (s.payer == "commercial" and s.network == "in" and isinstance(plan.oop_max, Decimal)
+             and plan.oop_met is not None and "oop_met" in plan.model_fields_set)
+    if not known:
         return
-    sharing = sum((r.deductible + r.copay + r.coinsurance for r in result.sessions), Decimal(0))
-    assert sharing <= terms.oop_left
+    result = estimate(s)
+    rows = [r for r in result.sessions if r.paid_by == "health_plan"]
+    sharing = sum((r.deductible + r.copay + r.coinsurance for r in rows), Decimal(0))
+    assert sharing <= max(Decimal(0), plan.oop_max - plan.oop_met)
+
+
+@settings(max_examples=400, deadline=None)
+@given(scenarios())
+def test_the_sessions_add_up_to_the_recommended_plan(s):
+    result = estimate(s)
+    assert sum((r.patient for r in result.sessions), Decimal(0)) == result.recommended.patient_total
+    assert sum(result.recommended.sessions_by_payer.values()) == s.sessions
+    assert result.best_route == result.recommended.route
+    for route in result.routes:
+        assert route.available == (route.reason is None)
 
 
 @settings(max_examples=200, deadline=None)
@@ -98,6 +117,45 @@ def test_in_network_cost_sharing_never_exceeds_the_oop_room(s):
 def test_best_route_is_the_cheapest_available(s):
     result = estimate(s)
     available = [r for r in result.routes if r.available]
-    best = next(r for r in result.routes if r.route == result.best_route)
+    best = next(r for r in result.routes if r.route == result.recommended.route)
     assert best.available
     assert best.patient_total == min(r.patient_total for r in available)
+
+
+def _walk_one_by_one(t, n):
+    """The plan's walk written the plain way, session by session (the reference for the walk's
+    shortcuts over repeated sessions)."""
+    from estimator.domains import share_cents
+
+    deductible_left, oop_left, out = t.deductible_left, t.oop_left, []
+    for _ in range(n):
+        room = t.allowed if oop_left is None else min(t.allowed, oop_left)
+        deductible = room if deductible_left is None else min(deductible_left, room)
+        room -= deductible
+        copay = min(t.copay, t.allowed - deductible, room)
+        coinsurance = min(share_cents(t.pct_bp, t.allowed - deductible - copay), room - copay)
+        sharing = deductible + copay + coinsurance
+        out.append((deductible, copay, coinsurance, t.balance, t.allowed - sharing,
+                    t.deductible_counts_visit or deductible < t.allowed))
+        deductible_left = None if deductible_left is None else deductible_left - deductible
+        oop_left = None if oop_left is None else oop_left - sharing
+    return out
+
+
+@settings(max_examples=500, deadline=None)
+@given(billed=st.integers(0, 30000), allowed_share=st.integers(0, 100),
+       deductible=st.one_of(st.none(), st.integers(0, 200000)), copay=st.integers(0, 20000),
+       pct=st.integers(0, 10000), oop=st.one_of(st.none(), st.integers(0, 300000)),
+       counts=st.booleans(), n=st.integers(1, 60))
+def test_the_walk_equals_the_session_by_session_walk(billed, allowed_share, deductible, copay,
+                                                     pct, oop, counts, n):
+    from estimator.domains import PlanTerms
+    from estimator.walk import plan_sessions
+
+    allowed = billed * allowed_share // 100
+    t = PlanTerms(billed=billed, allowed=allowed, balance=billed - allowed,
+                  deductible_left=deductible, copay=copay, pct_bp=pct, oop_left=oop,
+                  deductible_counts_visit=counts)
+    fast = [(s.deductible, s.copay, s.coinsurance, s.balance, s.payer, s.uses_visit)
+            for s in plan_sessions(t, n)]
+    assert fast == _walk_one_by_one(t, n)
