@@ -12,6 +12,8 @@ from .money import ZERO
 from .parameters import EVERY_CATEGORY_OF_PROVIDER_STATES, KX_THRESHOLD
 from .scenario import Scenario
 
+# The recommended route's own steps that the patient takes to the clinic.
+AT_THE_CLINIC = frozenset({"bring_insurance_card", "bring_prescription", "bring_doctors_order"})
 # How many of the unknowns that widen the range most become "ask your insurer" steps.
 ASK_ABOUT_TOP = 3
 # Unknowns the insurer cannot answer (the clinic knows whether it takes Medicare assignment).
@@ -84,7 +86,8 @@ def next_steps(
     if s.purpose == "relaxation":
         return [_step("request_good_faith_estimate")] if best.route == "self_pay" else []
     found = set(reasons)
-    steps: list[NextStep] = []
+    # What the recommended route needs at the clinic comes first (card, prescription, claim).
+    steps: list[NextStep] = [step for step in best.steps if step.code in AT_THE_CLINIC]
     insured = s.payer != "self_pay"
     if insured and s.prescription is not True:
         if "no_referral" in found:
@@ -104,7 +107,15 @@ def next_steps(
         steps.append(_step("ask_for_lmn"))
     if any(r.paid_by == "cash" for r in rows) and chain.cash_tail:
         steps.append(_step("request_good_faith_estimate"))
-    return steps
+    return _unique(steps)
+
+
+def _unique(steps: list[NextStep]) -> list[NextStep]:
+    seen: list[NextStep] = []
+    for step in steps:
+        if step not in seen:
+            seen.append(step)
+    return seen
 
 
 def _payer_steps(s: Scenario, found: set[str]) -> list[NextStep]:
