@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.clinics import load_clinics
 from bot.i18n import translator
-from bot.render import explain
+from bot.render import explain, recommendation_text
 from bot.settings import Settings
 from bot.web.openapi import ESTIMATE_PATH, OPENAPI_PATH
 from bot.web.server import create_app
@@ -69,7 +69,12 @@ async def test_the_explanation_is_in_the_language_asked_for(client, language, la
     body = await response.json()
     scenario = Scenario.model_validate(scenario_data())
     result = estimate(scenario)
-    assert body.pop("explanation") == explain(result, scenario, translator(lang))
+    explanation = body.pop("explanation")
+    assert explanation == explain(result, scenario, translator(lang))
+    # The headline first: the recommended way to pay, then the course's total.
+    t = translator(lang)
+    assert explanation.startswith(recommendation_text(result, t) + "\n")
+    assert t.money(result.recommended.patient_total) in explanation.split("\n")[1]
     assert body == result.model_dump(mode="json")
 
 
@@ -190,7 +195,8 @@ async def test_a_response_matches_the_document_schema(client):
     document = await (await client.get(OPENAPI_PATH)).json()
     schema = {"$ref": "#/components/schemas/EstimateResponse", **document}
     data = scenario_data()
-    data["plan"]["deductible"] = None  # a range
+    data["plan"]["deductible"] = None  # a range (the plan stays cheaper than the clinic's charge)
+    data["fees"].pop("cash_per_session", None)
     response = await client.post(f"{ESTIMATE_PATH}?explain=true", json=data)
     body = await response.json()
     assert body["range"] is not None

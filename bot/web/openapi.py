@@ -32,8 +32,8 @@ __all__ = ["ESTIMATE_PATH", "OPENAPI_PATH", "document"]
 ESTIMATE_PATH = "/api/v1/estimate"
 OPENAPI_PATH = "/api/v1/openapi.json"
 _REF = "#/components/schemas/{model}"
-_OUTPUT_MODELS = ("Estimate", "SessionRow", "Totals", "CostRange", "Route", "NextStep",
-                  "DiagnosisCheck")
+_OUTPUT_MODELS = ("Estimate", "SessionRow", "Totals", "CostRange", "Route", "Recommended",
+                  "Accounts", "NextStep", "DiagnosisCheck")
 
 
 def _ref(name: str) -> dict[str, str]:
