@@ -99,7 +99,8 @@ CASES = {
          *FEES_AND_COURSE],
         expect(payer="medicare", network="in", provider_type="physical_therapist",
                prescription=False, preauth="unknown", diagnosis_codes=None,
-               plan={"coinsurance_pct": "20", "oop_max": "none", "visit_limit": "none"}),
+               plan={"deductible": "0", "coinsurance_pct": "20", "oop_max": "none",
+                     "visit_limit": "none"}),
     ),
     "medicare advantage with an HDHP": (
         [("purpose", pick("medical")), ("payer", pick("medicare_advantage")),
@@ -189,8 +190,13 @@ def test_unknown_answers_give_a_range_and_name_what_would_narrow_it():
     _, prompt = drive(answers)
     result = prompt.estimate
     assert result.coverage == "uncertain"
-    assert result.range is not None and result.range.low < result.range.high
-    assert result.range.widened_by[0] == "deductible_met"
+    # Cash is the price the patient can count on; billing the plan could cost less, and what
+    # would tell is how much of the deductible is met.
+    assert result.recommended.route == "self_pay"
+    insurance = next(r for r in result.routes if r.route == "insurance")
+    assert insurance.low is not None and insurance.low < result.recommended.patient_total
+    assert {"code": "ask_insurer", "params": {"topic": "deductible_met"}} in [
+        s.model_dump() for s in result.next_steps]
 
 
 def test_back_re_asks_the_previous_question_and_forgets_its_answer():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import translator
+from bot.render import headline_text
 from bot.staff import parse_pairs, scenario_from_pairs, whatif
 from bot.telegram import texts
 from estimator import estimate
@@ -30,6 +31,9 @@ async def test_scenario_shows_the_estimate_and_the_session_table(bot, fake):
     explained = "\n".join(fake.bot_texts(chat))
     for amount in cost_texts(expected, "en"):
         assert amount in explained
+    assert headline_text(expected, scenario_from_pairs(parse_pairs(SCENARIO),
+                                                       CLINICS.get("demo-clinic")),
+                         translator("en")) in explained
     assert "<pre>" in table.raw_text
     assert len(table.text.splitlines()) == 1 + 1 + 12 + 1  # header, columns, sessions, total
     stored = (await bot.stored(chat)).state["telegram"]["scenario"]
@@ -82,7 +86,7 @@ async def test_bad_keys_and_values_are_answered_with_the_valid_ones(bot, fake):
     chat = CLINIC_STAFF
     await fake.user_sends(chat, "/scenario colour=<blue>")
     reply = await fake.wait_for_bot(chat)
-    assert reply.text.startswith("Unknown key colour. Valid keys: allowed_per_unit")
+    assert reply.text.startswith("Unknown key colour. Valid keys: account_balance, allowed_per_unit")
     assert "deductible_met" in reply.text and "billed_per_unit" in reply.text
     await fake.user_sends(chat, "/scenario sessions=lots")
     reply = await fake.wait_for_bot(chat)
