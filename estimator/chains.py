@@ -16,6 +16,7 @@ sound).
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal
 from itertools import accumulate
 from typing import Literal
@@ -183,7 +184,9 @@ def _realization(w: Walks, found: tuple, tail: int) -> Realization:
     return Realization(first, first_payer, terms, shares, tail, total, w.n)
 
 
+@lru_cache(maxsize=4096)
 def _money(cents_: int) -> Decimal:
+    # Rows repeat a handful of amounts; Decimals are immutable, so one object each will do.
     return Decimal(cents_).scaleb(-2)
 
 
