@@ -37,6 +37,8 @@ def accounts(s: Scenario, route: RouteName, total: Decimal) -> Accounts | None:
         # New contributions (tax saved, up to the annual limit) plus what is already there.
         amount = total if balance is None else min(total, balance + ACCOUNT_ANNUAL_LIMIT["hsa"])
         saved_on = min(amount, ACCOUNT_ANNUAL_LIMIT["hsa"])
+        if balance is None and total > ACCOUNT_ANNUAL_LIMIT["hsa"]:
+            notes.append("account_balance_limits")  # beyond a year's contributions
     else:  # an HSA without an HDHP, or an HRA: only the balance, nothing new saved
         amount = total if balance is None else min(total, balance)
         notes.append("hsa_no_new_contributions" if kind == "hsa" else "hra_no_tax_saving")

@@ -16,8 +16,8 @@ sound).
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from decimal import Decimal
+from functools import lru_cache
 from itertools import accumulate
 from typing import Literal
 

@@ -134,9 +134,13 @@ class Answers:
     """The scenario's answers (looked up once each) with some unknowns answered hypothetically."""
 
     def __init__(self, s: Scenario, fixed: Fixed | None = None,
-                 base: dict[str, Any] | None = None, options: dict | None = None):
+                 base: dict[str, Any] | None = None, options: dict | None = None,
+                 closed: frozenset[str] = frozenset()):
         self.s = s
         self.fixed = fixed or {}
+        # Network sides the plan would refuse whatever the amounts (a POS plan in network
+        # without a referral): with the network unknown, that side covers nothing.
+        self.closed = closed
         self._base = {} if base is None else base
         # Plan options already built, by the answers they depend on (shared by hypotheticals).
         self.options: dict[tuple, PlanOption] = {} if options is None else options
@@ -152,7 +156,7 @@ class Answers:
         return name in self.fixed or name in self.s.plan.model_fields_set
 
     def with_fixed(self, fixed: Fixed) -> "Answers":
-        return Answers(self.s, {**self.fixed, **fixed}, self._base, self.options)
+        return Answers(self.s, {**self.fixed, **fixed}, self._base, self.options, self.closed)
 
 
 def _plan_unknowns(s: Scenario) -> list[str]:
@@ -330,7 +334,8 @@ def _build_commercial_option(a: Answers, network: str) -> PlanOption:
     units, billed = units_for_minutes(s.session_minutes), session_billed(s)
     payer, visits = s.plan_payer, _visits(a)
     counts = s.plan.deductible_visits_count
-    if network == "out" and (payer == "medicaid" or a["oon_covered"] is False):
+    if network in a.closed or (
+            network == "out" and (payer == "medicaid" or a["oon_covered"] is False)):
         return PlanOption(False, None, None, visits, network)
     hdhp = payer == "commercial" and s.plan_type == "hdhp"
     applies = _applies(a, hdhp)

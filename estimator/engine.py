@@ -57,6 +57,21 @@ def _payers(s: Scenario, diagnoses, found: list[Finding]) -> tuple[Payers, list[
     return payers, [f.reason for f in plan_found]
 
 
+def _closed_networks(s: Scenario, diagnoses) -> frozenset[str]:
+    """With the network unknown, the sides the plan would refuse whatever the amounts: the rules
+    run on the plan with each network in turn (a POS plan pays in network only with a referral,
+    out of network without one)."""
+    if s.plan_payer in (None, "medicare") or s.network_status != "unknown":
+        return frozenset()
+    closed = set()
+    for side in ("in", "out"):
+        view = s.model_copy(update={"payer": s.plan_payer, "fallback_payer": None,
+                                    "network": side})
+        if not payer_route_open(verdict(findings(Facts(view, diagnoses, primary_unknowns(view))))):
+            closed.add(side)
+    return frozenset(closed)
+
+
 def _route_bounds(a: Answers, w: Walks, name: RouteName, payers: Payers) -> Bounds:
     return bounds(w, CHAINS[name], payers.first_open, payers.plan_open, plan_options(a), a)
 
@@ -121,7 +136,7 @@ def estimate(s: Scenario) -> Estimate:
     reasons = [f.reason for f in found]
     payers, plan_reasons = _payers(s, diagnoses, found)
     w = Walks(s)
-    a = Answers(s)
+    a = Answers(s, closed=_closed_networks(s, diagnoses))
     options = plan_options(a)
     listed = names(s, w.cash < w.billed)
     all_bounds = {name: bounds(w, CHAINS[name], payers.first_open, payers.plan_open, options, a)

@@ -62,15 +62,19 @@ def names(s: Scenario, cash_cheaper: bool) -> list[RouteName]:
     return found
 
 
-def _availability(s: Scenario, chain: Chain, payers: Payers) -> tuple[bool, str | None]:
+def _availability(s: Scenario, chain: Chain, payers: Payers, bounds: Bounds
+                  ) -> tuple[bool, str | None]:
     if chain.plan:
         # A closed first payer simply passes the course on: "workers' comp, then the plan" is the
         # route for a denied claim, "PIP, then the plan" for a benefit that ran out.
         return payers.plan_open, payers.plan_reason
-    if payers.plan_open and s.plan_payer in MUST_BILL:
-        return False, MUST_BILL[s.plan_payer]
     if chain.first is not None and not payers.first_open:
         return False, payers.first_reason
+    # Medicare and Medicaid pay after workers' comp and auto insurance: the rule binds only the
+    # sessions left over for them.
+    left_over = any(r.sessions > len(r.first) for r in (bounds.low, bounds.high))
+    if payers.plan_open and s.plan_payer in MUST_BILL and left_over:
+        return False, MUST_BILL[s.plan_payer]
     return True, None
 
 
@@ -104,7 +108,7 @@ def _steps(s: Scenario, chain: Chain, bounds: Bounds) -> list[NextStep]:
 
 def route(s: Scenario, name: RouteName, bounds: Bounds, payers: Payers) -> Route:
     chain = CHAINS[name]
-    available, reason = _availability(s, chain, payers)
+    available, reason = _availability(s, chain, payers, bounds)
     low, high = _money(bounds.low.total), _money(bounds.high.total)
     return Route(route=name, available=available, patient_total=high,
                  low=None if low == high else low, reason=None if available else reason,
