@@ -8,7 +8,9 @@ plan, the other ways to pay, the accounts, and a sentence for every code.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -345,6 +347,9 @@ NEW_REASONS = ["pip_exhausted", "pip_state_unknown", "external_cause_only", "wel
                "no_referral", "medicaid_provider_not_enrolled", "must_bill_medicare",
                "must_bill_medicaid"]
 STEPS_WITH_PARAMS = [
+    ("bring_insurance_card", {}),
+    ("bring_prescription", {}),
+    ("bring_doctors_order", {}),
     ("appeal_state_mandate", {"state": "WA"}),
     ("appeal_state_mandate", {"state": "OR"}),
     ("add_seventh_character", {"code": "S13.4XX", "children": ["S13.4XXA", "S13.4XXD",
@@ -383,7 +388,8 @@ def test_steps_and_notes_with_values():
     assert step_text("kx_modifier", {"threshold": "2480.00", "year": 2026}, t).startswith(
         "Your course passes Medicare's yearly therapy threshold ($2,480.00 in 2026): the "
         "therapist adds the KX modifier")
-    assert step_text("add_seventh_character", STEPS_WITH_PARAMS[2][1], t).endswith(
+    seventh = {"code": "S13.4XX", "children": ["S13.4XXA", "S13.4XXD", "S13.4XXS"]}
+    assert step_text("add_seventh_character", seventh, t).endswith(
         "Ask your doctor which one applies: S13.4XXA, S13.4XXD, or S13.4XXS.")
     assert "RCW 48.43.045" in step_text("appeal_state_mandate", {"state": "WA"}, t)
     assert "(OR)" in step_text("appeal_state_mandate", {"state": "OR"}, t)
@@ -396,3 +402,36 @@ def test_steps_and_notes_with_values():
         "For the 1 session your coverage does not pay for, ask for the clinic's cash price, "
         "$90.00, instead of its full charge.")
     assert step_text("no_such_step", {}, t) == "" and note_text("no_such_note", t) == ""
+
+
+def _codes_in_the_engine() -> dict[str, set[str]]:
+    """Every reason, step and note code the estimator's source can emit."""
+    found: dict[str, set[str]] = {"reasons": set(), "steps": set(), "notes": set()}
+    for path in (Path(__file__).resolve().parent.parent / "estimator").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        found["reasons"] |= set(re.findall(r'Finding\("(\w+)"', text))
+        found["steps"] |= set(re.findall(r'_step\("(\w+)"', text))
+        for line in text.splitlines():
+            if "notes" in line and "def " not in line:
+                found["notes"] |= set(re.findall(r'"([a-z]+_[a-z_]+)"', line))
+    return found
+
+
+def test_every_code_the_engine_emits_has_a_sentence():
+    from estimator.routes import MUST_BILL
+
+    t = translator("en")
+    engine = _codes_in_the_engine()
+    assert {"visit_limit_reached", "bring_insurance_card", "medicare_part_b_defaults"} <= (
+        engine["reasons"] | engine["steps"] | engine["notes"])  # the scan finds them
+    for code in engine["reasons"] | set(MUST_BILL.values()):
+        assert reason_text(code, t), code
+    params: dict[str, dict[str, Any]] = {"ask_insurer": {"topic": "deductible"}}
+    for code, given in STEPS_WITH_PARAMS:
+        params.setdefault(code, given)
+    params.update({c: {"code": "M54.5", "children": ["M54.50"]} for c in
+                   ("use_billable_code", "check_diagnosis_code")})
+    for code in engine["steps"]:
+        assert step_text(code, params.get(code, {}), t), code
+    for code in engine["notes"]:
+        assert note_text(code, t), code

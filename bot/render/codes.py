@@ -169,6 +169,10 @@ TOPICS = {
 }
 
 STEPS = {
+    "bring_insurance_card": N_("Bring your insurance card to the first visit."),
+    "bring_prescription": N_("Bring the prescription, with the diagnosis code, to the first "
+                             "visit."),
+    "bring_doctors_order": N_("Bring the doctor's order for the massage to the first visit."),
     "get_prescription": N_("Ask your doctor for a prescription naming the diagnosis (ICD-10 code), "
                            "how often and for how long."),
     "get_referral": N_("Ask your primary care doctor for a referral to the clinic before the "
@@ -192,8 +196,8 @@ STEPS = {
                                 "send the claim to your plan yourself to be paid back."),
     "request_preauth": N_("Ask the clinic to request pre-authorization before the first visit."),
     "ask_insurer": N_("Ask your insurer about %(topic)s."),
-    "ask_for_lmn": N_("Ask your doctor for a Letter of Medical Necessity, so your HSA or FSA can "
-                      "pay."),
+    "ask_for_lmn": N_("Ask your doctor for a Letter of Medical Necessity, so your HSA, FSA or "
+                      "HRA can pay."),
     "confirm_wc_claim": N_("Ask the claims adjuster whether your claim is accepted."),
     "bring_wc_claim_number": N_("Give the clinic your workers' compensation claim number and the "
                                 "doctor's order."),

@@ -364,6 +364,10 @@ def note_text(code: str, t: Translator) -> str:
 
 # --- the whole explanation -------------------------------------------------------------------
 
+# Steps another step already says: the workers' compensation claim step names the doctor's order.
+_ALREADY_SAID = {"bring_doctors_order": "bring_wc_claim_number"}
+
+
 def explain(
     e: Estimate, s: Scenario, t: Translator, previous_total: Decimal | None = None
 ) -> str:
@@ -371,7 +375,10 @@ def explain(
     the other ways to pay, accounts, why, next steps, notes and the disclaimer."""
     blocks = [headline_text(e, s, t, previous_total), coverage_text(e, s, t),
               routes_text(e, t), accounts_text(e, t), "\n".join(_reasons(e, t))]
-    steps = [text for text in (step_text(st.code, st.params, t) for st in e.next_steps) if text]
+    given = {st.code for st in e.next_steps}
+    said = {step for step, by in _ALREADY_SAID.items() if by in given}
+    steps = [text for text in (step_text(st.code, st.params, t) for st in e.next_steps
+                               if st.code not in said) if text]
     if steps:
         blocks.append("\n".join([t.gettext("Next steps:"), *("☐ " + text for text in steps)]))
     blocks.append("\n".join(text for text in (note_text(n, t) for n in e.notes) if text))
