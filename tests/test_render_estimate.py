@@ -435,3 +435,40 @@ def test_every_code_the_engine_emits_has_a_sentence():
         assert step_text(code, params.get(code, {}), t), code
     for code in engine["notes"]:
         assert note_text(code, t), code
+
+
+def test_a_closed_first_payer_leaves_the_health_plan_as_the_headline():
+    # A denied workers' comp claim: the chain "workers' comp, then the plan" is billing the plan.
+    denied = Route(route="workers_comp", available=False, patient_total=D("1920.00"), steps=[],
+                   reason="claim_not_accepted")
+    e = make("workers_comp_then_insurance", "288.00", {"health_plan": 12}, coverage="unlikely",
+             routes=[denied, cash("1080.00")], reasons=["claim_not_accepted"])
+    text = explain(e, scenario(payer="workers_comp", fallback_payer="commercial"),
+                   translator("en"))
+    assert text.startswith("We recommend billing your health plan.\n")
+    assert "• Workers' compensation: not available.\n  Your workers' compensation claim was not " \
+           "accepted." in text
+    # While the claim may still pay, the chain is named as it is.
+    open_claim = denied.model_copy(update={"available": True, "reason": None})
+    e = e.model_copy(update={"routes": [e.routes[0], open_claim]})
+    assert explain(e, scenario(), translator("en")).startswith(
+        "We recommend billing workers' compensation first, then your health plan.\n")
+
+
+@pytest.mark.parametrize(("lang", "medicare"), [
+    ("en", "We recommend billing Medicare.\n"), ("es", "Le recomendamos usar Medicare.\n"),
+    ("ru", "Рекомендуем оплатить через Medicare.\n"),
+])
+def test_original_medicare_is_named_in_the_headline(lang, medicare):
+    e = make("insurance", "285.72", {"health_plan": 12}, notes=["medicare_part_b_defaults"])
+    s = scenario(payer="medicare", provider_type="physical_therapist")
+    assert explain(e, s, translator(lang)).startswith(medicare)
+
+
+def test_an_empty_account_says_so_instead_of_paying_nothing():
+    empty = Accounts(kind="hra", eligible=True, pays_for="insurance", amount=D("0.00"),
+                     notes=["hra_no_tax_saving", "account_balance_limits"])
+    e = make("insurance", "500.00", {"health_plan": 6}, accounts=empty)
+    text = explain(e, scenario(6), translator("en"))
+    assert "There is no money in your HRA to pay for this now.\n" in text
+    assert "$0.00 of" not in text

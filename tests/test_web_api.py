@@ -73,7 +73,7 @@ async def test_the_explanation_is_in_the_language_asked_for(client, language, la
     assert explanation == explain(result, scenario, translator(lang))
     # The headline first: the recommended way to pay, then the course's total.
     t = translator(lang)
-    assert explanation.startswith(recommendation_text(result, t) + "\n")
+    assert explanation.startswith(recommendation_text(result, scenario, t) + "\n")
     assert t.money(result.recommended.patient_total) in explanation.split("\n")[1]
     assert body == result.model_dump(mode="json")
 

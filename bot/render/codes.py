@@ -124,6 +124,12 @@ HEADLINES = {
     "self_pay": N_("We recommend paying the clinic yourself, at its cash price."),
 }
 
+# Billing the plan when the plan is original Medicare or Medicaid: named as such.
+HEADLINES_BY_PLAN = {
+    ("insurance", "medicare"): N_("We recommend billing Medicare."),
+    ("insurance", "medicaid"): N_("We recommend billing Medicaid."),
+}
+
 # The same routes as short labels, in the list of other ways to pay.
 ROUTES = {
     "insurance": N_("Your health plan"),
@@ -256,6 +262,11 @@ ACCOUNT_CANNOT_PAY = {
     "hsa": N_("Your HSA cannot pay for this massage as things stand."),
     "fsa": N_("Your FSA cannot pay for this massage as things stand."),
     "hra": N_("Your HRA cannot pay for this massage as things stand."),
+}
+ACCOUNT_EMPTY = {
+    "hsa": N_("There is no money in your HSA to pay for this now."),
+    "fsa": N_("There is no money in your FSA to pay for this now."),
+    "hra": N_("There is no money in your HRA to pay for this now."),
 }
 ACCOUNT_TAX_SAVINGS = N_("That saves you about %(amount)s in taxes.")
 ACCOUNT_NOTES = {

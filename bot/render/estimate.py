@@ -15,6 +15,7 @@ from estimator import Estimate, Route, Scenario
 
 from .codes import (
     ACCOUNT_CANNOT_PAY,
+    ACCOUNT_EMPTY,
     ACCOUNT_NOTES,
     ACCOUNT_PAYS_ALL,
     ACCOUNT_PAYS_PART,
@@ -25,6 +26,7 @@ from .codes import (
     DISCLAIMER,
     DISCLAIMER_SELF_PAY,
     HEADLINES,
+    HEADLINES_BY_PLAN,
     MEDICARE_LIMITING_CHARGE_PCT,
     MEDICARE_PART_B_COINSURANCE_PCT,
     MEDICARE_PART_B_DEDUCTIBLE,
@@ -91,7 +93,7 @@ def headline_text(
     """The recommended way to pay and what it costs for the course and per session."""
     n = s.sessions
     low, high = cost_span(e)
-    lines = [recommendation_text(e, t)]
+    lines = [recommendation_text(e, s, t)]
     if low != high:
         cost = t.ngettext(
             "Your cost for %(n)s session: between %(low)s and %(high)s.",
@@ -268,7 +270,9 @@ def accounts_text(e: Estimate, t: Translator) -> str:
                  else target.patient_total)
         if not total and not a.amount:
             return ""  # nothing to pay
-        if a.amount >= total:
+        if not a.amount:
+            lines.append(t.gettext(ACCOUNT_EMPTY[a.kind]))
+        elif a.amount >= total:
             lines.append(t.gettext(ACCOUNT_PAYS_ALL[a.kind], amount=t.money(a.amount)))
         else:
             lines.append(t.gettext(ACCOUNT_PAYS_PART[a.kind], amount=t.money(a.amount),
@@ -387,9 +391,27 @@ def explain(
     return "\n\n".join(block for block in blocks if block)
 
 
-def recommendation_text(e: Estimate, t: Translator) -> str:
-    """The headline's first sentence: the recommended way to pay."""
-    return t.gettext(HEADLINES[e.recommended.route])
+def _effective_route(e: Estimate) -> str:
+    """The recommended route as the patient acts on it: a chain whose first payer is closed for
+    sure (its own route is not available: a denied claim, PIP used up or excluded) and pays no
+    session is, for the patient, the rest of the chain ("workers' comp, then the plan" after a
+    denied claim is "bill your health plan")."""
+    route = e.recommended.route
+    for first, paid_by in (("workers_comp", "workers_comp"), ("auto_pip", "pip")):
+        prefix = first + "_then_"
+        if not route.startswith(prefix) or e.recommended.sessions_by_payer.get(paid_by):
+            continue
+        if any(r.route == first and not r.available for r in e.routes):
+            rest = route[len(prefix):]
+            return "self_pay" if rest == "cash" else rest
+    return route
+
+
+def recommendation_text(e: Estimate, s: Scenario, t: Translator) -> str:
+    """The headline's first sentence: the recommended way to pay (original Medicare and
+    Medicaid by name)."""
+    route = _effective_route(e)
+    return t.gettext(HEADLINES_BY_PLAN.get((route, s.plan_payer)) or HEADLINES[route])
 
 
 # --- for staff -------------------------------------------------------------------------------

@@ -503,7 +503,8 @@ class ClinicPages:
         # The recommended way to pay and its total (both ends when the answers left open matter).
         low, high = cost_span(result)
         total = cost_text(result, t)
-        summary = [tag("p", recommendation_text(result, t), class_="route", id="recommended")]
+        summary = [tag("p", recommendation_text(result, scenario, t),
+                       class_="route", id="recommended")]
         if low != high:
             summary.append(tag("p", t.gettext(
                 "It depends on the answers you left open; the explanation below says which "
