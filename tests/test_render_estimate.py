@@ -399,7 +399,7 @@ def test_steps_and_notes_with_values():
     assert "115%" in note_text("medicare_limiting_charge", t)
     assert "115\xa0%" in note_text("medicare_limiting_charge", translator("ru"))
     assert step_text("use_cash_after_limit", {"sessions": 1, "cash_per_session": "90.00"}, t) == (
-        "For the 1 session your coverage does not pay for, ask for the clinic's cash price, "
+        "For the session your coverage does not pay for, ask for the clinic's cash price, "
         "$90.00, instead of its full charge.")
     assert step_text("no_such_step", {}, t) == "" and note_text("no_such_note", t) == ""
 

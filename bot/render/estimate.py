@@ -188,7 +188,7 @@ def _payers_pay(e: Estimate, s: Scenario, t: Translator) -> list[str]:
                     "Your %(payer)s may pay for %(covered)s of your %(n)s sessions.",
                     total, payer=payer, covered=k))
         if covered < total:
-            lines.append(t.ngettext("You pay for the remaining %(n)s session yourself.",
+            lines.append(t.ngettext("You pay for the remaining session yourself.",
                                     "You pay for the remaining %(n)s sessions yourself.",
                                     total - covered))
     if e.coverage == "uncertain":
@@ -342,12 +342,12 @@ def _cash_after_limit(params: dict[str, Any], t: Translator) -> str:
                          "cash price instead of its full charge.")
     if cash is None:
         return t.ngettext(
-            "For the %(n)s session your coverage does not pay for, ask the clinic for its cash "
-            "price instead of its full charge.",
+            "For the session your coverage does not pay for, ask the clinic for its cash price "
+            "instead of its full charge.",
             "For the %(n)s sessions your coverage does not pay for, ask the clinic for its cash "
             "price instead of its full charge.", int(n))
     return t.ngettext(
-        "For the %(n)s session your coverage does not pay for, ask for the clinic's cash price, "
+        "For the session your coverage does not pay for, ask for the clinic's cash price, "
         "%(cash)s, instead of its full charge.",
         "For the %(n)s sessions your coverage does not pay for, ask for the clinic's cash price, "
         "%(cash)s a session, instead of its full charge.", int(n),
