@@ -343,9 +343,9 @@ def test_an_account_that_cannot_pay_says_only_why():
 
 # --- every code has a sentence, in every language -------------------------------------------
 
-NEW_REASONS = ["pip_exhausted", "pip_state_unknown", "external_cause_only", "wellness_diagnosis",
-               "no_referral", "medicaid_provider_not_enrolled", "must_bill_medicare",
-               "must_bill_medicaid"]
+NEW_REASONS = ["referral_unknown", "pip_exhausted", "pip_state_unknown", "external_cause_only",
+               "wellness_diagnosis", "no_referral", "medicaid_provider_not_enrolled",
+               "must_bill_medicare", "must_bill_medicaid"]
 STEPS_WITH_PARAMS = [
     ("bring_insurance_card", {}),
     ("bring_prescription", {}),
@@ -410,7 +410,7 @@ def _codes_in_the_engine() -> dict[str, set[str]]:
     for path in (Path(__file__).resolve().parent.parent / "estimator").glob("*.py"):
         text = path.read_text(encoding="utf-8")
         found["reasons"] |= set(re.findall(r'Finding\("(\w+)"', text))
-        found["steps"] |= set(re.findall(r'_step\("(\w+)"', text))
+        found["steps"] |= set(re.findall(r'(?<![\w.])_?step\("(\w+)"', text))
         for line in text.splitlines():
             if "notes" in line and "def " not in line:
                 found["notes"] |= set(re.findall(r'"([a-z]+_[a-z_]+)"', line))
@@ -472,3 +472,11 @@ def test_an_empty_account_says_so_instead_of_paying_nothing():
     text = explain(e, scenario(6), translator("en"))
     assert "There is no money in your HRA to pay for this now.\n" in text
     assert "$0.00 of" not in text
+
+
+def test_every_unknown_the_engine_ranks_has_a_topic():
+    from estimator.domains import COVERAGE_UNKNOWNS, IN_NETWORK, OUT_OF_NETWORK
+
+    names = {*IN_NETWORK, *OUT_OF_NETWORK, *COVERAGE_UNKNOWNS, "deductible_applies",
+             "visit_limit", "visits_used", "medicare_participating"}
+    assert names <= set(codes.TOPICS), names - set(codes.TOPICS)

@@ -63,6 +63,8 @@ REASONS = {
     "preauth_unknown": N_("We don't know whether the plan requires pre-authorization."),
     "no_referral": N_("Your plan pays only with a referral from your primary care doctor, and "
                       "you don't have one yet."),
+    "referral_unknown": N_("We don't know whether you have a referral from your primary care "
+                           "doctor, which your plan requires."),
     "network_unknown": N_("We don't know whether the clinic is in your plan's network."),
     "oon_benefits_unknown": N_("We don't know whether your plan pays for out-of-network care."),
     "out_of_network_not_covered": N_("Your plan pays nothing out of network."),
