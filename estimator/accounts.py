@@ -29,8 +29,9 @@ def accounts(s: Scenario, route: RouteName, total: Decimal) -> Accounts | None:
     balance = s.account_balance
     saved_on = ZERO
     if kind == "fsa":
-        # The year's election is available in full from the first day of the plan year.
-        amount = min(total, ACCOUNT_ANNUAL_LIMIT["fsa"])
+        # The year's election is available in full from the first day of the plan year; what is
+        # left of it, when given, bounds what it pays.
+        amount = min(total, ACCOUNT_ANNUAL_LIMIT["fsa"], *(() if balance is None else (balance,)))
         saved_on = amount
         notes.append("fsa_use_it_or_lose_it")
     elif kind == "hsa" and _hsa_contributions_allowed(s):
@@ -44,8 +45,10 @@ def accounts(s: Scenario, route: RouteName, total: Decimal) -> Accounts | None:
         notes.append("hsa_no_new_contributions" if kind == "hsa" else "hra_no_tax_saving")
         if balance is None:
             notes.append("account_balance_limits")
+    if not eligible:
+        amount = saved_on = ZERO  # it cannot pay for this massage at all
     savings = None
-    if s.tax_rate_pct is not None and saved_on > 0 and eligible:
+    if s.tax_rate_pct is not None and saved_on > 0:
         savings = share(s.tax_rate_pct, saved_on)
     return Accounts(kind=kind, eligible=eligible, pays_for=route, amount=amount,
                     tax_savings=savings, notes=notes)

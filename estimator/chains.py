@@ -185,7 +185,7 @@ def _realization(w: Walks, found: tuple, tail: int) -> Realization:
 
 
 @lru_cache(maxsize=4096)
-def _money(cents_: int) -> Decimal:
+def money(cents_: int) -> Decimal:
     # Rows repeat a handful of amounts; Decimals are immutable, so one object each will do.
     return Decimal(cents_).scaleb(-2)
 
@@ -198,7 +198,7 @@ def rows(r: Realization, billed: int) -> list[SessionRow]:
     def add(share: Share, paid_by: PaidBy, allowed: int) -> None:
         nonlocal n
         n += 1
-        m = _money
+        m = money
         out.append(SessionRow(
             n=n, paid_by=paid_by, billed=m(billed), allowed=m(allowed), covered=True,
             deductible=m(share.deductible), copay=m(share.copay),
@@ -210,12 +210,12 @@ def rows(r: Realization, billed: int) -> list[SessionRow]:
     for share in r.plan_shares:
         assert r.plan is not None
         add(share, "health_plan", r.plan.allowed)
-    zero = _money(0)
+    zero = money(0)
     while len(out) < r.sessions:
         n += 1
         out.append(SessionRow(
-            n=n, paid_by="cash", billed=_money(billed), allowed=zero, covered=False,
+            n=n, paid_by="cash", billed=money(billed), allowed=zero, covered=False,
             deductible=zero, copay=zero, coinsurance=zero, balance_bill=zero,
-            patient=_money(r.tail_price), insurer=zero))
+            patient=money(r.tail_price), insurer=zero))
     return out
 

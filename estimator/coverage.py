@@ -183,14 +183,23 @@ def provider_not_covered(f: Facts) -> Finding | None:
     return None
 
 
-def no_visits_left(f: Facts) -> Finding | None:
-    """Every visit under the plan's visit limit is already used before the first session."""
+def visit_limit_reached(f: Facts) -> Finding | None:
+    """Every visit under the plan's visit limit is already used before the first session.
+    Original Medicare has no therapy visit limit (repealed in 2018)."""
     s = f.scenario
     limit, used = s.plan.visit_limit, s.plan.visits_used
-    if not (s.health_plan and isinstance(limit, int)):
+    if not (_networked_plan(s) and isinstance(limit, int)):
         return None
     if limit == 0 or (used is not None and used >= limit):
         return Finding("visit_limit_reached", "unlikely")
+    return None
+
+
+def pip_exhausted(f: Facts) -> Finding | None:
+    """Auto: the PIP or MedPay benefit is used up, so it pays for nothing more."""
+    s = f.scenario
+    if s.payer == "auto" and s.auto.pip_remaining is not None and s.auto.pip_remaining == 0:
+        return Finding("pip_exhausted", "unlikely")
     return None
 
 
@@ -203,14 +212,6 @@ def claim_not_accepted(f: Facts) -> Finding | None:
 
 
 # --- uncertain ---------------------------------------------------------------------------------
-
-def pip_exhausted(f: Facts) -> Finding | None:
-    """Auto: the PIP or MedPay benefit is used up, so it pays for nothing more."""
-    s = f.scenario
-    if s.payer == "auto" and s.auto.pip_remaining is not None and s.auto.pip_remaining == 0:
-        return Finding("pip_exhausted", "unlikely")
-    return None
-
 
 def network_unknown(f: Facts) -> Finding | None:
     """In or out of network changes the price and, on HMO/EPO plans, whether the plan pays."""
@@ -228,9 +229,17 @@ def oon_benefits_unknown(f: Facts) -> Finding | None:
     return None
 
 
+def referral_unknown(f: Facts) -> Finding | None:
+    """An HMO (or POS in network) patient does not know whether they have the referral."""
+    if needs_referral(f.scenario) and f.scenario.prescription is None:
+        return Finding("referral_unknown", "uncertain")
+    return None
+
+
 def prescription_unknown(f: Facts) -> Finding | None:
     """The patient does not know whether they have a prescription or referral."""
-    if _massage_therapist_claim(f.scenario) and f.scenario.prescription is None:
+    s = f.scenario
+    if _massage_therapist_claim(s) and s.prescription is None and not needs_referral(s):
         return Finding("prescription_unknown", "uncertain")
     return None
 
@@ -291,7 +300,8 @@ def pip_state_unknown(f: Facts) -> Finding | None:
 def pip_unknown(f: Facts) -> Finding | None:
     """Auto: how much PIP or MedPay remains is not known."""
     s = f.scenario
-    if s.payer == "auto" and s.auto.pip_remaining is None:
+    excluded = s.state in PIP_EXCLUDES_MASSAGE and massage_is_excluded_from_pip(s)
+    if s.payer == "auto" and s.auto.pip_remaining is None and not excluded:
         return Finding("pip_unknown", "uncertain")
     return None
 
@@ -319,11 +329,12 @@ RULES: tuple[Rule, ...] = (
     diagnosis_not_billable,
     preauth_required,
     provider_not_covered,
-    no_visits_left,
+    visit_limit_reached,
     claim_not_accepted,
     pip_exhausted,
     network_unknown,
     oon_benefits_unknown,
+    referral_unknown,
     prescription_unknown,
     diagnosis_unknown,
     preauth_unknown,

@@ -22,12 +22,12 @@ from .parameters import (
     ACA_OOP_LIMIT,
     CMS_RATE_PER_UNIT,
     HDHP_MIN_DEDUCTIBLE,
-    HDHP_OOP_LIMIT,
     MEDICARE_FEE_SCHEDULE,
     MEDICARE_LIMITING_CHARGE_PCT,
     MEDICARE_NONPAR_PCT,
     MEDICARE_PART_B_COINSURANCE_PCT,
     MEDICARE_PART_B_DEDUCTIBLE,
+    OON_REFERENCE_ALLOWED_LOW,
     REFERENCE_ALLOWED_HIGH,
     REFERENCE_ALLOWED_LOW,
     TYPICAL_VISIT_LIMIT_LOW,
@@ -164,10 +164,7 @@ def _plan_unknowns(s: Scenario) -> list[str]:
     if payer is None:
         return []
     if payer == "medicare":
-        names = ["medicare_participating", "deductible_met", "visit_limit"]
-        if s.plan.visit_limit != "none":
-            names.append("visits_used")
-        return [n for n in names if value(s, n, {}) is None]
+        return [n for n in ("medicare_participating", "deductible_met") if value(s, n, {}) is None]
     network = s.network_status
     names = ["network"] if network == "unknown" else []
     out_of_network = OUT_OF_NETWORK if oon_covered(s) is not False else ("oon_covered",)
@@ -267,7 +264,11 @@ def _accumulators(a: Answers, side: str, legal_cap: Decimal | None,
 
 
 def _visits(a: Answers) -> tuple[int, int | None]:
-    """Visits left: the limit between the typical low end and none, used between 0 and it."""
+    """Visits left: the limit between the typical low end and none, used between 0 and it.
+    Original Medicare has no therapy visit limit (the cap was repealed in 2018; above the KX
+    threshold claims need the KX modifier instead)."""
+    if a.s.plan_payer == "medicare":
+        return INF, INF
     limit, used = a["visit_limit"], a["visits_used"]
     if limit == "none":
         return INF, INF
@@ -278,13 +279,15 @@ def _visits(a: Answers) -> tuple[int, int | None]:
 
 def _allowed(a: Answers, name: str, units: int, billed: int) -> tuple[int, int]:
     """(low, high) allowed amount per session: an unknown one is 1.0 to 2.0 times the Medicare
-    reference rate (no reliable public commercial figure), capped at the charge."""
+    reference rate in network (no reliable public commercial figure), 0 to 2.0 out of network;
+    capped at the charge."""
     rate = a[name]
     if rate is not None:
         one = min(to_cents(units * rate), billed)
         return one, one
     reference = CMS_RATE_PER_UNIT[a.s.cpt_code]
-    return (min(to_cents(units * reference * REFERENCE_ALLOWED_LOW), billed),
+    floor = OON_REFERENCE_ALLOWED_LOW if name.startswith("oon_") else REFERENCE_ALLOWED_LOW
+    return (min(to_cents(units * reference * floor), billed),
             min(to_cents(units * reference * REFERENCE_ALLOWED_HIGH), billed))
 
 
@@ -340,7 +343,7 @@ def _build_commercial_option(a: Answers, network: str) -> PlanOption:
     hdhp = payer == "commercial" and s.plan_type == "hdhp"
     applies = _applies(a, hdhp)
     if network == "in":
-        cap = (HDHP_OOP_LIMIT if hdhp else ACA_OOP_LIMIT) if payer == "commercial" else None
+        cap = ACA_OOP_LIMIT if payer == "commercial" else None
         low, high = _allowed(a, "allowed_per_unit", units, billed)
         (ded_b, ded_w), (oop_b, oop_w) = _accumulators(a, "in", cap, hdhp)
         copay = a["copay"]
@@ -363,7 +366,9 @@ def medicare_allowed(s: Scenario, participating: bool) -> tuple[int, int]:
     fee schedule (or the clinic's rate when given); non-participating 95% of it, with the charge
     capped at the limiting charge, 115% of that (SSA 1848(g))."""
     units, billed = units_for_minutes(s.session_minutes), session_billed(s)
-    rate = s.fees.allowed_per_unit or MEDICARE_FEE_SCHEDULE[s.cpt_code][1]
+    rate = s.fees.allowed_per_unit
+    if rate is None:
+        rate = MEDICARE_FEE_SCHEDULE[s.cpt_code][1]
     schedule = units * rate
     if participating:
         approved = min(to_cents(schedule), billed)
@@ -405,7 +410,7 @@ def plan_options(a: Answers) -> list[PlanOption]:
     return options
 
 
-def answers(s: Scenario, name: str) -> tuple[Any, ...]:
+def domain_ends(s: Scenario, name: str) -> tuple[Any, ...]:
     """The answers that bound an unknown's domain: how the range would look knowing it."""
     if name == "network":
         return ("in", "out")
@@ -420,7 +425,8 @@ def answers(s: Scenario, name: str) -> tuple[Any, ...]:
         return (Decimal(0), HUNDRED)
     if name in ("allowed_per_unit", "oon_allowed_per_unit"):
         reference = CMS_RATE_PER_UNIT[s.cpt_code]
-        return (reference * REFERENCE_ALLOWED_LOW, reference * REFERENCE_ALLOWED_HIGH)
+        floor = OON_REFERENCE_ALLOWED_LOW if name.startswith("oon_") else REFERENCE_ALLOWED_LOW
+        return (reference * floor, reference * REFERENCE_ALLOWED_HIGH)
     # Amounts: nothing, or more than the whole course could reach.
     course = Decimal(session_billed(s) * s.sessions) / 100
     if name in ("oop_max", "oon_oop_max"):

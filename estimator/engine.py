@@ -1,13 +1,14 @@
 """`estimate(scenario)`: the one entry point every channel calls."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from . import icd10
 from .accounts import accounts
 from .chains import CHAINS, Bounds, Walks, bounds, rows
 from .coverage import Facts, Finding, findings, payer_route_open, verdict
-from .domains import Answers, answers, plan_options, primary_unknowns, unknowns
+from .domains import Answers, domain_ends, plan_options, primary_unknowns, unknowns
 from .estimate import (
     CostRange,
     DiagnosisCheck,
@@ -57,6 +58,15 @@ def _payers(s: Scenario, diagnoses, found: list[Finding]) -> tuple[Payers, list[
     return payers, [f.reason for f in plan_found]
 
 
+def _reaches_plan(s: Scenario, w: Walks, payers: Payers, a: Answers) -> bool:
+    """Whether workers' comp or PIP may leave sessions over for the plan behind them."""
+    if s.health_plan:
+        return True
+    first = bounds(w, CHAINS["workers_comp" if s.payer == "workers_comp" else "auto_pip"],
+                   payers.first_open, False, [], a)
+    return any(r.sessions > len(r.first) for r in (first.low, first.high))
+
+
 def _closed_networks(s: Scenario, diagnoses) -> frozenset[str]:
     """With the network unknown, the sides the plan would refuse whatever the amounts: the rules
     run on the plan with each network in turn (a POS plan pays in network only with a referral,
@@ -72,8 +82,10 @@ def _closed_networks(s: Scenario, diagnoses) -> frozenset[str]:
     return frozenset(closed)
 
 
-def _route_bounds(a: Answers, w: Walks, name: RouteName, payers: Payers) -> Bounds:
-    return bounds(w, CHAINS[name], payers.first_open, payers.plan_open, plan_options(a), a)
+def _route_bounds(a: Answers, w: Walks, name: RouteName, payers: Payers,
+                  options: list | None = None) -> Bounds:
+    options = plan_options(a) if options is None else options
+    return bounds(w, CHAINS[name], payers.first_open, payers.plan_open, options, a)
 
 
 def _listed(found: list[RouteName], all_bounds: dict[RouteName, Bounds], payers: Payers):
@@ -99,7 +111,7 @@ def _widened_by(a: Answers, w: Walks, best: RouteName, payers: Payers, current: 
     ranked: list[tuple[int, int, int, str]] = []
     for order, name in enumerate(unknowns(a.s)):
         widths = []
-        for answer in answers(a.s, name):
+        for answer in domain_ends(a.s, name):
             b = _route_bounds(a.with_fixed({name: answer}), w, best, payers)
             widths.append(b.high.total - b.low.total)
         if min(widths) < width:
@@ -139,8 +151,9 @@ def estimate(s: Scenario) -> Estimate:
     a = Answers(s, closed=_closed_networks(s, diagnoses))
     options = plan_options(a)
     listed = names(s, w.cash < w.billed)
-    all_bounds = {name: bounds(w, CHAINS[name], payers.first_open, payers.plan_open, options, a)
-                  for name in listed}
+    if s.payer in ("auto", "workers_comp"):
+        payers = replace(payers, plan_reached=_reaches_plan(s, w, payers, a))
+    all_bounds = {name: _route_bounds(a, w, name, payers, options) for name in listed}
     found_routes = [route(s, name, all_bounds[name], payers)
                     for name in _listed(listed, all_bounds, payers)]
     best = recommended(found_routes)
@@ -156,6 +169,9 @@ def estimate(s: Scenario) -> Estimate:
         questions += [q for q in _widened_by(a, w, other.route, payers, all_bounds[other.route])
                       if q not in questions]
     account = accounts(s, best.route, best.patient_total)
+    # The plan behind workers' comp or PIP matters to the patient only if the recommended route
+    # may reach it.
+    plan_used = s.health_plan or (CHAINS[best.route].plan and payers.plan_reached)
     covered = sum(1 for r in session_rows if r.paid_by != "cash")
     return Estimate(
         coverage=verdict(found),
@@ -175,23 +191,27 @@ def estimate(s: Scenario) -> Estimate:
                                 sessions_by_payer=_sessions_by_payer(session_rows)),
         best_route=best.route,
         accounts=account,
-        next_steps=next_steps(s, [*reasons, *plan_reasons], diagnoses,
-                              questions, best, session_rows, account),
-        notes=_notes(s, found_routes, best),
+        next_steps=next_steps(s, reasons, diagnoses, questions, best, session_rows, account,
+                              plan_reasons if plan_used else ()),
+        notes=_notes(s, found_routes, best, plan_used),
     )
 
 
-def _notes(s: Scenario, found_routes: Sequence[Route], best: Route) -> list[str]:
+def _notes(s: Scenario, found_routes: Sequence[Route], best: Route, plan_used: bool
+           ) -> list[str]:
     notes: list[str] = []
     insured = [r for r in found_routes if CHAINS[r.route].plan and r.available]
     if best.route == "self_pay" and insured:
         notes.append("cash_not_counted_toward_deductible")
         if s.network == "in":
             notes.append("in_network_cash_only_if_not_billed")
+    if not plan_used:
+        return notes
     payer = s.plan_payer
     side = "oon_" if s.network == "out" else ""
+    paid = getattr(s.plan, side + "deductible_met")
     if (payer not in (None, "medicare") and side + "oop_met" not in s.plan.model_fields_set
-            and getattr(s.plan, side + "deductible_met") != 0
+            and paid is not None and paid != 0
             and getattr(s.plan, side + "oop_max") != "none"):
         notes.append("oop_met_from_deductible")
     if payer == "medicare" and s.provider_type == "physical_therapist":
@@ -201,6 +221,6 @@ def _notes(s: Scenario, found_routes: Sequence[Route], best: Route) -> list[str]
             notes.append("medicare_part_b_defaults")
         if s.medicare_participating is not True:
             notes.append("medicare_limiting_charge")
-    if payer == "medicaid" and s.network != "out":
+    if payer == "medicaid" and s.network == "in":
         notes.append("medicaid_no_balance_billing")
     return notes

@@ -20,48 +20,53 @@ ASK_ABOUT_TOP = 3
 NOT_FOR_THE_INSURER = COVERAGE_UNKNOWNS | {"medicare_participating"}
 
 
-def _step(step: str, **params) -> NextStep:
-    return NextStep(code=step, params=params)
+def step(name: str, /, **params) -> NextStep:
+    return NextStep(code=name, params=params)
+
+
+
 
 
 def _diagnosis_steps(s: Scenario, found: set[str], diagnoses: Sequence[DiagnosisCheck]):
     steps: list[NextStep] = []
     for d in diagnoses:
         if d.status == "nonbillable" and d.needs_seventh_character:
-            steps.append(_step("add_seventh_character", code=d.code, children=d.billable_children))
+            steps.append(step("add_seventh_character", code=d.code, children=d.billable_children))
         elif d.status == "nonbillable":
-            steps.append(_step("use_billable_code", code=d.code, children=d.billable_children))
+            steps.append(step("use_billable_code", code=d.code, children=d.billable_children))
         elif d.status == "invalid":
-            steps.append(_step("check_diagnosis_code", code=d.code))
+            steps.append(step("check_diagnosis_code", code=d.code))
     if {"external_cause_only", "wellness_diagnosis"} & found:
         code = next(d.code for d in diagnoses if d.kind != "condition")
-        steps.append(_step("use_condition_code", code=code))
+        steps.append(step("use_condition_code", code=code))
     if s.payer != "self_pay" and ({"no_diagnosis", "diagnosis_unknown"} & found):
-        steps.append(_step("ask_doctor_for_diagnosis_code"))
+        steps.append(step("ask_doctor_for_diagnosis_code"))
     return steps
 
 
 def _plan_steps(s: Scenario, found: set[str], widened_by: Sequence[str]) -> list[NextStep]:
     steps: list[NextStep] = []
     if {"medicare_excludes_massage_therapists", "provider_not_covered"} & found:
-        steps.append(_step("see_physical_therapist"))
+        steps.append(step("see_physical_therapist"))
+    # State mandates bind fully insured commercial plans only (not Medicare Advantage, whose
+    # benefits federal law sets, nor self-funded plans: hence an appeal that "may" work).
     if ({"provider_not_covered", "provider_coverage_unknown"} & found
-            and s.state in EVERY_CATEGORY_OF_PROVIDER_STATES):
-        steps.append(_step("appeal_state_mandate", state=s.state))
+            and s.state in EVERY_CATEGORY_OF_PROVIDER_STATES and s.plan_payer == "commercial"):
+        steps.append(step("appeal_state_mandate", state=s.state))
     if {"out_of_network_not_covered", "medicaid_provider_not_enrolled"} & found:
-        steps.append(_step("find_in_network_provider"))
+        steps.append(step("find_in_network_provider"))
     if "preauth_required" in found:
-        steps.append(_step("request_preauth"))
+        steps.append(step("request_preauth"))
     for topic, reason in (("network", "network_unknown"), ("preauth", "preauth_unknown"),
                           ("provider_coverage", "provider_coverage_unknown"),
                           ("oon_benefits", "oon_benefits_unknown")):
         if reason in found:
-            steps.append(_step("ask_insurer", topic=topic))
+            steps.append(step("ask_insurer", topic=topic))
     for field in [f for f in widened_by if f not in NOT_FOR_THE_INSURER][:ASK_ABOUT_TOP]:
-        steps.append(_step("ask_insurer", topic=field))
+        steps.append(step("ask_insurer", topic=field))
     if s.plan_payer == "medicare" and s.provider_type == "physical_therapist":
         # Outpatient therapy needs a physician-certified plan of care (42 CFR 424.24(c)).
-        steps.append(_step("physician_certified_plan_of_care"))
+        steps.append(step("physician_certified_plan_of_care"))
     return steps
 
 
@@ -70,7 +75,7 @@ def _kx_step(s: Scenario, rows: Sequence[SessionRow]) -> list[NextStep]:
     year, threshold = KX_THRESHOLD
     approved = sum((r.allowed for r in rows if r.paid_by == "health_plan"), ZERO)
     if s.plan_payer == "medicare" and approved > threshold:
-        return [_step("kx_modifier", threshold=f"{threshold:.2f}", year=year)]
+        return [step("kx_modifier", threshold=f"{threshold:.2f}", year=year)]
     return []
 
 
@@ -82,39 +87,47 @@ def next_steps(
     best: Route,
     rows: Sequence[SessionRow],
     accounts: Accounts | None,
+    plan_reasons: Sequence[str] = (),
 ) -> list[NextStep]:
+    """The steps for this patient. `plan_reasons` are the findings about the plan behind auto or
+    workers' comp, given only when the recommended route may reach that plan."""
     if s.purpose == "relaxation":
-        return [_step("request_good_faith_estimate")] if best.route == "self_pay" else []
-    found = set(reasons)
+        return [step("request_good_faith_estimate")] if best.route == "self_pay" else []
+    found = set(reasons) | set(plan_reasons)
+    plan_used = s.health_plan or bool(plan_reasons)
     # What the recommended route needs at the clinic comes first (card, prescription, claim).
-    steps: list[NextStep] = [step for step in best.steps if step.code in AT_THE_CLINIC]
+    steps: list[NextStep] = [done for done in best.steps if done.code in AT_THE_CLINIC]
     insured = s.payer != "self_pay"
     if insured and s.prescription is not True:
-        if "no_referral" in found:
-            steps.append(_step("get_referral"))
+        if {"no_referral", "referral_unknown"} & found:
+            steps.append(step("get_referral"))
         else:
             # Physical therapists and chiropractors are direct-access: it only helps the claim.
-            steps.append(_step("get_prescription", provider=s.provider_type))
+            steps.append(step("get_prescription", provider=s.provider_type))
     steps += _diagnosis_steps(s, found, diagnoses)
-    steps += _plan_steps(s, found, widened_by)
+    if plan_used:
+        steps += _plan_steps(s, found, widened_by)
+    else:
+        steps += [step("ask_insurer", topic=f) for f in widened_by[:ASK_ABOUT_TOP]
+                  if f not in NOT_FOR_THE_INSURER]
     steps += _payer_steps(s, found)
     chain = CHAINS[best.route]
     if chain.plan and s.network == "out" and s.plan_payer != "medicare":
-        steps.append(_step("submit_claim_yourself"))
-    steps += [step for step in best.steps if step.code == "use_cash_after_limit"]
+        steps.append(step("submit_claim_yourself"))
+    steps += [done for done in best.steps if done.code == "use_cash_after_limit"]
     steps += _kx_step(s, rows)
     if accounts is not None and not accounts.eligible:
-        steps.append(_step("ask_for_lmn"))
+        steps.append(step("ask_for_lmn"))
     if any(r.paid_by == "cash" for r in rows) and chain.cash_tail:
-        steps.append(_step("request_good_faith_estimate"))
+        steps.append(step("request_good_faith_estimate"))
     return _unique(steps)
 
 
 def _unique(steps: list[NextStep]) -> list[NextStep]:
     seen: list[NextStep] = []
-    for step in steps:
-        if step not in seen:
-            seen.append(step)
+    for item in steps:
+        if item not in seen:
+            seen.append(item)
     return seen
 
 
@@ -122,13 +135,13 @@ def _payer_steps(s: Scenario, found: set[str]) -> list[NextStep]:
     steps: list[NextStep] = []
     if s.payer == "workers_comp":
         if "claim_unknown" in found:
-            steps.append(_step("confirm_wc_claim"))
+            steps.append(step("confirm_wc_claim"))
         if "claim_not_accepted" not in found:
-            steps.append(_step("bring_wc_claim_number"))
+            steps.append(step("bring_wc_claim_number"))
     if s.payer == "auto" and not {"pip_excludes_massage", "pip_exhausted"} & found:
         if "pip_unknown" in found:
-            steps.append(_step("ask_auto_insurer_pip_remaining"))
-        steps.append(_step("file_pip_claim", state=s.state))
+            steps.append(step("ask_auto_insurer_pip_remaining"))
+        steps.append(step("file_pip_claim", state=s.state))
     if s.payer in ("auto", "workers_comp") and s.fallback_payer is None:
-        steps.append(_step("tell_us_about_health_plan"))
+        steps.append(step("tell_us_about_health_plan"))
     return steps

@@ -17,13 +17,18 @@ EVERY_CATEGORY_OF_PROVIDER_STATES: frozenset[str] = frozenset({"WA"})
 CMS_RATE_PER_UNIT: dict[str, Decimal] = {"97124": Decimal("29.76"), "97140": Decimal("27.72")}
 REFERENCE_ALLOWED_LOW = Decimal("1.0")
 REFERENCE_ALLOWED_HIGH = Decimal("2.0")
+# Out of network the plan sets its own allowed amount, which can be far below Medicare's (or
+# nothing at all for a provider type it does not recognise): an unknown one ranges from 0 (the
+# patient owes the whole charge) to the same high end.
+OON_REFERENCE_ALLOWED_LOW = Decimal("0")
 
 # ACA 2026 in-network out-of-pocket limit, self-only (CMS, revised June 2025): no plan's in-network
 # OOP maximum or deductible can exceed it, so it bounds an unknown one.
 ACA_OOP_LIMIT = Decimal("10600.00")
-# HDHP 2026, self-only (Rev. Proc. 2025-19): minimum deductible and maximum out-of-pocket.
+# HDHP 2026 (Rev. Proc. 2025-19): minimum deductible, self-only. Its OOP limit ($8,500 self-only)
+# does not bound an unknown maximum: on family HDHP coverage one person can owe up to the ACA
+# self-only limit above before the embedded limit stops it.
 HDHP_MIN_DEDUCTIBLE = Decimal("1700.00")
-HDHP_OOP_LIMIT = Decimal("8500.00")
 
 # Visit limits are typically 10-30 a year (DOMAIN.md "Cost sharing"): an unknown limit lies between
 # the low end and no limit at all.

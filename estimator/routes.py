@@ -7,10 +7,10 @@ allowed one at its worst case (what the patient can plan for); ties go by `TIE_O
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
-from .chains import CHAINS, Bounds, Chain
+from .chains import CHAINS, Bounds, Chain, money
 from .estimate import NextStep, Route, RouteName
+from .next_steps import step as _step
 from .scenario import Scenario
 
 # Ties go to the earlier route: a payer that owes the care first, cash last.
@@ -36,10 +36,9 @@ class Payers:
     first_reason: str | None
     plan_open: bool
     plan_reason: str | None
-
-
-def _step(step: str, **params) -> NextStep:
-    return NextStep(code=step, params=params)
+    # Whether any session can reach the plan: always for a health-plan payer; behind workers'
+    # comp or PIP, only when they may leave sessions over.
+    plan_reached: bool = True
 
 
 def names(s: Scenario, cash_cheaper: bool) -> list[RouteName]:
@@ -71,9 +70,11 @@ def _availability(s: Scenario, chain: Chain, payers: Payers, bounds: Bounds
     if chain.first is not None and not payers.first_open:
         return False, payers.first_reason
     # Medicare and Medicaid pay after workers' comp and auto insurance: the rule binds only the
-    # sessions left over for them.
+    # sessions left over for them. Medicaid's binds only an enrolled (in-network) provider.
     left_over = any(r.sessions > len(r.first) for r in (bounds.low, bounds.high))
-    if payers.plan_open and s.plan_payer in MUST_BILL and left_over:
+    enrolled = s.plan_payer != "medicaid" or s.network == "in"
+    if (payers.plan_open and s.plan_payer in MUST_BILL and enrolled and left_over
+            and payers.plan_reached):
         return False, MUST_BILL[s.plan_payer]
     return True, None
 
@@ -87,11 +88,11 @@ def _insurance_steps(s: Scenario) -> list[NextStep]:
     return steps
 
 
-def _steps(s: Scenario, chain: Chain, bounds: Bounds) -> list[NextStep]:
+def _steps(s: Scenario, chain: Chain, bounds: Bounds, payers: Payers) -> list[NextStep]:
     steps: list[NextStep] = []
-    if chain.first == "workers_comp":
+    if chain.first == "workers_comp" and payers.first_open:
         steps += [_step("bring_wc_claim_number"), _step("bring_doctors_order")]
-    if chain.first == "pip":
+    if chain.first == "pip" and payers.first_open:
         steps.append(_step("file_pip_claim", state=s.state))
     if chain.plan:
         steps += _insurance_steps(s)
@@ -109,17 +110,13 @@ def _steps(s: Scenario, chain: Chain, bounds: Bounds) -> list[NextStep]:
 def route(s: Scenario, name: RouteName, bounds: Bounds, payers: Payers) -> Route:
     chain = CHAINS[name]
     available, reason = _availability(s, chain, payers, bounds)
-    low, high = _money(bounds.low.total), _money(bounds.high.total)
+    low, high = money(bounds.low.total), money(bounds.high.total)
     return Route(route=name, available=available, patient_total=high,
                  low=None if low == high else low, reason=None if available else reason,
-                 steps=_steps(s, chain, bounds))
+                 steps=_steps(s, chain, bounds, payers))
 
 
 def recommended(routes: Sequence[Route]) -> Route:
     """The allowed route with the lowest worst-case total; ties go by `TIE_ORDER`."""
     available = [r for r in routes if r.available]
     return min(available, key=lambda r: (r.patient_total, TIE_ORDER.index(r.route)))
-
-
-def _money(cents_: int) -> Decimal:
-    return Decimal(cents_).scaleb(-2)

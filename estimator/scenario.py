@@ -1,7 +1,7 @@
 """The scenario: everything the estimate depends on (the public input contract).
 
 An omitted field takes its documented default; `null` means "the patient does not know", and the
-engine then works with the best and the worst case (see `estimator.unknowns`).
+engine then works with every answer inside a realistic domain (see `estimator.domains`).
 """
 
 from typing import Literal
@@ -95,6 +95,9 @@ class Auto(_Strict):
     pip_remaining: Money | None = None
     pip_pays_pct: Percent = HUNDRED
     pip_deductible: Money = ZERO
+    # Medical expenses already submitted under this PIP policy: they count toward its deductible
+    # and copayment band.
+    pip_expenses_to_date: Money = ZERO
     pip_copay_pct: Percent = ZERO
     # The course's expenses up to which the copayment applies; null: all of them.
     pip_copay_limit: Money | None = None
@@ -155,16 +158,18 @@ class Scenario(_Strict):
         """Amounts already used cannot exceed their limits: the message names both fields (only
         limits the patient gave: an omitted one is a default, or the law's for Medicare)."""
         p = self.plan
-        pairs = (("visits_used", p.visits_used, "visit_limit", p.visit_limit),
-                 ("deductible_met", p.deductible_met, "deductible", p.deductible),
-                 ("oop_met", p.oop_met, "oop_max", p.oop_max),
-                 ("oon_deductible_met", p.oon_deductible_met, "oon_deductible", p.oon_deductible),
-                 ("oon_oop_met", p.oon_oop_met, "oon_oop_max", p.oon_oop_max))
-        for used_name, used, limit_name, limit in pairs:
-            given = limit_name in p.model_fields_set
+        pairs = (("visits_used", "visit_limit"), ("deductible_met", "deductible"),
+                 ("oop_met", "oop_max"), ("oon_deductible_met", "oon_deductible"),
+                 ("oon_oop_met", "oon_oop_max"))
+        errors = []
+        for used_name, limit_name in pairs:
+            used, limit = getattr(p, used_name), getattr(p, limit_name)
+            given = {used_name, limit_name} <= p.model_fields_set
             if given and used is not None and limit not in (None, "none") and used > limit:
-                raise ValueError(f"plan.{used_name} ({used}) is more than "
-                                 f"plan.{limit_name} ({limit})")
+                errors.append(f"plan.{used_name} ({used}) is more than "
+                              f"plan.{limit_name} ({limit})")
+        if errors:
+            raise ValueError("; ".join(errors))
         return self
 
     @model_validator(mode="after")

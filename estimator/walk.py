@@ -109,11 +109,12 @@ def pip_sessions(s: Scenario, billed: int, remaining: int | None, n: int) -> lis
     starts under PIP only while some benefit remains.
     """
     a = s.auto
-    deductible_left = int(a.pip_deductible * 100)
-    band_lo = deductible_left
+    spent = int(a.pip_expenses_to_date * 100)
+    band_lo = int(a.pip_deductible * 100)
+    deductible_left = max(0, band_lo - spent)
     band_hi = None if a.pip_copay_limit is None else int(a.pip_copay_limit * 100)
     copay_bp, pays_bp = int(a.pip_copay_pct * 100), int(a.pip_pays_pct * 100)
-    spent, out = 0, []
+    out: list[Share] = []
     for _ in range(n):
         if remaining is not None and remaining <= 0:
             break

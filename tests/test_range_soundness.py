@@ -15,7 +15,6 @@ from estimator.parameters import (
     ACA_OOP_LIMIT,
     CMS_RATE_PER_UNIT,
     HDHP_MIN_DEDUCTIBLE,
-    HDHP_OOP_LIMIT,
     REFERENCE_ALLOWED_HIGH,
     REFERENCE_ALLOWED_LOW,
     TYPICAL_VISIT_LIMIT_LOW,
@@ -115,7 +114,7 @@ def scenarios_with_unknowns(draw) -> Scenario:
 
 def _legal_cap(s: Scenario, name: str) -> Decimal:
     if name == "oop_max" and s.plan_payer == "commercial":
-        return HDHP_OOP_LIMIT if s.plan_type == "hdhp" else ACA_OOP_LIMIT
+        return ACA_OOP_LIMIT
     return LARGE
 
 

@@ -77,3 +77,15 @@ def test_estimate_round_trips_through_json():
     first = estimate(s)
     again = estimate(Scenario.model_validate_json(s.model_dump_json()))
     assert first == again
+
+
+def test_every_inconsistent_pair_is_named_at_once():
+    from pydantic import ValidationError
+
+    data = {"fees": FEES, "plan": {"deductible": "2000", "deductible_met": "2500",
+                                   "oop_max": "3000", "oop_met": "3100"}}
+    with pytest.raises(ValidationError) as error:
+        Scenario.model_validate(data)
+    text = str(error.value)
+    assert "plan.deductible_met (2500) is more than plan.deductible (2000)" in text
+    assert "plan.oop_met (3100) is more than plan.oop_max (3000)" in text

@@ -86,7 +86,8 @@ async def test_bad_keys_and_values_are_answered_with_the_valid_ones(bot, fake):
     chat = CLINIC_STAFF
     await fake.user_sends(chat, "/scenario colour=<blue>")
     reply = await fake.wait_for_bot(chat)
-    assert reply.text.startswith("Unknown key colour. Valid keys: account_balance, allowed_per_unit")
+    assert reply.text.startswith(
+        "Unknown key colour. Valid keys: account_balance, allowed_per_unit")
     assert "deductible_met" in reply.text and "billed_per_unit" in reply.text
     await fake.user_sends(chat, "/scenario sessions=lots")
     reply = await fake.wait_for_bot(chat)
