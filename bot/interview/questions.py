@@ -291,7 +291,8 @@ QUESTIONS: tuple[Question, ...] = (
         N_("Plans often limit therapy visits to 10-30 a year, sometimes shared between physical "
            "therapy, chiropractic and massage. Visits beyond the limit are not paid."),
         kind="count", options=(_opt("none", N_("No limit")),),
-        applies=_medical_plan, low=0, high=365,
+        # Original Medicare has no therapy visit limit (repealed in 2018).
+        applies=lambda f: f.health_plan and f.payer != "medicare", low=0, high=365,
     ),
     Question(
         "visits_used", N_("Visits used"),
