@@ -44,6 +44,8 @@ from .codes import (
     VERDICT_SELF_PAY,
     VERDICTS,
 )
+from .insurer_call import QUESTIONS as CALL_QUESTIONS
+from .insurer_call import call_script
 
 # The payers of a route, in the order they pay (the route's name spells the chain).
 _CHAIN_PAYERS = (
@@ -368,6 +370,7 @@ def note_text(code: str, t: Translator) -> str:
 
 # --- the whole explanation -------------------------------------------------------------------
 
+CALL_TOPICS = frozenset().union(*(group for group, _ in CALL_QUESTIONS))
 # Steps another step already says: the workers' compensation claim step names the doctor's order.
 _ALREADY_SAID = {"bring_doctors_order": "bring_wc_claim_number"}
 
@@ -381,10 +384,15 @@ def explain(
               routes_text(e, t), accounts_text(e, t), "\n".join(_reasons(e, t))]
     given = {st.code for st in e.next_steps}
     said = {step for step, by in _ALREADY_SAID.items() if by in given}
+    # The insurer's topics become one call script below instead of a step each.
+    script = call_script(e, s, t)
     steps = [text for text in (step_text(st.code, st.params, t) for st in e.next_steps
-                               if st.code not in said) if text]
+                               if st.code not in said
+                               and not (script and st.code == "ask_insurer"
+                                        and st.params.get("topic") in CALL_TOPICS)) if text]
     if steps:
         blocks.append("\n".join([t.gettext("Next steps:"), *("☐ " + text for text in steps)]))
+    blocks.append(script)
     blocks.append("\n".join(text for text in (note_text(n, t) for n in e.notes) if text))
     insurer = e.recommended.route != "self_pay"
     blocks.append(t.gettext(DISCLAIMER if insurer else DISCLAIMER_SELF_PAY))

@@ -1,0 +1,59 @@
+"""The call-your-insurer script: the unknowns that widen the estimate as questions for the
+insurer's member line, with the service and diagnosis codes filled in."""
+
+import pytest
+
+from bot.i18n import translator
+from bot.render import explain
+from bot.render.insurer_call import INTRO, call_script, questions
+from estimator import Scenario, estimate
+
+OPEN = {"prescription": True, "diagnosis_codes": ["M54.50"], "network": None, "sessions": 12,
+        "fees": {"billed_per_unit": "40"},
+        "plan": {"deductible": None, "deductible_met": None, "visit_limit": None,
+                 "covers_massage_therapists": None}}
+KNOWN = {"prescription": True, "diagnosis_codes": ["M54.50"], "preauth": "not_required",
+         "sessions": 12, "fees": {"billed_per_unit": "40", "allowed_per_unit": "30"},
+         "plan": {"deductible": "500", "deductible_met": "0", "coinsurance_pct": "20"}}
+
+
+def _explained(data, lang="en"):
+    s = Scenario.model_validate(data)
+    return s, estimate(s), explain(estimate(s), s, translator(lang))
+
+
+def test_open_answers_become_numbered_questions_with_the_codes_filled_in():
+    s, e, text = _explained(OPEN)
+    asked = questions(e, s, translator("en"))
+    assert asked[0] == "Is the clinic in my plan's network?"
+    assert "Do I need pre-authorization for CPT 97124 with diagnosis M54.50?" in asked
+    assert any(q.startswith("What is my deductible, how much of it have I met") for q in asked)
+    assert any("visits a year does my plan allow" in q for q in asked)
+    script = call_script(e, s, translator("en"))
+    assert script.splitlines()[0] == INTRO
+    assert [line.split(".")[0] for line in script.splitlines()[1:]] == [
+        str(n) for n in range(1, len(asked) + 1)]
+    # The script replaces the one-line "Ask your insurer about ..." steps.
+    assert script in text and "Ask your insurer about" not in text
+
+
+def test_the_clinic_is_named_when_known():
+    s = Scenario.model_validate(OPEN)
+    asked = questions(estimate(s), s, translator("en"), clinic="Demo Clinic")
+    assert asked[0] == "Is Demo Clinic in my plan's network?"
+
+
+def test_nothing_to_ask_when_every_answer_is_known():
+    s, e, text = _explained(KNOWN)
+    assert call_script(e, s, translator("en")) == ""
+    assert "When you call your insurer" not in text
+
+
+@pytest.mark.parametrize("lang", ["es", "ru"])
+def test_the_script_is_in_the_patients_language(lang):
+    s, e, _ = _explained(OPEN, lang)
+    t = translator(lang)
+    script = call_script(e, s, t)
+    assert t.gettext(INTRO) != INTRO and script.startswith(t.gettext(INTRO))
+    assert "CPT 97124" in script and "M54.50" in script
+    assert "Is the clinic" not in script
