@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from itertools import accumulate
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .domains import INF, Answers, PlanOption, PlanTerms, session_billed, to_cents
 from .estimate import PaidBy, RouteName, SessionRow
@@ -118,10 +118,11 @@ def _first_candidates(w: Walks, first: First, open_: bool, a: Answers
     # Unknown benefit left: the total changes only where a session's PIP share starts or ends,
     # so these candidates hold both extremes (between them it is linear).
     unbounded = w.pip(INF)
-    candidates = {0, None}
-    for k, paid in enumerate(pip_paid_cumulative(unbounded), start=1):
-        candidates.add(paid)
-        candidates.add(paid - unbounded[k - 1].payer + 1 if unbounded[k - 1].payer else paid)
+    candidates: set[int | None] = {0, None}
+    for share, paid_so_far in zip(unbounded, pip_paid_cumulative(unbounded), strict=True):
+        candidates.add(paid_so_far)  # this session is the last PIP pays in full
+        if share.payer:
+            candidates.add(paid_so_far - share.payer + 1)  # one cent of it is left
     for remaining_c in sorted(candidates, key=lambda c: -1 if c is None else c):
         yield tuple(w.pip(remaining_c)), "pip"
 
@@ -148,40 +149,52 @@ def bounds(w: Walks, chain: Chain, first_open: bool, plan_open: bool,
     """The route's lowest and highest total over every candidate, with the outcomes that give
     them (the highest is what the patient should plan for)."""
     tail = w.cash if chain.cash_tail else w.billed
-    plans = list(options) if chain.plan and plan_open and options else [None]
-    low: tuple | None = None  # (total, first, first_payer, terms, m)
-    high: tuple | None = None
+    plans: list[PlanOption | None] = (
+        list(options) if chain.plan and plan_open and options else [None])
+    low: _Found | None = None
+    high: _Found | None = None
     for first, first_payer in _first_candidates(w, chain.first, first_open, a):
         first_cost = sum(share.patient for share in first)
         left = w.n - len(first)
         for option in plans:
             if option is None or not option.covered:
                 total = first_cost + left * tail
-                if low is None or total < low[0]:
-                    low = (total, first, first_payer, None, 0)
-                if high is None or total > high[0]:
-                    high = (total, first, first_payer, None, 0)
+                if low is None or total < low.total:
+                    low = _Found(total, first, first_payer, None, 0)
+                if high is None or total > high.total:
+                    high = _Found(total, first, first_payer, None, 0)
                 continue
+            assert option.worst is not None and option.best is not None
             walk = w.plan(option.worst)
             prefix = walk[1]
             for m in _prefix_range(option, walk, left):
                 total = first_cost + prefix[m] + (left - m) * tail
-                if high is None or total > high[0]:
-                    high = (total, first, first_payer, option.worst, m)
+                if high is None or total > high.total:
+                    high = _Found(total, first, first_payer, option.worst, m)
             walk = w.plan(option.best)
             prefix = walk[1]
             for m in _prefix_range(option, walk, left):
                 total = first_cost + prefix[m] + (left - m) * tail
-                if low is None or total < low[0]:
-                    low = (total, first, first_payer, option.best, m)
+                if low is None or total < low.total:
+                    low = _Found(total, first, first_payer, option.best, m)
     assert low is not None and high is not None
     return Bounds(_realization(w, low, tail), _realization(w, high, tail))
 
 
-def _realization(w: Walks, found: tuple, tail: int) -> Realization:
-    total, first, first_payer, terms, m = found
-    shares = () if terms is None else tuple(w.plan(terms)[0][:m])
-    return Realization(first, first_payer, terms, shares, tail, total, w.n)
+class _Found(NamedTuple):
+    """A candidate extreme, kept cheap until it is the answer."""
+
+    total: int
+    first: tuple[Share, ...]
+    first_payer: PaidBy | None
+    terms: PlanTerms | None
+    m: int  # sessions the plan covers
+
+
+def _realization(w: Walks, found: _Found, tail: int) -> Realization:
+    shares = () if found.terms is None else tuple(w.plan(found.terms)[0][:found.m])
+    return Realization(found.first, found.first_payer, found.terms, shares, tail, found.total,
+                       w.n)
 
 
 @lru_cache(maxsize=4096)

@@ -79,7 +79,7 @@ class PlanOption:
     covered: bool  # False: the plan pays for nothing in this option
     best: PlanTerms | None
     worst: PlanTerms | None
-    visits: tuple[int, int | None]
+    visits: tuple[int | None, int | None]  # None: no limit
     network: str  # "in", "out" (for Medicare: participating or not)
 
     @property
@@ -134,7 +134,8 @@ class Answers:
     """The scenario's answers (looked up once each) with some unknowns answered hypothetically."""
 
     def __init__(self, s: Scenario, fixed: Fixed | None = None,
-                 base: dict[str, Any] | None = None, options: dict | None = None,
+                 base: dict[str, Any] | None = None,
+                 options: dict[tuple[Any, ...], "PlanOption"] | None = None,
                  closed: frozenset[str] = frozenset()):
         self.s = s
         self.fixed = fixed or {}
@@ -143,7 +144,7 @@ class Answers:
         self.closed = closed
         self._base = {} if base is None else base
         # Plan options already built, by the answers they depend on (shared by hypotheticals).
-        self.options: dict[tuple, PlanOption] = {} if options is None else options
+        self.options: dict[tuple[Any, ...], PlanOption] = {} if options is None else options
 
     def __getitem__(self, name: str) -> Any:
         if name in self.fixed:
@@ -167,7 +168,8 @@ def _plan_unknowns(s: Scenario) -> list[str]:
         return [n for n in ("medicare_participating", "deductible_met") if value(s, n, {}) is None]
     network = s.network_status
     names = ["network"] if network == "unknown" else []
-    out_of_network = OUT_OF_NETWORK if oon_covered(s) is not False else ("oon_covered",)
+    out_of_network: tuple[str, ...] = (
+        OUT_OF_NETWORK if oon_covered(s) is not False else ("oon_covered",))
     if payer == "medicaid":
         out_of_network = ()  # Medicaid pays only enrolled (in-network) providers
     candidates = [*(IN_NETWORK if network != "out" else ()),
@@ -200,12 +202,11 @@ def unknowns(s: Scenario) -> list[str]:
 
 # --- the plan's terms at the extremes ---------------------------------------------------------
 
-def _span(amount: Any, lo: Decimal = Decimal(0), hi: Decimal | None = INF):
+def _span(amount: Decimal | None, lo: Decimal = Decimal(0), hi: Decimal | None = INF
+          ) -> tuple[int, int | None]:
     """(lo, hi) in cents for an answer: itself when known, else the domain (hi None: unbounded)."""
     if amount is None:
         return to_cents(lo), None if hi is None else to_cents(hi)
-    if amount == "none":
-        return None, None
     return to_cents(amount), to_cents(amount)
 
 
@@ -227,43 +228,48 @@ def _accumulators(a: Answers, side: str, legal_cap: Decimal | None,
     met toward it at least the deductible paid, and equal to it when omitted.
     """
     p = "oon_" if side == "out" else ""
-    d_lo, d_hi = _span(a[p + "deductible"],
-                       HDHP_MIN_DEDUCTIBLE if hdhp else Decimal(0))
+    d_lo, d_hi = _span(a[p + "deductible"], HDHP_MIN_DEDUCTIBLE if hdhp else Decimal(0))
     m_lo, m_hi = _span(a[p + "deductible_met"])
-    no_cap = a[p + "oop_max"] == "none"
-    x_lo, x_hi = (None, None) if no_cap else _span(a[p + "oop_max"], hi=legal_cap)
+    oop_max = a[p + "oop_max"]
+    if oop_max == "none":
+        return _without_cap(d_lo, d_hi, m_lo, m_hi)
+    x_lo, x_hi = _span(oop_max, hi=legal_cap)
     linked = not a.given(p + "oop_met")
-    y = None if linked else a[p + "oop_met"]
-    y = None if y is None else to_cents(y)
+    y = None if linked or a[p + "oop_met"] is None else to_cents(a[p + "oop_met"])
     # Worst: nothing paid, the deductible as large as the OOP maximum allows, the maximum at its
     # limit, nothing met toward it beyond what is known.
-    d_w = d_hi if no_cap or x_hi is None else x_hi if d_hi is None else min(d_hi, x_hi)
+    d_w = x_hi if d_hi is None else d_hi if x_hi is None else min(d_hi, x_hi)
     d_w = None if d_w is None else max(d_w, d_lo, m_lo)
-    y_w = m_lo if y is None else y
-    worst = (_minus(d_w, m_lo), None if no_cap else _minus(x_hi, y_w))
+    worst = (_minus(d_w, m_lo), _minus(x_hi, m_lo if y is None else y))
     # Best: the deductible as small as possible and all of it paid, the OOP maximum met. With the
     # amount met linked to the deductible paid, both shrink as more is paid: pay as much as fits.
     if linked:
-        m_b = _min(_min(m_hi, d_hi), x_hi)
-        m_b = None if m_b is None else max(m_b, m_lo)
-        d_b = None if m_b is None else max(d_lo, m_b)
+        most = _min(_min(m_hi, d_hi), x_hi)
+        if most is None:  # everything is met: nothing bounds what has been paid
+            return (0, worst[0]), (0, worst[1])
+        m_b = max(most, m_lo)
+        d_b = max(d_lo, m_b)
     else:
         d_b = max(d_lo, m_lo)
         m_b = d_b if m_hi is None else min(m_hi, d_b)
-    if m_b is None:  # everything is met: nothing bounds what has been paid
-        return (0, worst[0]), (0 if not no_cap else None, worst[1])
-    ded_b = max(0, d_b - m_b)
-    if no_cap:
-        oop_b = None
-    elif x_lo == x_hi:
-        oop_b = _minus(x_lo, m_b if linked else y if y is not None else x_lo)
+    if x_lo == x_hi:  # the maximum is known
+        x_b = x_lo
     else:
         x_b = max(x_lo, d_b, m_b, y or 0)
-        oop_b = _minus(x_b, m_b if linked else y if y is not None else x_b)
-    return (ded_b, worst[0]), (oop_b, worst[1])
+    met = m_b if linked else x_b if y is None else y
+    return (max(0, d_b - m_b), worst[0]), (_minus(x_b, met), worst[1])
 
 
-def _visits(a: Answers) -> tuple[int, int | None]:
+def _without_cap(d_lo: int, d_hi: int | None, m_lo: int, m_hi: int | None
+                 ) -> tuple[tuple[int, int | None], tuple[None, None]]:
+    """No OOP maximum: only the deductible left matters, from all of it paid to none."""
+    d_w = None if d_hi is None else max(d_hi, d_lo, m_lo)
+    d_b = max(d_lo, m_lo)
+    m_b = d_b if m_hi is None else min(m_hi, d_b)
+    return (max(0, d_b - m_b), _minus(d_w, m_lo)), (None, None)
+
+
+def _visits(a: Answers) -> tuple[int | None, int | None]:
     """Visits left: the limit between the typical low end and none, used between 0 and it.
     Original Medicare has no therapy visit limit (the cap was repealed in 2018; above the KX
     threshold claims need the KX modifier instead)."""
@@ -304,7 +310,8 @@ def _applies(a: Answers, hdhp: bool) -> tuple[bool, bool]:
     return (False, True) if applies is None else (applies, applies)
 
 
-def _terms(billed, allowed, balance, deductible_left, applies, copay, pct, oop_left, counts):
+def _terms(billed: int, allowed: int, balance: int, deductible_left: int | None, applies: bool,
+           copay: int, pct: int, oop_left: int | None, counts: bool) -> PlanTerms:
     return PlanTerms(billed=billed, allowed=allowed, balance=balance,
                      deductible_left=deductible_left if applies else 0, copay=copay,
                      pct_bp=pct, oop_left=oop_left, deductible_counts_visit=counts)

@@ -8,11 +8,19 @@ from . import icd10
 from .accounts import accounts
 from .chains import CHAINS, Bounds, Walks, bounds, rows
 from .coverage import Facts, Finding, findings, payer_route_open, verdict
-from .domains import Answers, domain_ends, plan_options, primary_unknowns, unknowns
+from .domains import (
+    Answers,
+    PlanOption,
+    domain_ends,
+    plan_options,
+    primary_unknowns,
+    unknowns,
+)
 from .estimate import (
     CostRange,
     DiagnosisCheck,
     Estimate,
+    PaidBy,
     Recommended,
     Route,
     RouteName,
@@ -44,7 +52,8 @@ def _closing_reason(found: Sequence[Finding]) -> str | None:
     return None
 
 
-def _payers(s: Scenario, diagnoses, found: list[Finding]) -> tuple[Payers, list[str]]:
+def _payers(s: Scenario, diagnoses: Sequence[DiagnosisCheck], found: list[Finding]
+            ) -> tuple[Payers, list[str]]:
     """Which payers would pay; also the findings about the plan behind auto or workers' comp."""
     primary_open = payer_route_open(verdict(found)) and s.payer != "self_pay"
     if s.health_plan:
@@ -67,7 +76,7 @@ def _reaches_plan(s: Scenario, w: Walks, payers: Payers, a: Answers) -> bool:
     return any(r.sessions > len(r.first) for r in (first.low, first.high))
 
 
-def _closed_networks(s: Scenario, diagnoses) -> frozenset[str]:
+def _closed_networks(s: Scenario, diagnoses: Sequence[DiagnosisCheck]) -> frozenset[str]:
     """With the network unknown, the sides the plan would refuse whatever the amounts: the rules
     run on the plan with each network in turn (a POS plan pays in network only with a referral,
     out of network without one)."""
@@ -83,12 +92,13 @@ def _closed_networks(s: Scenario, diagnoses) -> frozenset[str]:
 
 
 def _route_bounds(a: Answers, w: Walks, name: RouteName, payers: Payers,
-                  options: list | None = None) -> Bounds:
+                  options: list[PlanOption] | None = None) -> Bounds:
     options = plan_options(a) if options is None else options
     return bounds(w, CHAINS[name], payers.first_open, payers.plan_open, options, a)
 
 
-def _listed(found: list[RouteName], all_bounds: dict[RouteName, Bounds], payers: Payers):
+def _listed(found: list[RouteName], all_bounds: dict[RouteName, Bounds], payers: Payers
+            ) -> list[RouteName]:
     """Drop a "_then_cash" route that never pays cash (nothing left uncovered) or whose payers
     would all refuse (then it is just paying the clinic yourself)."""
     def keep(name: RouteName) -> bool:
@@ -135,8 +145,8 @@ def _contenders(found_routes: Sequence[Route], best: Route) -> list[Route]:
     return sorted(better, key=lambda r: r.low)[:1]  # type: ignore[arg-type, return-value]
 
 
-def _sessions_by_payer(session_rows: Sequence[SessionRow]) -> dict:
-    counts: dict[str, int] = {}
+def _sessions_by_payer(session_rows: Sequence[SessionRow]) -> dict[PaidBy, int]:
+    counts: dict[PaidBy, int] = {}
     for row in session_rows:
         counts[row.paid_by] = counts.get(row.paid_by, 0) + 1
     return counts

@@ -30,9 +30,10 @@ PLACEHOLDER = "X"
 
 @cache
 def _codes() -> ModuleType:
-    import simple_icd_10_cm
+    import simple_icd_10_cm  # type: ignore[import-untyped]  # the package ships no types
 
-    return simple_icd_10_cm
+    module: ModuleType = simple_icd_10_cm
+    return module
 
 
 def load() -> None:
@@ -65,7 +66,7 @@ def _seventh_character_children(icd: ModuleType, code: str) -> list[str]:
     """The children of `code` when they are all its 7th-character extensions, else []."""
     # The package's "extended subcategory" is a 7th-character code; comparing lengths alone would
     # also catch ordinary 7-character subcodes such as C44.1021 or T86.8401.
-    children = icd.get_children(code)
+    children: list[str] = icd.get_children(code)
     if children and all(icd.is_extended_subcategory(c) for c in children):
         return children
     return []

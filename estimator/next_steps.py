@@ -4,6 +4,7 @@ Codes are stable snake_case strings; the bot words them in the patient's languag
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 from .chains import CHAINS
 from .domains import COVERAGE_UNKNOWNS
@@ -20,14 +21,15 @@ ASK_ABOUT_TOP = 3
 NOT_FOR_THE_INSURER = COVERAGE_UNKNOWNS | {"medicare_participating"}
 
 
-def step(name: str, /, **params) -> NextStep:
+def step(name: str, /, **params: Any) -> NextStep:
     return NextStep(code=name, params=params)
 
 
 
 
 
-def _diagnosis_steps(s: Scenario, found: set[str], diagnoses: Sequence[DiagnosisCheck]):
+def _diagnosis_steps(s: Scenario, found: set[str], diagnoses: Sequence[DiagnosisCheck]
+                     ) -> list[NextStep]:
     steps: list[NextStep] = []
     for d in diagnoses:
         if d.status == "nonbillable" and d.needs_seventh_character:

@@ -7,6 +7,7 @@ engine then works with every answer inside a realistic domain (see `estimator.do
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from .money import HUNDRED, ZERO, Money, Percent
 
@@ -76,7 +77,12 @@ class Plan(_Strict):
     @classmethod
     def _visit_limit_range(cls, value: int | str | None) -> int | str | None:
         if isinstance(value, int) and not 0 <= value <= 365:
-            raise ValueError("must be between 0 and 365, or \"none\"")
+            # The errors of this model keep pydantic's "Value error, " wording; their type and
+            # context let a caller say them in another language (bot/validation_messages.py).
+            raise PydanticCustomError(
+                "visit_limit_range", 'Value error, must be between {min} and {max}, or "none"',
+                {"min": 0, "max": 365},
+            )
         return value
 
 
@@ -139,7 +145,9 @@ class Scenario(_Strict):
             return None
         code = value.strip().upper()
         if code not in US_STATES:
-            raise ValueError("must be a US postal code such as WA, NY or FL")
+            raise PydanticCustomError(
+                "us_state", "Value error, must be a US postal code such as WA, NY or FL"
+            )
         return code
 
     @field_validator("diagnosis_codes")
@@ -150,7 +158,11 @@ class Scenario(_Strict):
         codes = [code.strip().upper() for code in value if code.strip()]
         for code in codes:
             if len(code) > 10 or not all(c.isascii() and (c.isalnum() or c == ".") for c in code):
-                raise ValueError(f"{code[:12]!r} is not an ICD-10 code (letters, digits and a dot)")
+                raise PydanticCustomError(
+                    "icd10_code",
+                    "Value error, {code} is not an ICD-10 code (letters, digits and a dot)",
+                    {"code": repr(code[:12])},
+                )
         return codes
 
     @model_validator(mode="after")
@@ -161,21 +173,29 @@ class Scenario(_Strict):
         pairs = (("visits_used", "visit_limit"), ("deductible_met", "deductible"),
                  ("oop_met", "oop_max"), ("oon_deductible_met", "oon_deductible"),
                  ("oon_oop_met", "oon_oop_max"))
-        errors = []
+        errors, over = [], []
         for used_name, limit_name in pairs:
             used, limit = getattr(p, used_name), getattr(p, limit_name)
             given = {used_name, limit_name} <= p.model_fields_set
             if given and used is not None and limit not in (None, "none") and used > limit:
                 errors.append(f"plan.{used_name} ({used}) is more than "
                               f"plan.{limit_name} ({limit})")
+                over.append({"used": f"plan.{used_name}", "used_value": str(used),
+                             "limit": f"plan.{limit_name}", "limit_value": str(limit)})
         if errors:
-            raise ValueError("; ".join(errors))
+            raise PydanticCustomError(
+                "used_over_limit", "Value error, {detail}",
+                {"detail": "; ".join(errors), "pairs": over},
+            )
         return self
 
     @model_validator(mode="after")
     def _fallback_behind_auto_or_wc(self) -> "Scenario":
         if self.fallback_payer is not None and self.payer not in ("auto", "workers_comp"):
-            raise ValueError("fallback_payer applies only when payer is auto or workers_comp")
+            raise PydanticCustomError(
+                "fallback_payer_not_applicable",
+                "Value error, fallback_payer applies only when payer is auto or workers_comp",
+            )
         return self
 
     @property
