@@ -22,10 +22,25 @@ def quiet_third_party_loggers() -> None:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.root.level))
 
 
+class NoThirdPartyTracebacks(logging.Filter):
+    """A library's failure logged as its exception type only: asyncpg's pool logs a full
+    traceback every few seconds while PostgreSQL is down, and a traceback's message can quote a
+    stored value. Our own failures go through `log_failure`, which keeps the frames."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.split(".")[0] in CHATTY and record.exc_info:
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()} [{type(error).__name__}]"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
 def configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    for handler in logging.root.handlers:
+        handler.addFilter(NoThirdPartyTracebacks())
     quiet_third_party_loggers()
     if settings.data_encryption_key is None:
         log.warning("DATA_ENCRYPTION_KEY is not set: patients' answers are stored unencrypted "

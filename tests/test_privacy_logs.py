@@ -432,3 +432,26 @@ def test_the_patterns_find_amounts_and_codes_in_any_formatting():
     assert leaks(f"chat={chat_hash(EN_CHAT)}", patterns) == {}
     assert set(leaks(f"chat {EN_CHAT} Zelda {TOKEN}", patterns)) == {
         f"chat id {EN_CHAT}", "the first name", "the bot token"}
+
+
+def test_a_library_failure_is_logged_as_its_type_without_a_traceback():
+    import io
+    import logging
+
+    from bot.logs import NoThirdPartyTracebacks
+
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.addFilter(NoThirdPartyTracebacks())
+    pool = logging.getLogger("asyncpg.pool")
+    pool.addHandler(handler)
+    try:
+        try:
+            raise ConnectionRefusedError("connect to 127.0.0.1:5432 with answer 1234.56 refused")
+        except ConnectionRefusedError:
+            pool.error("error in pool", exc_info=True)
+    finally:
+        pool.removeHandler(handler)
+    text = out.getvalue()
+    assert "error in pool [ConnectionRefusedError]" in text
+    assert "Traceback" not in text and "1234.56" not in text
