@@ -4,24 +4,85 @@
     massage-estimate --text --lang es F   the plain-language explanation
     massage-estimate check FILES...       run scenario files; exit 1 when a case fails
 
-Bad input exits 2 with a message naming the field, never a traceback.
+Bad input exits 2 with a message naming the field, never a traceback; with `--lang es` or
+`--lang ru` the message is in that language (the field's JSON path as it is in the file; the
+validation errors are said by bot/validation_messages.py).
 """
 
 import argparse
+import errno
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
+from bot.i18n import N_, Translator, translator
+from bot.validation_messages import describe_errors
 from estimator import Scenario, estimate
-from estimator.cases import CaseFileError, describe, load_cases, run_case
+from estimator.cases import CaseFileError, load_cases, run_case
 
 EXIT_FAILED, EXIT_BAD_INPUT = 1, 2
 
+# What the OS says when a file cannot be read, in the words of its English message.
+_OS_ERRORS = {
+    errno.ENOENT: N_("No such file or directory"),
+    errno.EACCES: N_("Permission denied"),
+    errno.EISDIR: N_("Is a directory"),
+    errno.ENOTDIR: N_("Not a directory"),
+}
+# What Python's json module says (JSONDecodeError.msg), to be said in the user's language.
+_JSON_ERRORS = frozenset(
+    (
+        N_("Expecting value"),
+        N_("Expecting property name enclosed in double quotes"),
+        N_("Expecting ':' delimiter"),
+        N_("Expecting ',' delimiter"),
+        N_("Unterminated string starting at"),
+        N_("Invalid control character at"),
+        N_("Invalid \\escape"),
+        N_("Invalid \\uXXXX escape"),
+        N_("Extra data"),
+    )
+)
+
+Lazy = Callable[[Translator], str]  # a parameter said only once the language is known
+
 
 class BadInput(Exception):
-    pass
+    """Input the estimator cannot use: a message id and its parameters, said in the language
+    of the run (`render`); a parameter may be a function of the translator."""
+
+    def __init__(self, message: str, /, **params: Any) -> None:
+        super().__init__(message)
+        self.message, self.params = message, params
+
+    def render(self, t: Translator) -> str:
+        params = {k: v(t) if callable(v) else v for k, v in self.params.items()}
+        return t.gettext(self.message, **params)
+
+    def __str__(self) -> str:
+        return self.render(translator("en"))
+
+
+def _standard_input(t: Translator) -> str:
+    # TRANSLATORS: where the scenario was read from, when it is not a file ("-").
+    return t.gettext("standard input")
+
+
+def _os_reason(exc: OSError) -> Lazy:
+    def reason(t: Translator) -> str:
+        if exc.errno in _OS_ERRORS:
+            return t.gettext(_OS_ERRORS[exc.errno])
+        return exc.strerror or str(exc)
+
+    return reason
+
+
+def _json_reason(exc: json.JSONDecodeError) -> Lazy:
+    return lambda t: t.gettext(exc.msg) if exc.msg in _JSON_ERRORS else exc.msg
 
 
 def _read(path: str) -> str:
@@ -29,36 +90,52 @@ def _read(path: str) -> str:
         try:
             return sys.stdin.buffer.read().decode("utf-8")
         except UnicodeError:
-            raise BadInput("standard input: not UTF-8 text") from None
+            raise BadInput(N_("%(source)s: not UTF-8 text"), source=_standard_input) from None
     try:
         return Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise BadInput(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise BadInput(
+            # TRANSLATORS: reason is the system's, such as "No such file or directory".
+            N_("%(path)s: cannot read (%(reason)s)"), path=path, reason=_os_reason(exc)
+        ) from None
     except UnicodeError:
-        raise BadInput(f"{path}: not UTF-8 text") from None
+        raise BadInput(N_("%(source)s: not UTF-8 text"), source=path) from None
 
 
-def parse_scenario(text: str, source: str) -> Scenario:
+def parse_scenario(text: str, source: str | Lazy) -> Scenario:
+    """The scenario in the JSON `text`; BadInput names `source` (a path, or a function of the
+    translator that names it) and the field at fault."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BadInput(f"{source}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
+        raise BadInput(
+            # TRANSLATORS: reason is what the JSON reader says, such as "Expecting value".
+            N_("%(source)s, line %(line)s: not valid JSON (%(reason)s)"),
+            source=source, line=exc.lineno, reason=_json_reason(exc),
+        ) from None
     except (RecursionError, ValueError):  # absurd nesting, or an integer of thousands of digits
-        raise BadInput(f"{source}: too deeply nested, or a number too long") from None
+        raise BadInput(
+            N_("%(source)s: too deeply nested, or a number too long"), source=source
+        ) from None
     if not isinstance(data, dict):
-        raise BadInput(f"{source}: expected a JSON object with the scenario's fields")
+        raise BadInput(
+            N_("%(source)s: expected a JSON object with the scenario's fields"), source=source
+        )
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise BadInput(f"{source}: {describe(exc)}") from None
+        raise BadInput(
+            # TRANSLATORS: problems lists "field: what is wrong" parts, separated by "; ".
+            N_("%(source)s: %(problems)s"),
+            source=source, problems=lambda t, exc=exc: describe_errors(exc, t),
+        ) from None
 
 
 def _estimate(args: argparse.Namespace) -> int:
-    source = "standard input" if args.scenario == "-" else args.scenario
+    source = _standard_input if args.scenario == "-" else args.scenario
     scenario = parse_scenario(_read(args.scenario), source)
     result = estimate(scenario)
     if args.text:
-        from bot.i18n import translator
         from bot.render import explain
 
         print(explain(result, scenario, translator(args.lang)))
@@ -69,7 +146,7 @@ def _estimate(args: argparse.Namespace) -> int:
 
 def _check(files: list[str]) -> int:
     if not files:
-        raise BadInput("check: name at least one scenario file")
+        raise BadInput(N_("%(command)s: name at least one scenario file"), command="check")
     failed = total = 0
     for path in files:
         for case in load_cases(_read(path), path):
@@ -85,6 +162,7 @@ def _check(files: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    lang = "en"  # `check` and the errors before --lang is read are in English
     try:
         if argv[:1] == ["check"]:
             return _check(argv[1:])
@@ -95,9 +173,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         parser.add_argument("scenario", help="scenario JSON file, or - for standard input")
         parser.add_argument("--text", action="store_true", help="plain-language explanation")
-        parser.add_argument("--lang", default="en", choices=["en", "es", "ru"])
-        return _estimate(parser.parse_args(argv))
-    except (BadInput, CaseFileError) as exc:
+        parser.add_argument(
+            "--lang", default="en", choices=["en", "es", "ru"],
+            help="language of the explanation and of the error messages",
+        )
+        args = parser.parse_args(argv)
+        lang = args.lang
+        return _estimate(args)
+    except BadInput as exc:
+        print(f"massage-estimate: {exc.render(translator(lang))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except CaseFileError as exc:
         print(f"massage-estimate: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

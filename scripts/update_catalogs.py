@@ -8,8 +8,9 @@
 2. Update: each locales/<lang>/LC_MESSAGES/messages.po (created when missing) gets the new
    message ids, keeps every existing translation, and drops the ids the code no longer uses.
    An id that changed a little gets the old translation marked fuzzy (to be reviewed).
-3. Report: per language, the ids that still need a translation (or a review), and the
-   translations whose %(name)s placeholders differ from the source's.
+3. Report: per language, the ids that still need a translation (or a review), the
+   translations whose %(name)s placeholders differ from the source's, and the Spanish and
+   Russian translations with English words left in them (scripts/catalog_language.py).
 
 Files are rewritten only when more than their dates would change. Locations are written without
 line numbers, so that moving code around does not touch the catalogs. The same checks run in
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import gettext
+import importlib.util
 import io
 import re
 import sys
@@ -53,6 +55,19 @@ PLURAL_FORMS = {
 _PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[#0 +-]*(?:\d+|\*)?(?:\.(?:\d+|\*))?([a-zA-Z%])")
 
 Key = tuple[str | None, str, str | None]  # (context, msgid, msgid_plural)
+
+
+def _load_language_check():
+    # scripts/ is not a package: load the sibling module by its path (this file is itself
+    # loaded that way by the tests).
+    path = Path(__file__).resolve().with_name("catalog_language.py")
+    spec = importlib.util.spec_from_file_location("catalog_language", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+catalog_language = _load_language_check()
 
 
 # Paths.
@@ -363,11 +378,19 @@ def compile_problems(catalog: Catalog, lang: str) -> list[str]:
     return []
 
 
+def language_problems(catalog: Catalog, lang: str) -> list[str]:
+    """Spanish and Russian translations with untranslated English words left in them."""
+    return catalog_language.language_problems(
+        catalog, lang, describe=lambda message: describe(key(message))
+    )
+
+
 def audit(catalog: Catalog, template: Catalog, lang: str) -> list[str]:
     return (
         sync_problems(catalog, template, lang)
         + translation_problems(catalog, lang)
         + placeholder_problems(catalog, lang)
+        + language_problems(catalog, lang)
         + plural_problems(catalog, lang)
         + compile_problems(catalog, lang)
     )
@@ -378,7 +401,8 @@ def audit(catalog: Catalog, template: Catalog, lang: str) -> list[str]:
 
 def run(root: Path = ROOT, check: bool = False, out=sys.stdout) -> int:
     """Extract, update and report; with `check`, write nothing and return 1 if anything is
-    not done (out of date, untranslated, fuzzy, wrong placeholders, does not compile)."""
+    not done (out of date, untranslated, fuzzy, wrong placeholders, English left in a
+    translation, does not compile)."""
     template = extract(root)
     status = 0
 
