@@ -14,7 +14,8 @@ them (see docs/estimator.md, "Unknowns and ranges", for why this is exact and wh
 sound).
 """
 
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -24,7 +25,7 @@ from typing import Literal, NamedTuple
 from .domains import INF, Answers, PlanOption, PlanTerms, session_billed, to_cents
 from .estimate import PaidBy, RouteName, SessionRow
 from .scenario import Scenario
-from .walk import Share, covered_count, pip_paid_cumulative, pip_sessions, plan_sessions
+from .walk import Share, pip_sessions, plan_sessions
 
 First = Literal["workers_comp", "pip"] | None
 
@@ -71,6 +72,35 @@ class Bounds:
     high: Realization
 
 
+@dataclass(frozen=True)
+class PlanWalk:
+    """The plan's walk over the whole course at one corner, ready for any prefix: the patient's
+    cost of the first m sessions, and the visits the first j sessions use."""
+
+    shares: list[Share]
+    prefix: list[int]  # prefix[m]: the patient's cost of the first m sessions
+    visits_before: list[int]  # visits_before[j]: visits the first j sessions use, j < n
+
+    def covered(self, visits_left: int | None, left: int) -> int:
+        """How many of the first `left` sessions the plan covers with `visits_left` visits: a
+        session is covered while some visit is left when it starts."""
+        if visits_left is None:
+            return left
+        return min(left, bisect_left(self.visits_before, visits_left))
+
+
+@dataclass(frozen=True)
+class FirstPart:
+    """The first payer's share of one candidate: how many sessions it takes and what the
+    patient pays for them; `remaining` and `accepted` rebuild its sessions."""
+
+    sessions: int
+    cost: int
+    payer: PaidBy | None = None
+    remaining: int | None = None  # PIP: the benefit left
+    accepted: bool = False  # workers' comp
+
+
 class Walks:
     """The walks one estimate needs, each computed once (many candidates share terms)."""
 
@@ -80,68 +110,112 @@ class Walks:
         self.billed = session_billed(s)
         cash = s.fees.cash_per_session
         self.cash = self.billed if cash is None else to_cents(cash)
-        self._plan: dict[PlanTerms, tuple[list[Share], list[int], bool]] = {}
+        self._plan: dict[PlanTerms, PlanWalk] = {}
         self._pip: dict[int | None, list[Share]] = {}
+        self._gain: dict[tuple[int, int], tuple[PlanTerms, list[int]]] = {}
+        self._by_id: dict[int, tuple[PlanTerms, PlanWalk]] = {}
 
-    def plan(self, t: PlanTerms) -> tuple[list[Share], list[int], bool]:
-        """The plan's sessions over the whole course, their prefix sums of patient cost, and
-        whether every one of them uses a visit."""
+    def plan(self, t: PlanTerms) -> PlanWalk:
+        # Options are cached, so the same terms object comes back many times: look it up by
+        # identity first (hashing a dataclass of eight fields is most of a lookup's cost).
+        seen = self._by_id.get(id(t))
+        if seen is not None and seen[0] is t:
+            return seen[1]
         if t not in self._plan:
             shares = plan_sessions(t, self.n)
             prefix = [0, *accumulate(share.patient for share in shares)]
-            self._plan[t] = (shares, prefix, all(share.uses_visit for share in shares))
+            used = [0, *accumulate(int(share.uses_visit) for share in shares)]
+            self._plan[t] = PlanWalk(shares, prefix, used[:-1])
+        self._by_id[id(t)] = (t, self._plan[t])
         return self._plan[t]
+
+    def gain(self, t: PlanTerms, tail: int) -> list[int]:
+        """P[m] - m * tail: what covering m sessions adds to paying the tail price for all."""
+        key = (id(t), tail)
+        seen = self._gain.get(key)
+        if seen is None or seen[0] is not t:
+            seen = self._gain[key] = (t, [p - m * tail for m, p in enumerate(self.plan(t).prefix)])
+        return seen[1]
 
     def pip(self, remaining: int | None) -> list[Share]:
         if remaining not in self._pip:
             self._pip[remaining] = pip_sessions(self.s, self.billed, remaining, self.n)
         return self._pip[remaining]
 
+    def first_shares(self, part: FirstPart) -> tuple[Share, ...]:
+        if part.payer == "pip":
+            return tuple(self.pip(part.remaining))
+        if part.payer == "workers_comp" and part.accepted:
+            # An accepted claim: authorized treatment costs the worker nothing.
+            return tuple(Share(0, 0, 0, 0, self.billed) for _ in range(self.n))
+        return ()
 
-def _first_candidates(w: Walks, first: First, open_: bool, a: Answers
-                      ) -> Iterator[tuple[tuple[Share, ...], PaidBy | None]]:
-    """The first payer's sessions for each candidate of its unknown."""
+
+def _first_candidates(w: Walks, first: First, open_: bool, a: Answers) -> list[FirstPart]:
+    """The first payer's part for each candidate of its unknown, fewest sessions first."""
     if first is None or not open_:
-        yield (), None
-        return
+        return [FirstPart(0, 0)]
     if first == "workers_comp":
         accepted = a["claim_accepted"]
-        # An accepted claim: authorized treatment costs the worker nothing.
-        paid = tuple(Share(0, 0, 0, 0, w.billed) for _ in range(w.n))
-        for ok in ((True, False) if accepted is None else (accepted,)):
-            yield (paid if ok else ()), "workers_comp"
-        return
-    remaining = a["pip_remaining"]
-    if remaining is not None:
-        yield tuple(w.pip(to_cents(remaining))), "pip"
-        return
+        outcomes = (False, True) if accepted is None else (accepted,)
+        return [FirstPart(w.n if ok else 0, 0, "workers_comp", accepted=ok) for ok in outcomes]
+    known = a["pip_remaining"]
+    if known is not None:
+        shares = w.pip(to_cents(known))
+        return [FirstPart(len(shares), sum(x.patient for x in shares), "pip", to_cents(known))]
     # Unknown benefit left: the total changes only where a session's PIP share starts or ends,
-    # so these candidates hold both extremes (between them it is linear).
+    # so these candidates hold both extremes (between them it is linear). Each is a prefix of the
+    # walk with enough benefit, the last session perhaps paid one cent.
     unbounded = w.pip(INF)
-    candidates: set[int | None] = {0, None}
-    for share, paid_so_far in zip(unbounded, pip_paid_cumulative(unbounded), strict=True):
-        candidates.add(paid_so_far)  # this session is the last PIP pays in full
+    parts = [FirstPart(0, 0, "pip", 0)]
+    paid = cost = 0
+    for k, share in enumerate(unbounded, start=1):
         if share.payer:
-            candidates.add(paid_so_far - share.payer + 1)  # one cent of it is left
-    for remaining_c in sorted(candidates, key=lambda c: -1 if c is None else c):
-        yield tuple(w.pip(remaining_c)), "pip"
+            parts.append(FirstPart(k, cost + w.billed - 1, "pip", paid + 1))  # one cent left
+        paid, cost = paid + share.payer, cost + share.patient
+        if share.payer:
+            parts.append(FirstPart(k, cost, "pip", paid))  # the last session PIP pays in full
+    parts.append(FirstPart(len(unbounded), cost, "pip", None))
+    return parts
 
 
-def _prefix_range(option: PlanOption, walk: tuple[list[Share], list[int], bool], left: int
-                  ) -> range:
-    """The numbers of sessions the plan may cover out of `left`, over the visits left.
-
-    When sessions paid wholly to the deductible use no visit and the corner's terms are not the
-    only possible ones, which sessions use a visit varies with the unknowns: then every count
-    from the lowest visits left up to all sessions is kept (sound, possibly wider)."""
+def _windows(option: PlanOption, walk: PlanWalk, lefts: list[int]) -> list[tuple[int, int]]:
+    """For each number of sessions left to the plan, the numbers of sessions it may cover, over
+    the visits left. When sessions paid wholly to the deductible use no visit and the corner's
+    terms are not the only possible ones, which sessions use a visit varies with the unknowns:
+    then every count from the lowest visits left up to all sessions is kept (sound, possibly
+    wider)."""
     lo, hi = option.visits
-    first = left if lo is None else min(lo, left)
+    n = len(walk.shares)
     if not option.exact_visits:
-        return range(first, left + 1)
-    shares, _, every_session_uses_one = walk
-    if every_session_uses_one:
-        return range(first, (left if hi is None else min(hi, left)) + 1)
-    return range(covered_count(shares, lo, left), covered_count(shares, hi, left) + 1)
+        first = n if lo is None else lo
+        return [(min(first, left), left) for left in lefts]
+    fewest, most = walk.covered(lo, n), walk.covered(hi, n)  # a prefix: the same for any left
+    return [(min(fewest, left), min(most, left)) for left in lefts]
+
+
+def _window_extremes(values: list[int], windows: list[tuple[int, int]], highest: bool
+                     ) -> list[int]:
+    """The index of the highest (or lowest) value in each window, for windows whose ends never
+    move right: a monotonic queue, so all of them cost one pass."""
+    if len(windows) <= 4:  # a claim or a known benefit: a few windows, read directly
+        pick = max if highest else min
+        return [lo + values[lo:hi + 1].index(pick(values[lo:hi + 1])) for lo, hi in windows]
+    sign = 1 if highest else -1
+    keys = [sign * v for v in values]  # the highest key is the best
+    queue: deque[int] = deque()  # indices, best value first, larger indices first
+    nxt = len(values) - 1
+    out = []
+    for lo, hi in windows:
+        while nxt >= lo:
+            while queue and keys[nxt] >= keys[queue[-1]]:
+                queue.pop()
+            queue.append(nxt)
+            nxt -= 1
+        while queue[0] > hi:
+            queue.popleft()
+        out.append(queue[0])
+    return out
 
 
 def bounds(w: Walks, chain: Chain, first_open: bool, plan_open: bool,
@@ -149,34 +223,30 @@ def bounds(w: Walks, chain: Chain, first_open: bool, plan_open: bool,
     """The route's lowest and highest total over every candidate, with the outcomes that give
     them (the highest is what the patient should plan for)."""
     tail = w.cash if chain.cash_tail else w.billed
-    plans: list[PlanOption | None] = (
-        list(options) if chain.plan and plan_open and options else [None])
+    parts = _first_candidates(w, chain.first, first_open, a)
+    lefts = [w.n - part.sessions for part in parts]
     low: _Found | None = None
     high: _Found | None = None
-    for first, first_payer in _first_candidates(w, chain.first, first_open, a):
-        first_cost = sum(share.patient for share in first)
-        left = w.n - len(first)
-        for option in plans:
-            if option is None or not option.covered:
-                total = first_cost + left * tail
-                if low is None or total < low.total:
-                    low = _Found(total, first, first_payer, None, 0)
-                if high is None or total > high.total:
-                    high = _Found(total, first, first_payer, None, 0)
-                continue
-            assert option.worst is not None and option.best is not None
-            walk = w.plan(option.worst)
-            prefix = walk[1]
-            for m in _prefix_range(option, walk, left):
-                total = first_cost + prefix[m] + (left - m) * tail
-                if high is None or total > high.total:
-                    high = _Found(total, first, first_payer, option.worst, m)
-            walk = w.plan(option.best)
-            prefix = walk[1]
-            for m in _prefix_range(option, walk, left):
-                total = first_cost + prefix[m] + (left - m) * tail
-                if low is None or total < low.total:
-                    low = _Found(total, first, first_payer, option.best, m)
+    covered = [o for o in options if o.covered] if chain.plan and plan_open else []
+    if len(covered) < len(options) or not covered:  # some outcome leaves the plan out
+        for part, left in zip(parts, lefts, strict=True):
+            found = _Found(part.cost + left * tail, part, None, 0)
+            low = found if low is None or found.total < low.total else low
+            high = found if high is None or found.total > high.total else high
+    for option in covered:
+        assert option.worst is not None and option.best is not None
+        for terms, highest in ((option.worst, True), (option.best, False)):
+            # total(m) = first payer's cost + the rest at the tail price + (P[m] - m * tail)
+            gain = w.gain(terms, tail)
+            picks = _window_extremes(gain, _windows(option, w.plan(terms), lefts), highest)
+            totals = [part.cost + left * tail + gain[m]
+                      for part, left, m in zip(parts, lefts, picks, strict=True)]
+            i = totals.index(max(totals) if highest else min(totals))
+            found = _Found(totals[i], parts[i], terms, picks[i])
+            if highest and (high is None or found.total > high.total):
+                high = found
+            if not highest and (low is None or found.total < low.total):
+                low = found
     assert low is not None and high is not None
     return Bounds(_realization(w, low, tail), _realization(w, high, tail))
 
@@ -185,16 +255,15 @@ class _Found(NamedTuple):
     """A candidate extreme, kept cheap until it is the answer."""
 
     total: int
-    first: tuple[Share, ...]
-    first_payer: PaidBy | None
+    first: FirstPart
     terms: PlanTerms | None
     m: int  # sessions the plan covers
 
 
 def _realization(w: Walks, found: _Found, tail: int) -> Realization:
-    shares = () if found.terms is None else tuple(w.plan(found.terms)[0][:found.m])
-    return Realization(found.first, found.first_payer, found.terms, shares, tail, found.total,
-                       w.n)
+    shares = () if found.terms is None else tuple(w.plan(found.terms).shares[:found.m])
+    return Realization(w.first_shares(found.first), found.first.payer, found.terms, shares, tail,
+                       found.total, w.n)
 
 
 @lru_cache(maxsize=4096)

@@ -15,6 +15,7 @@ All amounts here are integer cents: the walks run many times per estimate.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from .money import HUNDRED, cents
@@ -48,6 +49,7 @@ OUT_OF_NETWORK = ("oon_covered", "oon_allowed_per_unit", "oon_deductible", "oon_
 MEDICARE_BY_LAW = ("deductible", "coinsurance_pct", "oop_max", "oop_met", "copay")
 
 
+@lru_cache(maxsize=4096)
 def to_cents(amount: Decimal) -> int:
     return int(cents(amount) * 100)
 

@@ -80,7 +80,10 @@ def _closed_networks(s: Scenario, diagnoses: Sequence[DiagnosisCheck]) -> frozen
     """With the network unknown, the sides the plan would refuse whatever the amounts: the rules
     run on the plan with each network in turn (a POS plan pays in network only with a referral,
     out of network without one)."""
-    if s.plan_payer in (None, "medicare") or s.network_status != "unknown":
+    # Only a POS plan's rules differ by side (its referral binds in network only); the other
+    # differences (no out-of-network benefits, Medicaid enrolment) are in the plan's options.
+    if s.plan_payer in (None, "medicare") or s.network_status != "unknown" or (
+            s.plan_type != "pos"):
         return frozenset()
     closed = set()
     for side in ("in", "out"):

@@ -86,20 +86,6 @@ def _session(t: PlanTerms, deductible_left: int | None, oop_left: int | None) ->
     return Share(deductible, copay, coinsurance, t.balance, allowed - sharing, uses_visit)
 
 
-def covered_count(shares: list[Share], visits_left: int | None, n: int) -> int:
-    """How many of the first `n` sessions the plan covers with `visits_left` visits."""
-    if visits_left is None:
-        return n
-    covered = 0
-    for share in shares[:n]:
-        if visits_left <= 0:
-            break
-        covered += 1
-        if share.uses_visit:
-            visits_left -= 1
-    return covered
-
-
 def pip_sessions(s: Scenario, billed: int, remaining: int | None, n: int) -> list[Share]:
     """Auto PIP or MedPay: the sessions it pays for until `remaining` (None: enough) runs out.
 
@@ -130,13 +116,4 @@ def pip_sessions(s: Scenario, billed: int, remaining: int | None, n: int) -> lis
             remaining -= paid
         out.append(Share(deductible, copay, rest - paid, 0, paid))
         spent = end
-    return out
-
-
-def pip_paid_cumulative(shares: list[Share]) -> list[int]:
-    """What PIP has paid after each session: the remaining benefits at which the walk changes."""
-    total, out = 0, []
-    for share in shares:
-        total += share.payer
-        out.append(total)
     return out
