@@ -54,7 +54,7 @@ UPDATE_KINDS = frozenset(
 )
 ERROR_PLACES = frozenset({"webhook", "handler", "api", "page", "store", "telegram"})
 CHANNELS = frozenset({"telegram", "api", "page", "terminal"})
-REJECT_REASONS = frozenset({"secret", "not_json", "too_large", "not_an_update"})
+REJECT_REASONS = frozenset({"secret", "not_json", "too_large", "not_an_update", "unreadable"})
 # How the Telegram handlers ended an update (the `outcome=` of their log lines).
 OUTCOMES = frozenset({"ok", "duplicate", "unavailable", "busy", "error", "rate_limited",
                       "answered", "ignored"})

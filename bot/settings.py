@@ -250,10 +250,15 @@ class Settings(BaseSettings):
         return self.telegram_bot_token.get_secret_value()
 
     def is_api_key(self, candidate: str | None) -> bool:
-        """Whether `candidate` is one of API_KEYS (compared in constant time)."""
+        """Whether `candidate` is one of API_KEYS (compared in constant time). A candidate
+        that has no UTF-8 form (raw non-UTF-8 bytes of a header, which aiohttp hands over as
+        lone surrogates) is no key."""
         if not candidate:
             return False
-        given = candidate.encode()
+        try:
+            given = candidate.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
         return any(
             hmac.compare_digest(given, key.get_secret_value().encode()) for key in self.api_keys
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from contextlib import asynccontextmanager
 from typing import Any
@@ -43,7 +44,7 @@ class Webhook:
 
     def __init__(self, fake: FakeTelegramAPI, client: TestClient, store: Any, app: Any) -> None:
         self.fake, self.client, self.store, self.app = fake, client, store, app
-        self.database = store._path
+        self.database = getattr(store, "_path", None)  # SQLite's file (rows() reads it)
 
     async def deliver(self) -> list[dict[str, Any]]:
         """POST every update the fake queued, one after the other as Telegram does."""
@@ -73,11 +74,12 @@ class Webhook:
 
 
 @asynccontextmanager
-async def serving(fake: FakeTelegramAPI, tmp_path, key: str | None = None, **settings: Any):
+async def serving(fake: FakeTelegramAPI, tmp_path, key: str | None = None,
+                  database_url: str | None = None, **settings: Any):
     settings = Settings(_env_file=None, telegram_bot_token=TOKEN, webhook_secret=SECRET,
                         telegram_api_base_url=f"{fake.url}/bot", api_keys=[],
                         **{"rate_limit_updates": 1_000_000, **settings})
-    store = open_store(f"sqlite:///{tmp_path / 'bot.db'}", encryption_key=key)
+    store = open_store(database_url or f"sqlite:///{tmp_path / 'bot.db'}", encryption_key=key)
     await store.open()
     try:
         application = build_application(settings, store=store, clinics=CLINICS,
@@ -256,3 +258,99 @@ async def test_the_rate_limit_holds_over_every_worker(fake, tmp_path):
     assert sum(told in text for text in replies) == 1, fake.transcript(CHAT)
     assert len(replies) == 4 + 1, fake.transcript(CHAT)  # four answers, one "slow down"
     assert told not in reply.text
+
+
+# --- updates the store cannot take: refused before they reach it -----------------------------
+
+PG_URL = os.environ.get("STORE_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+TOO_BIG, TOO_SMALL = 2**63, -(2**63) - 1  # one past each end of PostgreSQL's BIGINT
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request, tmp_path):
+    """The database of `serving`: SQLite, and PostgreSQL in a fresh schema (skipped when no
+    server answers at PG_URL)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'bot.db'}"
+        return
+    import asyncpg
+
+    from tests.fakes.workers import fresh_schema
+
+    try:
+        admin = await asyncpg.connect(PG_URL, timeout=3)
+    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({exc!r})")
+    try:
+        async with fresh_schema(admin, PG_URL, "inbox_test") as (_, url):
+            yield url
+    finally:
+        await admin.close()
+
+
+def _message(chat_id: int = CHAT, user_id: int = CHAT, **fields: Any) -> dict[str, Any]:
+    message = {"message_id": 1, "date": 1700000000, "text": "/start",
+               "chat": {"id": chat_id, "type": "private", "first_name": "Pat"},
+               "from": {"id": user_id, "is_bot": False, "first_name": "Pat"}}
+    message.update(fields)
+    return {key: value for key, value in message.items() if value is not None}
+
+
+def _query(**message: Any) -> dict[str, Any]:
+    return {"id": "77", "chat_instance": "1", "data": "c",
+            "from": {"id": CHAT, "is_bot": False, "first_name": "Pat"},
+            "message": _message(**message)}
+
+
+HOSTILE_UPDATES = {
+    "update_id too big": {"update_id": TOO_BIG, "message": _message()},
+    "update_id too small": {"update_id": TOO_SMALL, "message": _message()},
+    "chat id too big": {"update_id": 11, "message": _message(chat_id=TOO_BIG)},
+    "chat id too small": {"update_id": 12, "message": _message(chat_id=TOO_SMALL)},
+    "user id too big": {"update_id": 13, "message": _message(user_id=TOO_BIG)},
+    "button of a chat id too big": {"update_id": 14, "callback_query": _query(chat_id=TOO_BIG)},
+    "message id too big": {"update_id": 15, "message": _message(message_id=TOO_BIG)},
+    "message without chat": {"update_id": 16, "message": _message(chat=None)},
+    "edited message without chat": {"update_id": 17, "edited_message": _message(chat=None)},
+    "chat without id": {"update_id": 18, "message": _message(chat={"type": "private"})},
+    "chat id a string": {"update_id": 19,
+                         "message": _message(chat={"id": str(CHAT), "type": "private"})},
+    "button on a message without chat": {"update_id": 20, "callback_query": _query(chat=None)},
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_UPDATES))
+async def test_an_update_the_store_cannot_take_is_refused_without_a_traceback(
+    fake, tmp_path, caplog, database_url, name
+):
+    """An id outside the signed 64-bit range (PostgreSQL's BIGINT, SQLite's INTEGER) failed in
+    the store with a traceback quoting it; a message without a chat failed in the handlers.
+    Both are refused as not an update, counted, and leave the chat working."""
+    from tests.test_web_server import metric, tracebacks
+
+    caplog.set_level(logging.INFO)
+    async with serving(fake, tmp_path, database_url=database_url) as hook:
+        response = await hook.client.post("/telegram", json=HOSTILE_UPDATES[name],
+                                          headers={SECRET_HEADER: SECRET})
+        assert response.status == 400
+        await asyncio.sleep(0.2)
+        assert metric(hook.client, 'massage_bot_webhook_rejected_total{reason="not_an_update"}'
+                      ) == 1
+        for where in ("webhook", "handler", "store", "page"):
+            assert metric(hook.client, f'massage_bot_errors_total{{where="{where}"}}') == 0
+        assert tracebacks(caplog) == []
+        assert str(TOO_BIG) not in caplog.text and str(TOO_SMALL) not in caplog.text
+        assert fake.calls_to("sendMessage") == []
+        # The patient's chat goes on.
+        await fake.user_sends(CHAT, "/start")
+        await hook.deliver()
+        assert "medical condition" in (await fake.wait_for_bot(CHAT)).text
+
+
+async def test_the_largest_ids_that_fit_are_taken(fake, tmp_path, database_url):
+    async with serving(fake, tmp_path, database_url=database_url) as hook:
+        await fake.user_sends(CHAT, "/start")
+        [update] = fake.take_updates()
+        update["update_id"] = 2**63 - 1
+        await hook.post(update)
+        assert "medical condition" in (await fake.wait_for_bot(CHAT)).text

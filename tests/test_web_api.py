@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import json
 from pathlib import Path
 
@@ -203,3 +205,84 @@ async def test_a_response_matches_the_document_schema(client):
     jsonschema_rs.Draft202012Validator(schema).validate(body)
     body["unexpected"] = 1
     assert not jsonschema_rs.Draft202012Validator(schema).is_valid(body)
+
+
+# --- hostile requests: 4xx, never counted as the API's error, no traceback -------------------
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [b"Bearer \xff\xfe", "Bearer \u043a\u043b\u044e\u0447".encode(), KEY.encode() + b"\x80",
+     b"Bearer " + KEY.encode() + b"\xff", "Bearer k3y-for-tests\u00e9".encode()],
+)
+async def test_an_api_key_that_is_not_ascii_is_a_wrong_key(caplog, authorization):
+    from tests.test_web_server import metric, post_bytes, raw_request, tracebacks
+
+    client = await api_client(api_keys=[KEY])
+    try:
+        status = await raw_request(client.port, post_bytes(
+            ESTIMATE_PATH, {b"Authorization": authorization,
+                            b"Content-Type": b"application/json"},
+            json.dumps(scenario_data()).encode()))
+        assert status == 401
+        assert metric(client, 'massage_bot_errors_total{where="api"}') == 0
+        assert tracebacks(caplog) == []
+    finally:
+        await client.close()
+
+
+def test_is_api_key_refuses_what_cannot_be_a_key():
+    settings = Settings(_env_file=None, api_keys=[KEY])
+    assert settings.is_api_key(KEY)
+    for candidate in ("\udcff", KEY + "\udc80", "\ud800", "\u043a\u043b\u044e\u0447", "", None):
+        assert not settings.is_api_key(candidate)
+
+
+@pytest.mark.parametrize(("encoding", "body"),
+                         [(b"gzip", b"not gzip"), (b"deflate", b"not deflate either")])
+async def test_a_body_that_does_not_decode_is_400(caplog, encoding, body):
+    from tests.test_web_server import metric, post_bytes, raw_request, tracebacks
+
+    client = await api_client(api_keys=[KEY])
+    try:
+        status = await raw_request(client.port, post_bytes(
+            ESTIMATE_PATH, {b"Authorization": f"Bearer {KEY}".encode(),
+                            b"Content-Encoding": encoding,
+                            b"Content-Type": b"application/json"}, body))
+        assert status == 400
+        await asyncio.sleep(0.1)
+        assert metric(client, 'massage_bot_errors_total{where="api"}') == 0
+        assert tracebacks(caplog) == []
+        # A good gzip body is read as usual.
+        response = await client.post(
+            ESTIMATE_PATH, data=gzip.compress(json.dumps(scenario_data()).encode()),
+            headers={"Authorization": f"Bearer {KEY}", "Content-Encoding": "gzip",
+                     "Content-Type": "application/json"})
+        assert response.status == 200
+    finally:
+        await client.close()
+
+
+async def test_an_unreadable_body_is_400_with_its_own_code(client):
+    response = await client.post(ESTIMATE_PATH, data=b"not gzip",
+                                 headers={"Content-Encoding": "gzip",
+                                          "Content-Type": "application/json"})
+    assert response.status == 400
+    assert (await response.json())["error"] == "unreadable_body"
+
+
+async def test_a_client_leaving_mid_body_leaves_no_traceback(caplog):
+    from tests.test_web_server import metric, post_bytes, raw_request, tracebacks
+
+    client = await api_client()
+    try:
+        body = json.dumps(scenario_data()).encode()
+        request = post_bytes(ESTIMATE_PATH, {b"Content-Type": b"application/json"},
+                             body[:10], length=len(body))
+        assert await raw_request(client.port, request, hang_up=True) is None
+        await asyncio.sleep(0.3)
+        assert metric(client, 'massage_bot_errors_total{where="api"}') == 0
+        assert tracebacks(caplog) == []
+        assert (await client.post(ESTIMATE_PATH, json=scenario_data())).status == 200
+    finally:
+        await client.close()

@@ -304,3 +304,116 @@ async def test_the_bot_answers_start_through_the_webhook_and_saves_the_chat(fake
             assert session.record is not None and session.record.state
     finally:
         await store.close()
+
+
+# --- hostile requests: 4xx, counted, and no traceback in the logs ------------------------------
+
+
+async def raw_request(port: int, request: bytes, *, hang_up: bool = False) -> int | None:
+    """Send `request` as raw bytes (headers a client library would refuse, bodies cut short)
+    and return the response's status; with `hang_up`, close the connection after sending and
+    return None."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        if hang_up:
+            await asyncio.sleep(0.1)
+            return None
+        status_line = await asyncio.wait_for(reader.readline(), 5)
+        return int(status_line.split()[1])
+    finally:
+        writer.close()
+
+
+def post_bytes(path: str, headers: dict[bytes, bytes], body: bytes,
+               length: int | None = None) -> bytes:
+    lines = [f"POST {path} HTTP/1.1".encode(), b"Host: localhost", b"Connection: close"]
+    lines += [name + b": " + value for name, value in headers.items()]
+    lines.append(b"Content-Length: " + str(len(body) if length is None else length).encode())
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+def tracebacks(caplog) -> list[str]:
+    """Log records that carry a traceback (or print one in their message)."""
+    return [f"{r.name}: {r.getMessage()}" for r in caplog.records
+            if r.exc_info or r.exc_text or "Traceback" in r.getMessage()]
+
+
+def metric(client: TestClient, line: str) -> float:
+    from bot.web.server import METRICS_KEY
+
+    text = client.server.app[METRICS_KEY].exposition().decode()
+    for row in text.splitlines():
+        if row.startswith(line + " "):
+            return float(row.rsplit(" ", 1)[1])
+    raise AssertionError(f"no metric {line}")
+
+
+UPDATE = b'{"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "hi", ' \
+         b'"chat": {"id": 4242, "type": "private"}}}'
+
+
+@pytest.mark.parametrize(
+    "secret", [b"\xff\xfe", "s\u00e9cret".encode(), SECRET.encode() + b"\xff",
+               SECRET.encode() + "\u00e9".encode(), b"\x80" * 300],
+    ids=["latin1-bytes", "utf8", "secret+ff", "secret+utf8", "long"],
+)
+async def test_a_secret_that_is_not_ascii_is_a_rejected_secret(webhook, fake, caplog, secret):
+    client, _ = webhook
+    status = await raw_request(client.port, post_bytes(
+        WEBHOOK_PATH, {SECRET_HEADER.encode(): secret}, UPDATE))
+    assert status == 403
+    assert metric(client, 'massage_bot_webhook_rejected_total{reason="secret"}') == 1
+    assert metric(client, 'massage_bot_errors_total{where="page"}') == 0
+    assert tracebacks(caplog) == []
+    assert fake.calls_to("sendMessage") == []
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body"),
+    [(b"gzip", b"not gzip at all"), (b"deflate", b"\x00\x01 not deflate"),
+     (b"gzip", b"\x1f\x8b\x08\x00garbage after a gzip header")],
+)
+async def test_a_body_that_does_not_decode_is_a_bad_request(webhook, fake, caplog, encoding,
+                                                           body):
+    client, _ = webhook
+    headers = {SECRET_HEADER.encode(): SECRET.encode(), b"Content-Encoding": encoding,
+               b"Content-Type": b"application/json"}
+    status = await raw_request(client.port, post_bytes(WEBHOOK_PATH, headers, body))
+    assert status == 400
+    await asyncio.sleep(0.1)  # what the server does with the rest of the connection, logged
+    assert metric(client, 'massage_bot_webhook_rejected_total{reason="unreadable"}') == 1
+    assert metric(client, 'massage_bot_errors_total{where="page"}') == 0
+    assert tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize("encoding", [b"br", b"zstd", b"bogus", b"gzip, gzip, gzip"])
+async def test_an_unknown_content_encoding_is_refused_without_a_traceback(webhook, caplog,
+                                                                         encoding):
+    client, _ = webhook
+    headers = {SECRET_HEADER.encode(): SECRET.encode(), b"Content-Encoding": encoding}
+    status = await raw_request(client.port, post_bytes(WEBHOOK_PATH, headers, b"xx"))
+    assert status in (400, 415)
+    await asyncio.sleep(0.1)
+    assert tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize("framing", ["length", "chunked"])
+async def test_a_client_leaving_mid_body_leaves_no_traceback(webhook, fake, caplog, framing):
+    client, _ = webhook
+    headers = {SECRET_HEADER.encode(): SECRET.encode(), b"Content-Type": b"application/json"}
+    if framing == "length":
+        request = post_bytes(WEBHOOK_PATH, headers, UPDATE[:20], length=len(UPDATE))
+    else:
+        request = (f"POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: localhost\r\n".encode()
+                   + b"".join(k + b": " + v + b"\r\n" for k, v in headers.items())
+                   + b"Transfer-Encoding: chunked\r\n\r\n40\r\n" + UPDATE[:20])
+    assert await raw_request(client.port, request, hang_up=True) is None
+    await asyncio.sleep(0.3)
+    assert tracebacks(caplog) == []
+    assert metric(client, 'massage_bot_errors_total{where="page"}') == 0
+    assert metric(client, 'massage_bot_errors_total{where="webhook"}') == 0
+    assert fake.calls_to("sendMessage") == []
+    # The server goes on answering.
+    assert (await client.get("/healthz")).status == 200

@@ -5,8 +5,10 @@
 
 - 200: the estimate (`Estimate.model_dump(mode="json")`), plus `explanation` when asked for
   (`explain=true`), in the language of Accept-Language (en, es, ru; English otherwise);
-- 400: the body is not JSON (`not_json`), or `explain` is not a boolean (`bad_parameter`);
-- 401: API_KEYS is set and the request has no `Authorization: Bearer <one of them>`;
+- 400: the body is not JSON (`not_json`), cannot be read (`unreadable_body`: not in the
+  Content-Encoding it names, or cut short), or `explain` is not a boolean (`bad_parameter`);
+- 401: API_KEYS is set and the request has no `Authorization: Bearer <one of them>` (a key
+  with characters no key has, raw bytes included, is a wrong key);
 - 413: the body is over the server's limit (1 MB);
 - 422: the JSON is not a valid scenario: `errors` lists each field (`loc`, `msg`, `type`) and
   `message` is the one-line description the command line prints.
@@ -19,6 +21,7 @@ import logging
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 from pydantic import ValidationError
 
 from estimator import Scenario, estimate
@@ -31,7 +34,7 @@ from ..settings import Settings
 from . import openapi
 from .lang import choose
 
-__all__ = ["EstimateAPI", "field_errors"]
+__all__ = ["EstimateAPI", "UnreadableBody", "field_errors", "read_body"]
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,25 @@ def parse_json(body: bytes) -> Any:
         return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
     except RecursionError:
         raise ValueError("nested too deeply") from None
+
+
+class UnreadableBody(Exception):
+    """The request's body cannot be read: it is not in the Content-Encoding it names (aiohttp
+    decodes gzip and deflate), or the client left before its end. The client's fault: a 400."""
+
+
+async def read_body(request: web.Request) -> bytes:
+    """`request.read()`, with a body that cannot be read raised as UnreadableBody (its message
+    names the error type only, never the bytes); HTTPRequestEntityTooLarge passes through."""
+    try:
+        return await request.read()
+    except RequestPayloadError as error:
+        # aiohttp left the payload unfinished: told it ended, aiohttp does not try to read the
+        # rest after the response (which would log the same error again, with a traceback).
+        request.content.feed_eof()
+        raise UnreadableBody(type(error.__cause__ or error).__name__) from None
+    except (ConnectionError, EOFError) as error:
+        raise UnreadableBody(type(error).__name__) from None
 
 
 class EstimateAPI:
@@ -115,9 +137,14 @@ class EstimateAPI:
         if flag not in _TRUE | _FALSE:
             return problem(400, "bad_parameter", "explain must be true or false")
         try:
-            body = await request.read()
+            body = await read_body(request)
         except web.HTTPRequestEntityTooLarge as exc:
             return problem(413, "too_large", exc.text or "the body is too large")
+        except UnreadableBody:
+            response = problem(400, "unreadable_body", "the body cannot be read: it is not "
+                               "in the Content-Encoding it names, or it ended early")
+            response.force_close()
+            return response
         try:
             data = parse_json(body)
         except ValueError as exc:

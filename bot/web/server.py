@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from ..clinics import ClinicDirectory, ClinicFileError, load_clinics
 from ..logs import configure_logging
@@ -39,7 +40,7 @@ from ..settings import Settings, SettingsError, load_settings
 from ..store import StoreError
 from ..store.retention import purge_idle_chats_forever
 from ..telegram.inbox import Inbox
-from .api import EstimateAPI, parse_json, problem
+from .api import EstimateAPI, UnreadableBody, parse_json, problem, read_body
 from .pages import ClinicPages
 
 __all__ = ["MAX_BODY_BYTES", "WEBHOOK_PATH", "TelegramWebhook", "create_app", "run"]
@@ -51,6 +52,13 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1024 * 1024
 DRAIN_SECONDS = 25.0
 READY_TIMEOUT_SECONDS = 5.0
+# The ids the store keeps (update, chat and user ids: PostgreSQL BIGINT, SQLite INTEGER) are
+# signed 64-bit; Telegram's own fit in 52 bits. An update with an integer outside this range
+# did not come from Telegram.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# The Update fields that hold a Message, whose `chat` every handler relies on.
+MESSAGE_FIELDS = ("message", "edited_message", "channel_post", "edited_channel_post",
+                  "business_message", "edited_business_message")
 STATIC = Path(__file__).parent / "static"
 
 METRICS_KEY = web.AppKey("metrics", Metrics)
@@ -160,9 +168,16 @@ class TelegramWebhook:
             log.warning("cancelled %d update(s) still running after %g s", len(pending), timeout)
             await asyncio.gather(*pending, return_exceptions=True)
 
+    def _secret_matches(self, given: str) -> bool:
+        """The secret header, compared in constant time. WEBHOOK_SECRET is ASCII (the setting
+        allows A-Z, a-z, 0-9, _ and -), so a header with anything else (aiohttp hands raw
+        non-UTF-8 bytes over as surrogates) is simply a wrong secret."""
+        if not given.isascii():
+            return False
+        return hmac.compare_digest(given.encode("ascii"), self._secret)
+
     async def handle(self, request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, self._secret):
+        if not self._secret_matches(request.headers.get(SECRET_HEADER, "")):
             self.metrics.rejected("secret")
             return web.Response(status=403, text="forbidden")
         if not self.accepting:
@@ -171,16 +186,19 @@ class TelegramWebhook:
             self.metrics.rejected("too_large")
             return web.Response(status=413, text="too large")
         try:
-            body = await request.read()
+            body = await read_body(request)
         except web.HTTPRequestEntityTooLarge:
             self.metrics.rejected("too_large")
             return web.Response(status=413, text="too large")
+        except UnreadableBody:
+            self.metrics.rejected("unreadable")
+            return web.Response(status=400, text="the body cannot be read")
         try:
             data = parse_json(body)
         except ValueError:
             self.metrics.rejected("not_json")
             return web.Response(status=400, text="not JSON")
-        if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+        if not is_update(data):
             self.metrics.rejected("not_an_update")
             return web.Response(status=400, text="not an update")
         from telegram import Update
@@ -226,6 +244,43 @@ class TelegramWebhook:
 WEBHOOK_KEY = web.AppKey("webhook", TelegramWebhook)
 
 
+def _int64_only(value: Any) -> bool:
+    """Every integer in the JSON `value` fits a signed 64-bit column (walked without
+    recursion: the body may nest as deep as the JSON parser allowed)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is int:
+            if not INT64_MIN <= item <= INT64_MAX:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
+def _has_chat(message: Any) -> bool:
+    chat = message.get("chat") if isinstance(message, dict) else None
+    return (isinstance(chat, dict) and type(chat.get("id")) is int
+            and isinstance(chat.get("type"), str))
+
+
+def is_update(data: Any) -> bool:
+    """Whether the parsed body can be a Telegram update: an object with an integer
+    `update_id`, no integer outside the signed 64-bit range anywhere (update, chat and user ids
+    go to the store), and a `chat` with an id and a type in every message it carries."""
+    if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+        return False
+    if not _int64_only(data):
+        return False
+    messages = [data[name] for name in MESSAGE_FIELDS if name in data]
+    query = data.get("callback_query")
+    if isinstance(query, dict) and query.get("message") is not None:
+        messages.append(query["message"])
+    return all(_has_chat(message) for message in messages)
+
+
 def _bot_username(settings: Settings, telegram_app: Any | None) -> Callable[[], str | None]:
     def username() -> str | None:
         if telegram_app is not None:
@@ -246,6 +301,11 @@ async def _errors(
         return await handler(request)
     except web.HTTPException:
         raise
+    except UnreadableBody:
+        # A body that does not decode, or a client gone mid-body: the client's fault, a 400
+        # (that nobody may be left to read), with nothing worth a traceback.
+        log.info("%s %s: the body cannot be read", request.method, request.path)
+        return _unreadable(request)
     except Exception:
         log.exception("%s %s failed", request.method, request.path)
         where = "api" if request.path.startswith("/api/") else "page"
@@ -253,6 +313,44 @@ async def _errors(
         if where == "api":
             return problem(500, "internal_error", "the server failed; this is a bug")
         return web.Response(status=500, text="Internal Server Error")
+
+
+def _unreadable(request: web.Request) -> web.Response:
+    if request.path.startswith("/api/"):
+        response = problem(400, "unreadable_body", "the body cannot be read: it is not in "
+                           "the Content-Encoding it names, or it ended early")
+    else:
+        response = web.Response(status=400, text="the body cannot be read")
+    response.force_close()
+    return response
+
+
+class _ProtocolLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """aiohttp's server logger, minus the tracebacks of requests the client got wrong.
+
+    aiohttp answers a request it cannot parse (a malformed header, a Content-Encoding it does
+    not know, a body that does not decode) with 400 itself, and logs it with
+    `logger.exception`: a traceback at ERROR for every probe. Those become one INFO line naming
+    the error type; anything else is logged as aiohttp logs it.
+    """
+
+    def exception(self, msg: object, *args: Any, exc_info: Any = True, **kwargs: Any) -> None:
+        error = exc_info if isinstance(exc_info, BaseException) else sys.exc_info()[1]
+        if _client_error(error):
+            self.logger.info("refused a malformed request: %s", type(error).__name__)
+            return
+        self.logger.exception(msg, *args, exc_info=exc_info, **kwargs)
+
+
+def _client_error(error: BaseException | None) -> bool:
+    """A 4xx of aiohttp's HTTP parser, possibly wrapped (RequestPayloadError)."""
+    for _ in range(3):
+        if isinstance(error, HttpProcessingError):
+            return 400 <= (error.code or 0) < 500
+        if error is None:
+            return False
+        error = error.__cause__
+    return False
 
 
 def create_app(
@@ -269,7 +367,10 @@ def create_app(
     the webhook's inbox and answers the readiness check: whoever made it opens and closes it
     (`run` does)."""
     metrics = activate(Metrics())
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_errors])
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES, middlewares=[_errors],
+        handler_args={"logger": _ProtocolLog(logging.getLogger("aiohttp.server"), {})},
+    )
     app[METRICS_KEY] = metrics
     webhook = None
     if telegram_app is not None:
