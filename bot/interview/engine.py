@@ -10,13 +10,14 @@ from typing import Any
 
 from bot.clinics import Clinic, ClinicDirectory
 from bot.i18n import N_, translator
-from estimator import Scenario, estimate, icd10
+from estimator import Scenario, estimate
 from estimator.scenario import US_STATES
 
+from . import diagnosis
 from .facts import OTHER_INSURER, Facts
 from .model import Answer, InterviewState, Option, Problem, Prompt
-from .parsing import ParseError, parse_amount, parse_code, parse_count, parse_percent
-from .questions import BY_ID, QUESTIONS, Question, next_question, nonbillable
+from .parsing import ParseError, parse_amount, parse_count, parse_percent
+from .questions import BY_ID, QUESTIONS, Question, next_question
 from .scenario import build_scenario, relevant_answers
 
 # Why a typed reply was not accepted, by the parser's error kind and the question's kind.
@@ -70,25 +71,28 @@ def options_for(question: Question, facts: Facts) -> list[Option]:
         insurers = [Option(value=f"p{i}", label=N_("%(name)s"), params={"name": p.name})
                     for i, p in enumerate(facts.clinic.payers)]
         return [*insurers, Option(value=OTHER_INSURER, label=N_("Another insurer"))]
-    if question.id == "diagnosis_child":
-        check = nonbillable(facts.get("diagnosis"))
-        children = check.billable_children if check else []
-        return [Option(value=code, label=N_("%(name)s"), params={"name": code})
-                for code in children]
+    if question.id == "diagnosis_child":  # the billable codes under the code refined, titled
+        return diagnosis.child_options(facts.get("diagnosis"))
     return list(question.options)
 
 
 def _params(question: Question, facts: Facts) -> dict[str, Any]:
     if question.id == "diagnosis_child":
-        return {"code": facts.get("diagnosis")}
+        return diagnosis.child_params(facts.get("diagnosis"))
     return {}
+
+
+def _message(question: Question, facts: Facts) -> str:
+    if question.id == "diagnosis_child":  # an injury code's missing 7th character is explained
+        return diagnosis.child_message(facts.get("diagnosis"), question.message)
+    return question.message
 
 
 def _ask(state: InterviewState, clinics, question: Question, **extra: Any) -> Prompt:
     facts = _facts(state, clinics)
     return Prompt(
         kind="question", question_id=question.id, question_kind=question.kind,
-        message=question.message, params=_params(question, facts),
+        message=_message(question, facts), params=_params(question, facts),
         options=options_for(question, facts), allow_unknown=True, allow_back=bool(state.history),
         step=len(state.history) + 1, **extra,
     )
@@ -173,10 +177,7 @@ def _typed(question: Question, facts: Facts, text: str, lang: str) -> Any:
         if code not in US_STATES:
             raise ParseError("state")
         return code
-    code = parse_code(text)
-    if icd10.check(code).status == "invalid":
-        raise ParseError("unknown_code", code=code)
-    return icd10.check(code).code
+    return diagnosis.read(text).codes  # every valid code; `diagnosis.record` names the others
 
 
 def read_answer(question: Question, facts: Facts, answer: Answer, lang: str) -> Any:
@@ -285,10 +286,11 @@ def _answer(state: InterviewState, answer: Answer, clinics, lang: str):
         except ParseError as error:
             return state, _ask(state, clinics, question, problem=problem_for(error, question))
     answers = {**state.answers, question.id: value}
-    if question.id == "diagnosis":
-        answers.pop("diagnosis_child", None)  # a new code: its billable child is asked again
+    said: dict[str, Any] = {}
+    if question.id in diagnosis.QUESTION_IDS:  # codes confirmed, refined one at a time
+        answers, said = diagnosis.record(answers, question.id, answer.value)
     state = state.model_copy(update={"answers": answers, "history": [*state.history, question.id]})
-    return _advance(state, clinics)
+    return _advance(state, clinics, **said)
 
 
 def step(

@@ -10,10 +10,12 @@ translate them.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from bot.i18n import N_
-from estimator import DiagnosisCheck, icd10
+from estimator import DiagnosisCheck
 
+from .diagnosis import pending
 from .facts import OTHER_INSURER, PLAN_TYPE_PAYERS, Facts
 from .model import Option, QuestionKind
 
@@ -39,12 +41,12 @@ class Question:
     extra: dict = field(default_factory=dict)
 
 
-def nonbillable(code: str | None) -> DiagnosisCheck | None:
-    """The check of `code` when it is a valid category that cannot be billed (M54.5)."""
-    if not code:
-        return None
-    check = icd10.check(code)
-    return check if check.status == "nonbillable" and check.billable_children else None
+def nonbillable(answer: Any) -> DiagnosisCheck | None:
+    """The first code of a stored diagnosis answer (a list of codes, or one code in older states)
+    that is a valid category that cannot be billed (M54.5, S13.4): the one `diagnosis_child`
+    refines now."""
+    waiting = pending(answer)
+    return waiting[0] if waiting else None
 
 
 def _opt(value: str, label: str) -> Option:
@@ -147,7 +149,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "diagnosis", N_("Diagnosis code"),
         N_("What diagnosis code (ICD-10) is on the prescription? For example M54.50 for low back "
-           "pain."),
+           "pain. If there are several, type them all."),
         N_("The ICD-10 code is a letter followed by numbers, such as M54.2 or S13.4XXA, usually "
            "printed on the prescription. Insurers pay only for codes that are complete "
            "(\"billable\"), so we check it for you."),

@@ -9,6 +9,7 @@ from estimator.money import cents
 from estimator.parameters import CMS_RATE_PER_UNIT, REFERENCE_ALLOWED_HIGH
 from estimator.units import units_for_minutes
 
+from . import diagnosis
 from .facts import Facts
 from .questions import QUESTIONS
 
@@ -90,10 +91,10 @@ def _plan(a: dict[str, Any]) -> dict[str, Any]:
 
 
 def _diagnoses(a: dict[str, Any]) -> list[str] | None:
+    """Every code given, the billable code picked in place of the one it refines."""
     if "diagnosis" not in a:
         return None  # not asked (no prescription): the patient does not know one
-    code = a.get("diagnosis_child") or a["diagnosis"]
-    return None if code is None else [code]
+    return diagnosis.final_codes(a)
 
 
 def build_scenario(facts: Facts) -> Scenario:

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.clinics import ClinicDirectory
 from bot.i18n import N_, Translator
+from bot.interview import diagnosis
 from bot.interview.engine import options_for
 from bot.interview.facts import Facts
 from bot.interview.model import InterviewState, Option, Prompt
@@ -137,6 +138,8 @@ def answer_text(question_id: str, value: Any, facts: Facts, t: Translator) -> st
     if value is None:
         return t.gettext(UNKNOWN_ANSWER)
     question = BY_ID[question_id]
+    if question_id == "diagnosis":  # each code with its title from the code set
+        return diagnosis.answer_text(value, t)
     for option in options_for(question, facts):
         if option.value == value:
             return option_label(option, t)
