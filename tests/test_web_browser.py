@@ -25,9 +25,9 @@ from aiohttp.test_utils import TestServer
 from bot.clinics import load_clinics
 from bot.i18n import translator
 from bot.settings import Settings
-from bot.web.pages import build_scenario, read_form
 from bot.web.server import create_app
-from estimator import estimate
+
+from .test_web_pages import chat
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = (
@@ -210,30 +210,75 @@ async def test_the_clinic_page_in_a_browser_on_a_phone_and_a_desktop(site, page,
     keep(tmp_path / "clinic-desktop.png")
 
 
-async def test_submitting_the_form_in_a_browser_shows_the_estimate(site, page, tmp_path):
-    await page.send("Emulation.setDeviceMetricsOverride", **PHONE)
-    await page.load(f"{site}/c/demo-clinic?lang=es")
-    answers = {
-        "insurer": "Premera Blue Cross", "prescription": "yes", "preauth": "not_required",
-        "diagnosis": "M54.50", "sessions": "10", "deductible": "1500", "deductible_met": "1500",
-        "copay": "25", "coinsurance": "0", "oop_max": "4000", "visit_limit": "20",
-        "visits_used": "0",
-    }
+async def fill_in(page: Page, answers: dict[str, str]) -> None:
     for name, value in answers.items():
         await page.evaluate(f"document.getElementById({json.dumps('f-' + name)}).value = "
                             f"{json.dumps(value)}")
+
+
+async def submit(page: Page) -> None:
     loaded = page.expect("Page.loadEventFired")
     await page.evaluate("document.querySelector('form.estimate button[type=submit]').click()")
     await asyncio.wait_for(loaded, 15)
 
+
+async def test_submitting_the_form_in_a_browser_shows_the_estimate(site, page, tmp_path):
+    await page.send("Emulation.setDeviceMetricsOverride", **PHONE)
+    await page.load(f"{site}/c/demo-clinic?lang=es")
+    # The questions of the chat, the clinic's insurers as its options (p2: Premera Blue Cross).
+    answers = {
+        "purpose": "medical", "payer": "commercial", "insurer": "p2", "plan_type": "ppo",
+        "prescription": "yes", "diagnosis": "M54.50", "preauth": "not_required",
+        "deductible": "1500", "deductible_met": "1500", "cost_share": "both", "copay": "25",
+        "deductible_applies": "yes", "coinsurance": "0", "oop_max": "4000", "oop_met": "1500",
+        "visit_limit": "20", "visits_used": "0", "sessions": "10", "account": "none",
+    }
+    await fill_in(page, answers)
+    # "I don't know" is a click away on every typed question.
+    await page.evaluate("document.querySelector('input[name=\"tax_rate-unknown\"]').click()")
+    await submit(page)
+
     assert await page.evaluate("location.pathname") == "/c/demo-clinic/estimate"
     assert await page.evaluate("document.documentElement.lang") == "es"
-    clinic = load_clinics().get("demo-clinic")
-    form = {"payer": "commercial", "plan_type": "ppo", **answers}
-    result = estimate(build_scenario(read_form(form, clinic, "es"), clinic))
+    _, prompt = chat(answers, lang="es")
     total = await page.evaluate("document.getElementById('patient-total').textContent")
-    assert total == translator("es").money(result.totals.patient)
+    assert total == translator("es").money(prompt.estimate.totals.patient)
+    assert await page.evaluate("document.getElementById('recommended').textContent")
     assert await page.evaluate("document.querySelector('.explanation').textContent.length") > 50
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     await page.screenshot(tmp_path / "result-phone.png", PHONE)
     keep(tmp_path / "result-phone.png")
+
+    # "Change the answers" brings the form back with every answer in it.
+    loaded = page.expect("Page.loadEventFired")
+    await page.evaluate("document.querySelector('form button.secondary').click()")
+    await asyncio.wait_for(loaded, 15)
+    assert await page.evaluate("document.getElementById('f-deductible').value") == "1500"
+    assert await page.evaluate("document.getElementById('f-insurer').value") == "p2"
+
+
+async def test_a_mistake_comes_back_next_to_its_field_and_a_read_back_is_answered(
+        site, page, tmp_path):
+    await page.send("Emulation.setDeviceMetricsOverride", **PHONE)
+    await page.load(f"{site}/c/demo-clinic?lang=es")
+    await fill_in(page, {"purpose": "medical", "payer": "commercial", "insurer": "p0",
+                         "deductible": "1.000", "coinsurance": "mucho", "cost_share": "both"})
+    await submit(page)
+    # The chat's message beside the field, the typed text kept, the field focused.
+    error = await page.evaluate("document.getElementById('f-coinsurance-error').textContent")
+    assert error == translator("es").gettext(
+        "Please type a percentage between 0 and 100, for example 20%.")
+    assert await page.evaluate("document.getElementById('f-coinsurance').value") == "mucho"
+    assert await page.evaluate("document.activeElement.id") in ("f-deductible", "f-coinsurance")
+    # "1.000": a thousand dollars or one? Asked as the chat asks it.
+    assert await page.evaluate("!!document.getElementById('f-deductible-check')")
+    await page.screenshot(tmp_path / "form-errors-phone.png", PHONE)
+    keep(tmp_path / "form-errors-phone.png")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    await page.evaluate("document.querySelector('input[name=\"deductible-confirm\"]"
+                        "[value=\"1000.00\"]').click()")
+    await fill_in(page, {"coinsurance": "20"})
+    await submit(page)
+    assert await page.evaluate("!!document.getElementById('patient-total')")
+    answers = await page.evaluate("document.querySelector('.answers').textContent")
+    assert translator("es").money(1000) in answers
