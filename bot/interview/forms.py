@@ -28,7 +28,7 @@ from typing import Any
 from bot.clinics import Clinic, ClinicDirectory
 from estimator import HEALTH_PLAN_PAYERS
 
-from .engine import SKIP, step
+from .engine import step
 from .facts import OTHER_INSURER, Facts
 from .model import Answer, InterviewState, Problem, Prompt
 from .questions import BY_ID, QUESTIONS, Question
@@ -126,8 +126,15 @@ def _applies(question: Question, facts: Facts) -> bool:
         return False
 
 
+def _confirming(state: InterviewState) -> Any:
+    """The typed value waiting for "Is that right?" in the chat, if any."""
+    asking = getattr(state, "asking", None)
+    return getattr(asking, "confirming", None)
+
+
 # Each question is asked at most this many times in one pass (an explanation, an assumption, a
-# read-back, a refusal): a bound, so that a flow rule changed elsewhere can never loop here.
+# read-back, a refusal): a bound, so that a flow rule changed elsewhere can never loop here
+# (the question is then left to the patient, its text as the problem).
 MAX_ASKS = 6
 
 
@@ -149,11 +156,13 @@ def fill(
         limit -= 1
         qid = prompt.question_id
         reply = replies.get(qid, Reply())
-        confirming = state.asking.confirming is not None
+        confirming = _confirming(state) is not None
         answered_check = False
-        if asks[qid] >= MAX_ASKS:
-            answer = Answer(kind="choice", value=SKIP)  # as the chat offers after refusals
-        elif confirming:
+        if asks[qid] >= MAX_ASKS:  # the chat keeps asking: left for the patient to answer
+            outcome.problems.setdefault(
+                qid, prompt.problem or Problem(message=prompt.message or "", params=prompt.params))
+            break
+        if confirming:
             values = {option.value for option in prompt.options}
             if reply.confirm in values and qid not in confirmed:
                 confirmed.add(qid)
@@ -177,7 +186,7 @@ def fill(
         if next_prompt.kind == "question" and next_prompt.question_id == qid:
             if next_prompt.problem is not None and qid not in outcome.checks:
                 outcome.problems.setdefault(qid, next_prompt.problem)
-            elif answered_check and state.asking.confirming is None and next_prompt.note:
+            elif answered_check and _confirming(state) is None and next_prompt.note:
                 # "No" on the read-back: the chat asks to type it again.
                 outcome.problems.setdefault(qid, next_prompt.note)
         elif next_prompt.note is not None:
