@@ -261,11 +261,75 @@ def test_help_explains_and_keeps_the_question():
     assert prompt.question_id == "deductible" and prompt.help
 
 
-def test_unknown_on_a_question_needed_to_go_on_explains_it():
+@pytest.mark.parametrize(("reply", "purpose"), [(pick("yes"), "medical"),
+                                                (typed("no"), "relaxation")])
+def test_unknown_on_the_first_question_asks_a_simpler_one_once(reply, purpose):
     state, prompt = step(None, Answer(kind="start"), CLINICS)
     state, prompt = step(state, UNKNOWN, CLINICS)
-    assert prompt.question_id == "purpose" and prompt.help and prompt.note
-    assert "purpose" not in state.answers
+    assert prompt.question_id == "purpose_check" and "purpose" not in state.answers
+    assert prompt.message == "Did a doctor prescribe it, or is it for pain or an injury?"
+    assert [o.value for o in prompt.options] == ["yes", "no"] and prompt.allow_back
+    state, prompt = step(state, reply, CLINICS)
+    assert state.answers["purpose"] == purpose and prompt.question_id == "payer"
+    assert state.history == ["purpose"]  # the record shows the reason, not the clarifier
+
+
+def test_unknown_twice_on_the_first_question_assumes_medical_and_says_so():
+    state, _ = step(None, Answer(kind="start"), CLINICS)
+    state, _ = step(state, UNKNOWN, CLINICS)
+    state, prompt = step(state, typed("no sé"), CLINICS, "es")
+    assert state.answers["purpose"] == "medical" and prompt.question_id == "payer"
+    assert "safer assumption" in prompt.note.message
+
+
+def test_back_from_the_simpler_question_returns_to_the_first():
+    state, _ = step(None, Answer(kind="start"), CLINICS)
+    state, _ = step(state, UNKNOWN, CLINICS)
+    state, prompt = step(state, BACK, CLINICS)
+    assert prompt.question_id == "purpose" and prompt.problem is None
+
+
+def test_unknown_on_who_pays_explains_once_then_goes_on_with_the_most_common_case():
+    state, _ = drive(COMMERCIAL[:1])
+    state, prompt = step(state, UNKNOWN, CLINICS)
+    assert prompt.question_id == "payer" and prompt.help and prompt.note
+    assert "payer" not in state.answers
+    state, prompt = step(state, typed("I don't know"), CLINICS)
+    assert state.answers["payer"] == "commercial"
+    assert "most common case" in prompt.note.message
+    assert prompt.question_id == "network"
+
+
+@pytest.mark.parametrize("question", ["network", "deductible", "diagnosis"])
+def test_three_refusals_in_a_row_offer_to_skip_the_question(question):
+    upto = next(i for i, (q, _) in enumerate(COMMERCIAL) if q == question)
+    state, prompt = drive(COMMERCIAL[:upto])
+    for _ in range(3):
+        assert "_skip" not in [o.value for o in prompt.options]
+        state, prompt = step(state, typed("§§§"), CLINICS)
+        assert prompt.question_id == question and prompt.problem is not None
+    assert prompt.options[-1].value == "_skip" and prompt.note is not None
+    state, prompt = step(state, pick("_skip"), CLINICS)
+    assert state.answers[question] is None and prompt.question_id != question
+
+
+def test_refusals_are_counted_per_question():
+    state, prompt = drive(COMMERCIAL[:2])
+    for _ in range(2):
+        state, prompt = step(state, typed("maybe"), CLINICS)
+    state, prompt = step(state, pick("in"), CLINICS)
+    assert state.asking.refusals == 0
+    state, prompt = step(state, typed("maybe"), CLINICS)
+    assert prompt.question_id == "plan_type" and "_skip" not in [o.value for o in prompt.options]
+
+
+def test_a_state_stored_before_refusals_were_counted_still_loads():
+    state, _ = drive(COMMERCIAL[:3])
+    stored = state.model_dump(mode="json")
+    del stored["asking"]
+    restored = InterviewState.model_validate(stored)
+    assert restored.asking.refusals == 0 and restored.asking.confirming is None
+    assert step(restored, pick("ppo"), CLINICS)[1].question_id == "provider"
 
 
 def test_a_clinic_link_skips_what_the_clinic_knows():

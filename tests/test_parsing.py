@@ -397,3 +397,40 @@ def test_round_trip_translator(lang: str, amount: Decimal, value: Decimal) -> No
     t = translator(lang)
     assert parse_amount(t.money(amount), lang) == amount
     assert parse_percent(t.percent(value), lang) == value
+
+
+# Second readings (asked back by the interview, see tests/test_plausibility.py).
+
+DECIMAL_READINGS = [
+    # (language, typed, the other reading or None)
+    ("en", "12.345", D("12.35")),  # parsed as 12345: three decimals are no money
+    ("en", "$1.500", D("1.50")),
+    ("en", "12.344", D("12.34")),
+    ("es", "12.345", D("12.35")),
+    ("ru", "12,345", D("12.35")),  # the comma is Russian's decimal separator
+    ("ru", "12.345 $", D("12.35")),
+    ("en", "1,500", None),  # the locale's own grouping
+    ("es", "1,500", None),
+    ("en", "12.50", None),
+    ("en", "1.5k", None),
+    ("en", "1,200.500", None),
+    ("en", "0.125", None),  # no group reading: the parser says "too many decimals"
+    ("en", "abc", None),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "other"), DECIMAL_READINGS)
+def test_decimal_reading(lang: str, text: str, other) -> None:
+    from bot.interview.parsing import decimal_reading
+
+    assert decimal_reading(text, lang) == other
+
+
+@pytest.mark.parametrize(("lang", "text", "sign"), [
+    ("en", "0.5%", True), ("en", "0.5 percent", True), ("es", "0,5 por ciento", True),
+    ("ru", "0,5 процента", True), ("en", "0.5", False), ("ru", "0,2", False),
+])
+def test_has_percent_sign(lang: str, text: str, sign: bool) -> None:
+    from bot.interview.parsing import has_percent_sign
+
+    assert has_percent_sign(text, lang) is sign

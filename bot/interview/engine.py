@@ -2,9 +2,17 @@
 
 Pure: no I/O, no clock, no Telegram. Every channel (terminal, Telegram, web) feeds the patient's
 actions in as `Answer`s and draws the returned `Prompt`; stores keep the returned state.
+
+Typed replies are read the same way for every channel: words for "I don't know", back, restart,
+yes/no and option names (`words`); numbers by `parsing`; values that are possible but unlikely
+read back before they are stored (`plausibility`, held in `state.asking.confirming`). No
+question is asked forever: "I don't know" on the first question brings a simpler one, on who
+pays an explanation and then the most common case, and three unusable replies in a row bring
+"Skip this question" (`state.asking.refusals`).
 """
 
-import unicodedata
+import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -13,11 +21,18 @@ from bot.i18n import N_, translator
 from estimator import Scenario, estimate
 from estimator.scenario import US_STATES
 
-from . import diagnosis
+from . import diagnosis, plausibility, words
 from .facts import OTHER_INSURER, Facts
-from .model import Answer, InterviewState, Option, Problem, Prompt
-from .parsing import ParseError, parse_amount, parse_count, parse_percent
-from .questions import BY_ID, QUESTIONS, Question, next_question
+from .model import Answer, Asking, Confirmation, InterviewState, Option, Problem, Prompt
+from .parsing import (
+    ParseError,
+    decimal_reading,
+    has_percent_sign,
+    parse_amount,
+    parse_count,
+    parse_percent,
+)
+from .questions import BY_ID, NO, QUESTIONS, YES, Question, next_question
 from .scenario import build_scenario, relevant_answers
 
 # Why a typed reply was not accepted, by the parser's error kind and the question's kind.
@@ -48,6 +63,42 @@ ANSWER_ON_RESULT = N_("Your estimate is ready. You can change an answer, start o
                       "glossary.")
 
 MAX_SENTENCE = 200  # longest typed reply read at all
+
+# Never a loop: after this many replies in a row that could not be used, the question offers
+# "Skip this question", which stores it as unknown.
+MAX_REFUSALS = 3
+SKIP = "_skip"  # the skip option's value (no question has an option starting with "_")
+SKIP_OPTION = Option(value=SKIP, label=N_("Skip this question"))
+SKIP_OFFERED = N_("If this one is hard to answer, you can skip it: the estimate will treat it "
+                  "as unknown.")
+TYPE_AGAIN = N_("All right: please type it again.")
+ASSUMED_MEDICAL = N_("Then we'll treat the massage as medical, the safer assumption: only then "
+                     "can insurance pay for it, and you will see the cash price too. You can "
+                     "change this answer at the end.")
+ASSUMED_HEALTH_PLAN = N_("Then we'll go on as if you have a health plan through a job or the "
+                         "marketplace, the most common case. If that's not right, you can change "
+                         "this answer at the end.")
+
+
+@dataclass(frozen=True)
+class Clarifier:
+    """A simpler question asked when the patient does not know the answer to one the interview
+    cannot go on without; its answers stand for that question's."""
+
+    question: str  # the simpler question's id
+    answers: dict[str, str]  # its answer -> the original question's answer
+    assumed: str  # the original question's answer when this one is not known either
+    note: str  # says what was assumed, and why
+
+
+# "I don't know" on the question -> its clarifier (asked once, then on).
+CLARIFIERS = {
+    "purpose": Clarifier("purpose_check", {"yes": "medical", "no": "relaxation"}, "medical",
+                         ASSUMED_MEDICAL),
+}
+CLARIFYING = {c.question: origin for origin, c in CLARIFIERS.items()}
+# "I don't know" again after the explanation: go on with the most common case, said plainly.
+ASSUMED_ON_UNKNOWN = {"payer": ("commercial", ASSUMED_HEALTH_PLAN)}
 
 
 def _clinic(state: InterviewState, clinics: ClinicDirectory | None) -> Clinic | None:
@@ -88,12 +139,58 @@ def _message(question: Question, facts: Facts) -> str:
     return question.message
 
 
-def _ask(state: InterviewState, clinics, question: Question, **extra: Any) -> Prompt:
+def _ask(state: InterviewState, clinics, question: Question, lang: str = "en",
+         **extra: Any) -> Prompt:
+    """The question (or, while a typed value waits to be confirmed, its "Is that right?")."""
     facts = _facts(state, clinics)
+    if state.asking.confirming is not None:
+        return _confirmation_prompt(state, facts, question, lang, **extra)
+    options = options_for(question, facts)
+    if state.asking.refusals >= MAX_REFUSALS:
+        options = [*options, SKIP_OPTION]
+        extra.setdefault("note", Problem(message=SKIP_OFFERED))
     return Prompt(
         kind="question", question_id=question.id, question_kind=question.kind,
         message=_message(question, facts), params=_params(question, facts),
-        options=options_for(question, facts), allow_unknown=True, allow_back=bool(state.history),
+        options=options, allow_unknown=True,
+        allow_back=bool(state.history) or question.id in CLARIFYING,
+        step=len(state.history) + 1, **extra,
+    )
+
+
+_STYLES = {"amount": "money", "percent": "percent"}
+
+
+def _formatted(style: str, value: Any, lang: str) -> str:
+    t = translator(lang)
+    if style == "money":
+        return t.money(Decimal(value))
+    if style == "percent":
+        return t.percent(Decimal(value))
+    return t.number(value)
+
+
+def _confirmation_prompt(state: InterviewState, facts: Facts, question: Question, lang: str,
+                         **extra: Any) -> Prompt:
+    """"Is that right?" (Yes / No) about one value, or "Did you mean A or B?" with the readings
+    as options. Values are formatted here, in the patient's language: options carry no format."""
+    confirming = state.asking.confirming
+    assert confirming is not None
+    if len(confirming.values) == 1:
+        rule = plausibility.BY_ID[confirming.rule]
+        params = {name: _formatted(style, value, lang) for name, (style, value)
+                  in plausibility.message_params(rule, confirming.values[0], facts).items()}
+        message, options = rule.message, [YES, NO]
+    else:
+        style = _STYLES.get(question.kind, "number")
+        shown = [_formatted(style, value, lang) for value in confirming.values]
+        message = plausibility.READING_MESSAGES[confirming.rule]
+        params = {"a": shown[0], "b": shown[1]}
+        options = [Option(value=str(value), label=N_("%(name)s"), params={"name": text})
+                   for value, text in zip(confirming.values, shown, strict=True)]
+    return Prompt(
+        kind="question", question_id=question.id, question_kind="choice", message=message,
+        params=params, options=options, allow_unknown=True, allow_back=True,
         step=len(state.history) + 1, **extra,
     )
 
@@ -105,10 +202,10 @@ def _result(state: InterviewState, clinics, **extra: Any) -> Prompt:
                   previous_total=previous, step=len(state.history), **extra)
 
 
-def _current_prompt(state: InterviewState, clinics, **extra: Any) -> Prompt:
+def _current_prompt(state: InterviewState, clinics, lang: str = "en", **extra: Any) -> Prompt:
     if state.finished or state.current is None:
         return _result(state, clinics, **extra)
-    return _ask(state, clinics, BY_ID[state.current], **extra)
+    return _ask(state, clinics, BY_ID[state.current], lang, **extra)
 
 
 def _advance(state: InterviewState, clinics, **extra: Any) -> tuple[InterviewState, Prompt]:
@@ -120,39 +217,75 @@ def _advance(state: InterviewState, clinics, **extra: Any) -> tuple[InterviewSta
         answers = relevant_answers(facts)
         history = [q for q in state.history if q in answers]
         state = state.model_copy(update={"answers": answers, "history": history, "current": None,
-                                         "changing": None, "finished": True})
+                                         "changing": None, "finished": True, "asking": Asking()})
         prompt = _result(state, clinics, **extra)
         return state.model_copy(update={"previous_total": None}), prompt
-    state = state.model_copy(update={"current": question.id, "finished": False})
+    state = state.model_copy(update={"current": question.id, "finished": False,
+                                     "asking": Asking()})
     return state, _ask(state, clinics, question, **extra)
 
 
 # --- reading replies -------------------------------------------------------------------------
 
 def _choice(question: Question, facts: Facts, answer: Answer, lang: str) -> str:
-    options = options_for(question, facts)
-    values = {o.value for o in options}
+    return _pick(question.id, options_for(question, facts), answer, lang)
+
+
+def _pick(question_id: str, options: list[Option], answer: Answer, lang: str) -> str:
+    """The option a pressed button, a typed number or a typed name stands for."""
     if answer.kind == "choice":
-        if answer.value in values:
+        if answer.value in {o.value for o in options}:
             return answer.value
         raise ParseError("choice")
     text = (answer.value or "").strip()
     if text.isdecimal() and 1 <= int(text) <= len(options):
         return options[int(text) - 1].value
+    value = match_option(question_id, options, text, lang)
+    if value is None:
+        raise ParseError("choice")
+    return value
+
+
+def match_option(question_id: str, options: list[Option], text: str, lang: str) -> str | None:
+    """The option whose name is the whole of `text` (case, accents and punctuation ignored):
+    "yes"/"sí"/"да" on a yes/no question, the option's label or its short form in the patient's
+    language or in English ("In network", "in-network"), its value ("ppo"), or one of its
+    synonyms (`words.SYNONYMS`: "en la red", "в сети")."""
+    folded = words.fold(text)
+    if not folded:
+        return None
+    said = words.yes_no(text, lang)
+    if said is not None and _is_yes_no(options):
+        return said
     t = translator(lang)
-    folded = _fold(text)
     for option in options:
-        if _fold(t.gettext(option.label, **option.params)) == folded:
+        if folded in _names(option, t):
             return option.value
-        if option.value.casefold() == folded:
+    for option in options:
+        if folded in words.synonyms(question_id, option.value, lang):
             return option.value
-    raise ParseError("choice")
+    return None
 
 
-def _fold(text: str) -> str:
-    """Case and accents ignored: a patient typing "si" means "Sí"."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+def _is_yes_no(options: list[Option]) -> bool:
+    labels = {o.value: o.label for o in options}
+    return labels.get("yes") == YES.label and labels.get("no") == NO.label
+
+
+_PARENTHESES = re.compile(r"\(([^)]*)\)")
+
+
+def _names(option: Option, t) -> set[str]:
+    """An option's label in the patient's language and in English, each also without its
+    parenthesis and as the parenthesis alone ("HDHP"), and its value, folded."""
+    labels = {t.gettext(option.label, **option.params),
+              option.label % option.params if option.params else option.label}
+    names = {option.value}
+    for label in labels:
+        names.add(label)
+        names.add(_PARENTHESES.sub(" ", label))
+        names.update(_PARENTHESES.findall(label))
+    return {words.fold(name) for name in names} - {""}
 
 
 def _bound(question: Question, facts: Facts):
@@ -182,15 +315,28 @@ def _typed(question: Question, facts: Facts, text: str, lang: str) -> Any:
 
 def read_answer(question: Question, facts: Facts, answer: Answer, lang: str) -> Any:
     """The stored value for a reply to `question`, or ParseError saying what was wrong."""
-    option_values = {o.value for o in options_for(question, facts)}
-    if answer.kind == "choice" and question.kind != "choice" and answer.value in option_values:
-        return _option_value(question, answer.value)
+    return _read(question, facts, answer, lang)[0]
+
+
+def _read(question: Question, facts: Facts, answer: Answer, lang: str) -> tuple[Any, bool]:
+    """(the stored value, whether it is a typed value the plausibility rules look at)."""
+    options = options_for(question, facts)
+    if (answer.kind == "choice" and question.kind != "choice"
+            and answer.value in {o.value for o in options}):
+        return _option_value(question, answer.value), False
     if question.kind == "choice":
-        return _choice(question, facts, answer, lang)
+        return _choice(question, facts, answer, lang), False
     text = (answer.value or "")[:MAX_SENTENCE]
     if answer.kind == "choice":
         raise ParseError(question.kind)
-    return _typed(question, facts, text, lang)
+    try:
+        return _typed(question, facts, text, lang), True
+    except ParseError as error:
+        # Not a value: perhaps an option's name ("none", "no limit", "sin límite").
+        value = match_option(question.id, options, text, lang)
+        if value is None or error.kind == "ambiguous":
+            raise
+        return _option_value(question, value), False
 
 
 def _option_value(question: Question, value: str) -> Any:
@@ -228,7 +374,7 @@ def problem_for(error: ParseError, question: Question) -> Problem:
 Step = tuple[InterviewState, Prompt]
 
 
-def _start(state: InterviewState | None, slug: str | None, clinics) -> Step:
+def _start(state: InterviewState | None, slug: str | None, clinics, lang: str = "en") -> Step:
     if slug:
         known = clinics.get(slug) if clinics is not None else None
         if known is None:
@@ -240,18 +386,28 @@ def _start(state: InterviewState | None, slug: str | None, clinics) -> Step:
             return _advance(fresh, clinics,
                             note=Problem(message=WELCOME_CLINIC, params={"clinic": known.name}))
     if state is not None and state.answers:
-        return state, _current_prompt(state, clinics, note=Problem(message=RESUMED))
+        return state, _current_prompt(state, clinics, lang, note=Problem(message=RESUMED))
     return _advance(state or InterviewState(), clinics)
 
 
-def _back(state: InterviewState, clinics) -> tuple[InterviewState, Prompt]:
+def _back(state: InterviewState, clinics, lang: str) -> tuple[InterviewState, Prompt]:
+    current = BY_ID.get(state.current or "")
+    if state.asking.confirming is not None and current is not None:
+        # Back from "Is that right?" is the question itself again, not the one before it.
+        state = state.model_copy(update={"asking": Asking()})
+        return state, _ask(state, clinics, current, lang)
+    if state.current in CLARIFYING:  # back from the clarifier: the question it stands for
+        state = state.model_copy(update={"current": CLARIFYING[state.current],
+                                         "asking": Asking()})
+        return state, _ask(state, clinics, BY_ID[state.current], lang)
     if not state.history:
-        return state, _current_prompt(state, clinics, problem=Problem(message=NO_EARLIER_QUESTION))
+        return state, _current_prompt(state, clinics, lang,
+                                      problem=Problem(message=NO_EARLIER_QUESTION))
     previous = state.history[-1]
     answers = {k: v for k, v in state.answers.items() if k != previous}
     state = state.model_copy(update={"answers": answers, "history": state.history[:-1],
-                                     "current": previous, "finished": False})
-    return state, _ask(state, clinics, BY_ID[previous])
+                                     "current": previous, "finished": False, "asking": Asking()})
+    return state, _ask(state, clinics, BY_ID[previous], lang)
 
 
 def _change(state: InterviewState, clinics, question_id: str | None) -> Step:
@@ -265,32 +421,177 @@ def _change(state: InterviewState, clinics, question_id: str | None) -> Step:
     history = [q for q in state.history if q != question_id]
     state = state.model_copy(update={
         "answers": answers, "history": history, "current": question_id, "changing": question_id,
-        "previous_total": total or state.previous_total, "finished": False,
+        "previous_total": total or state.previous_total, "finished": False, "asking": Asking(),
     })
     return state, _ask(state, clinics, BY_ID[question_id])
 
 
-def _answer(state: InterviewState, answer: Answer, clinics, lang: str):
+def _answer(state: InterviewState, answer: Answer, clinics, lang: str) -> Step:
     if state.finished or state.current is None:
         return state, _result(state, clinics, note=Problem(message=ANSWER_ON_RESULT))
     question = BY_ID[state.current]
+    if state.asking.confirming is not None:
+        return _confirm(state, answer, clinics, lang, question)
+    skipped = _is_skip(answer)
+    if answer.kind == "unknown" or skipped:
+        offered = skipped and state.asking.refusals >= MAX_REFUSALS
+        return _dont_know(state, clinics, lang, question, insist=offered)
     facts = _facts(state, clinics)
-    if answer.kind == "unknown":
-        if question.unknown_explains:
-            return state, _ask(state, clinics, question, help=question.help,
-                               note=Problem(message=UNKNOWN_EXPLAINED))
-        value = None
-    else:
-        try:
-            value = read_answer(question, facts, answer, lang)
-        except ParseError as error:
-            return state, _ask(state, clinics, question, problem=problem_for(error, question))
+    try:
+        value, typed = _read(question, facts, answer, lang)
+    except ParseError as error:
+        readings = _ambiguous_readings(question, facts, error)
+        if readings is not None:
+            return _confirming(state, clinics, lang, question, plausibility.READINGS, readings)
+        return _refuse(state, clinics, lang, question, problem_for(error, question))
+    doubt = _doubt(question, facts, answer.value or "", value, lang) if typed else None
+    if doubt is not None:
+        return _confirming(state, clinics, lang, question, *doubt)
+    return _store(state, clinics, question, value, answer.value)
+
+
+def _store(state: InterviewState, clinics, question: Question, value: Any,
+           typed: str | None = None, note: Problem | None = None) -> Step:
+    """Keep the answer to `question` (a clarifier's as its original question's) and go on."""
+    if question.id in CLARIFYING:
+        clarifier = CLARIFIERS[CLARIFYING[question.id]]
+        question = BY_ID[CLARIFYING[question.id]]
+        value = clarifier.answers.get(value, clarifier.assumed)
     answers = {**state.answers, question.id: value}
     said: dict[str, Any] = {}
     if question.id in diagnosis.QUESTION_IDS:  # codes confirmed, refined one at a time
-        answers, said = diagnosis.record(answers, question.id, answer.value)
-    state = state.model_copy(update={"answers": answers, "history": [*state.history, question.id]})
+        answers, said = diagnosis.record(answers, question.id, typed)
+    if note is not None:
+        said.setdefault("note", note)
+    state = state.model_copy(update={"answers": answers, "history": [*state.history, question.id],
+                                     "asking": Asking()})
     return _advance(state, clinics, **said)
+
+
+def _is_skip(answer: Answer) -> bool:
+    if answer.kind == "choice":
+        return answer.value == SKIP
+    return answer.kind == "text" and words.skip(answer.value)
+
+
+def _dont_know(state: InterviewState, clinics, lang: str, question: Question,
+               insist: bool) -> Step:
+    """"I don't know" (or "Skip this question" when `insist`): stored as unknown, except where
+    the interview cannot go on without the answer. Never asks the same thing forever: the first
+    question gets one simpler question instead, the payer one explanation, then an assumption
+    said plainly."""
+    if question.id in CLARIFIERS:
+        clarifier = BY_ID[CLARIFIERS[question.id].question]
+        state = state.model_copy(update={"current": clarifier.id, "asking": Asking()})
+        return state, _ask(state, clinics, clarifier, lang)
+    if question.id in CLARIFYING:
+        note = Problem(message=CLARIFIERS[CLARIFYING[question.id]].note)
+        return _store(state, clinics, question, None, note=note)
+    if question.unknown_explains and not insist and not state.asking.explained:
+        asking = Asking(refusals=state.asking.refusals + 1, explained=True)
+        state = state.model_copy(update={"asking": asking})
+        return state, _ask(state, clinics, question, lang, help=question.help,
+                           note=Problem(message=UNKNOWN_EXPLAINED))
+    if question.id in ASSUMED_ON_UNKNOWN:
+        value, note = ASSUMED_ON_UNKNOWN[question.id]
+        return _store(state, clinics, question, value, note=Problem(message=note))
+    return _store(state, clinics, question, None)
+
+
+def _refuse(state: InterviewState, clinics, lang: str, question: Question,
+            problem: Problem) -> Step:
+    """The reply could not be used: say why and ask again, counting (see MAX_REFUSALS)."""
+    asking = state.asking.model_copy(update={"refusals": state.asking.refusals + 1})
+    state = state.model_copy(update={"asking": asking})
+    return state, _ask(state, clinics, question, lang, problem=problem)
+
+
+# --- reading back what was typed -------------------------------------------------------------
+
+def _confirming(state: InterviewState, clinics, lang: str, question: Question, rule: str,
+                values: list[Any]) -> Step:
+    """Hold the value(s) read and ask about them before anything is stored."""
+    confirmation = Confirmation(rule=rule, values=values)
+    state = state.model_copy(update={"asking": Asking(refusals=state.asking.refusals,
+                                                      confirming=confirmation)})
+    return state, _ask(state, clinics, question, lang)
+
+
+def _confirm(state: InterviewState, answer: Answer, clinics, lang: str,
+             question: Question) -> Step:
+    """A reply to "Is that right?" / "Did you mean A or B?". Yes keeps the value, No asks the
+    question again, a reading is checked like a typed value; a new value typed instead is read
+    as the answer to the question."""
+    confirming = state.asking.confirming
+    assert confirming is not None
+    facts = _facts(state, clinics)
+    cleared = state.model_copy(update={"asking": Asking(refusals=state.asking.refusals)})
+    if answer.kind == "unknown" or _is_skip(answer):
+        return _dont_know(cleared, clinics, lang, question, insist=True)
+    options = _confirmation_prompt(state, facts, question, lang).options
+    try:
+        picked = _pick(question.id, options, answer, lang)
+    except ParseError:
+        if answer.kind == "text":
+            return _answer(cleared, answer, clinics, lang)
+        return state, _ask(state, clinics, question, lang,
+                           problem=Problem(message=PROBLEMS["choice"]))
+    if len(confirming.values) == 1:
+        if picked == "yes":
+            return _store(cleared, clinics, question, confirming.values[0])
+        return cleared, _ask(cleared, clinics, question, lang, note=Problem(message=TYPE_AGAIN))
+    rule = plausibility.doubt(question.id, Decimal(picked), facts)
+    if rule is not None:
+        return _confirming(cleared, clinics, lang, question, rule.id, [picked])
+    return _store(cleared, clinics, question, picked)
+
+
+def _stored(question: Question, value: Decimal) -> str:
+    """A number as an amount or percent answer holds it ("12345.00", "20")."""
+    if question.kind == "amount":
+        return str(value.quantize(Decimal("0.01")))
+    return str(plausibility.tidy(value))
+
+
+def _within(question: Question, facts: Facts, value: Decimal) -> bool:
+    low, high = _bound(question, facts)
+    return (low is None or value >= low) and (high is None or value <= Decimal(high))
+
+
+def _ambiguous_readings(question: Question, facts: Facts, error: ParseError) -> list[str] | None:
+    """The two readings of an ambiguous amount (`1,500` in Russian), if both could be meant."""
+    if error.kind != "ambiguous" or question.kind != "amount":
+        return None
+    readings = [error.details["thousands"], error.details["decimal"]]
+    if not all(_within(question, facts, r) for r in readings):
+        return None
+    return [_stored(question, r) for r in readings]
+
+
+def _doubt(question: Question, facts: Facts, text: str, value: Any,
+           lang: str) -> tuple[str, list[Any]] | None:
+    """(rule id, values to ask about) when a typed value should be read back before use."""
+    if question.kind not in ("amount", "percent"):
+        return None
+    number = Decimal(value)
+    if question.kind == "amount":
+        other = decimal_reading(text, lang)
+        if other is not None and other != number and _within(question, facts, other):
+            return plausibility.READINGS, [value, _stored(question, other)]
+    else:
+        readings = plausibility.fraction_readings(number, has_percent_sign(text, lang))
+        if readings is not None:
+            return plausibility.FRACTION, [_stored(question, r) for r in readings]
+    rule = plausibility.doubt(question.id, number, facts)
+    return (rule.id, [value]) if rule is not None else None
+
+
+def _as_action(answer: Answer, lang: str) -> Answer:
+    """Typed "I don't know", "back", "restart" (in any language) as the action they name."""
+    if answer.kind != "text":
+        return answer
+    action = words.action(answer.value, lang)
+    return Answer(kind=action) if action else answer
 
 
 def step(
@@ -301,18 +602,20 @@ def step(
 ) -> tuple[InterviewState, Prompt]:
     """Apply one patient action to the interview; return the new state and what to show next."""
     if answer.kind == "start" or state is None:
-        return _start(state, answer.value if answer.kind == "start" else None, clinics)
+        return _start(state, answer.value if answer.kind == "start" else None, clinics, lang)
+    answer = _as_action(answer, lang)
     if answer.kind == "restart":
         return _advance(InterviewState(clinic=state.clinic), clinics)
     if answer.kind == "glossary":
-        return state, _current_prompt(state, clinics).model_copy(update={"kind": "glossary"})
+        prompt = _current_prompt(state, clinics, lang)
+        return state, prompt.model_copy(update={"kind": "glossary"})
     if answer.kind == "back":
-        return _back(state, clinics)
+        return _back(state, clinics, lang)
     if answer.kind == "help":
         if state.finished or state.current is None:
-            return state, _current_prompt(state, clinics)
+            return state, _current_prompt(state, clinics, lang)
         question = BY_ID[state.current]
-        return state, _ask(state, clinics, question, help=question.help)
+        return state, _ask(state, clinics, question, lang, help=question.help)
     if answer.kind == "change":
         return _change(state, clinics, answer.value)
     return _answer(state, answer, clinics, lang)

@@ -79,6 +79,27 @@ class Prompt(BaseModel):
     step: int = 0  # how many questions were answered (for "question 3")
 
 
+class Confirmation(BaseModel):
+    """A typed value read back before it is stored: one value to confirm ("Is that right?"), or
+    the readings of an ambiguous reply to choose from. `rule` is a rule id of
+    `bot.interview.plausibility`; `values` are stored values (what the answer would hold)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    rule: str
+    values: list[Any]
+
+
+class Asking(BaseModel):
+    """How the replies to the question being asked now went: reset when another is asked."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    refusals: int = 0  # replies not accepted in a row (unreadable, "I don't know" explained)
+    explained: bool = False  # "I don't know" was answered with the explanation once
+    confirming: Confirmation | None = None  # a typed value waiting for "Is that right?"
+
+
 class InterviewState(BaseModel):
     """Everything a store keeps for one chat between messages. Only the answers the estimate
     needs are kept: stored values, never the text the patient typed."""
@@ -93,3 +114,5 @@ class InterviewState(BaseModel):
     changing: str | None = None  # the question being changed after a result
     previous_total: str | None = None  # the course total before the change (Decimal as str)
     finished: bool = False
+    # Added after version 1 was stored: a state saved without it loads with a fresh one.
+    asking: Asking = Field(default_factory=Asking)

@@ -42,7 +42,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
 
@@ -390,7 +390,8 @@ def parse_percent(
 ) -> Decimal:
     """A percent as typed in `lang` (`20`, `20%`, `20 %`, `20,5 %`) → Decimal (20, 20.5).
 
-    A fraction is not taken for a share: `0.2` is 0.2 %. Raises ParseError: not_a_number,
+    A fraction is not taken for a share: `0.2` is 0.2 % (the interview asks back whether 20 %
+    was meant, see `bot.interview.plausibility`). Raises ParseError: not_a_number,
     negative, too_many_decimals, ambiguous, not_a_percent (money), out_of_range (outside
     `low`..`high`, 0..100 by default).
     """
@@ -437,6 +438,36 @@ def parse_count(text: str, lang: str, *, low: int | None = None, high: int | Non
     if value != value.to_integral_value():
         raise ParseError("not_whole", text=stripped, value=_tidy(value))
     return check_bounds(int(value), low, high, text=stripped)
+
+
+# Second readings: what the parser took at face value, but the patient may have meant otherwise.
+
+# One "." or "," and exactly three digits after it: "12.345", "1,500".
+_THREE_DIGIT_TAIL = re.compile(r"([1-9][0-9]{0,2})([.,])([0-9]{3})")
+
+
+def decimal_reading(text: str | None, lang: str) -> Decimal | None:
+    """The amount `text` would be if its separator were a decimal point, rounded to cents, when
+    the parser read that separator as a thousands one without it being `lang`'s group symbol:
+    `12.345` in English is read as 12,345 (three decimals are no money), but may be a mistyped
+    12.35. None for anything else (`1,500` in English, `12.50`, `1.5k`).
+
+    The interview asks which one was meant (`parse_amount` alone keeps its documented reading).
+    """
+    peeled = _peel(_clean(text), lang)
+    match = _THREE_DIGIT_TAIL.fullmatch(peeled.core.strip())
+    if peeled.multiplier or peeled.percent or not match:
+        return None
+    head, sep, tail = match.groups()
+    if sep == _group_symbol(lang):
+        return None  # the locale's own grouping: "1,500" in English is 1500, nothing else
+    return Decimal(f"{head}.{tail}").quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def has_percent_sign(text: str | None, lang: str) -> bool:
+    """The reply says "percent" itself (`0.5%`, `0,5 процента`): a small share is meant, not a
+    fraction typed for a percentage."""
+    return _peel(_clean(text), lang).percent
 
 
 # Codes: ICD-10-CM diagnoses (M54.50, a letter first), CPT procedures (97124, five digits),

@@ -86,6 +86,16 @@ QUESTIONS: tuple[Question, ...] = (
         unknown_explains=True,
     ),
     Question(
+        # Never reached in the catalog's order: the engine asks it instead of "purpose" when the
+        # patient does not know (engine.CLARIFIERS), and stores its answer as purpose's.
+        "purpose_check", N_("Reason"),
+        N_("Did a doctor prescribe it, or is it for pain or an injury?"),
+        N_("Massage a doctor prescribed, or that treats pain or an injury, is medical: insurance "
+           "may pay for it. Massage only to relax or unwind is not, and no insurer pays for it."),
+        options=(YES, NO),
+        applies=lambda f: False,
+    ),
+    Question(
         "payer", N_("Who pays"),
         N_("Who would pay for the massage?"),
         N_("Pick the coverage that applies to this treatment. If you were hurt at work, choose "
