@@ -54,6 +54,15 @@ def test_only_a_whole_reply_is_a_word(text):
     assert words.yes_no(text, "en") is None and words.action(text, "en") is None
 
 
+def test_every_language_has_its_words():
+    from bot.i18n import SUPPORTED
+
+    for lang in SUPPORTED:
+        assert {"unknown", "back", "restart"} <= set(words.ACTIONS[lang])
+        assert set(words.YES_NO[lang]) == {"yes", "no"}
+        assert words.SKIP[lang] and words.SYNONYMS[lang]
+
+
 def test_no_reply_means_two_things():
     """A reply listed for two meanings would be read one way at random: every list is apart."""
     for lang in words.ACTIONS:

@@ -9,6 +9,8 @@ people mix languages ("ok, idk").
     YES_NO     answers to yes/no questions (and to "Is that right?")
     SYNONYMS   short names of options, by (question id, option value), besides the option's
                translated label, its English label and its value, which always match
+
+A new language adds its lists to each table (tests/test_interview_words.py checks they exist).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache
+
+from bot.i18n import SUPPORTED
 
 # Words that stand for an action, per language: action -> replies.
 ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -201,8 +205,8 @@ def fold(text: str | None) -> str:
 
 
 def _in_order(lang: str) -> list[str]:
-    """The patient's language first, then the others (English before the rest)."""
-    return [lang, *(other for other in ("en", "es", "ru") if other != lang)]
+    """The patient's language first, then the others."""
+    return [lang, *(other for other in SUPPORTED if other != lang)]
 
 
 @cache
