@@ -301,16 +301,27 @@ def test_unknown_on_who_pays_explains_once_then_goes_on_with_the_most_common_cas
 
 
 @pytest.mark.parametrize("question", ["network", "deductible", "diagnosis"])
-def test_three_refusals_in_a_row_offer_to_skip_the_question(question):
+def test_two_refusals_in_a_row_offer_to_skip_the_question(question):
     upto = next(i for i, (q, _) in enumerate(COMMERCIAL) if q == question)
     state, prompt = drive(COMMERCIAL[:upto])
-    for _ in range(3):
+    for _ in range(2):
         assert "_skip" not in [o.value for o in prompt.options]
         state, prompt = step(state, typed("§§§"), CLINICS)
         assert prompt.question_id == question and prompt.problem is not None
     assert prompt.options[-1].value == "_skip" and prompt.note is not None
     state, prompt = step(state, pick("_skip"), CLINICS)
     assert state.answers[question] is None and prompt.question_id != question
+
+
+@pytest.mark.parametrize("question", ["network", "deductible", "diagnosis"])
+def test_a_third_refusal_goes_on_with_the_question_unknown(question):
+    upto = next(i for i, (q, _) in enumerate(COMMERCIAL) if q == question)
+    state, prompt = drive(COMMERCIAL[:upto])
+    for _ in range(3):
+        assert prompt.question_id == question
+        state, prompt = step(state, typed("§§§"), CLINICS)
+    assert state.answers[question] is None and prompt.question_id != question
+    assert prompt.note is not None and "left that question" in prompt.note.message
 
 
 def test_refusals_are_counted_per_question():

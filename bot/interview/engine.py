@@ -66,9 +66,13 @@ MAX_SENTENCE = 200  # longest typed reply read at all
 
 # Never a loop: after this many replies in a row that could not be used, the question offers
 # "Skip this question", which stores it as unknown.
-MAX_REFUSALS = 3
+# Never more than three times in a row: after two refusals the question offers "Skip this
+# question"; a third refusal leaves it unknown and goes on (issue 11: never a loop).
+MAX_REFUSALS = 2
 SKIP = "_skip"  # the skip option's value (no question has an option starting with "_")
 SKIP_OPTION = Option(value=SKIP, label=N_("Skip this question"))
+LEFT_UNKNOWN = N_("I still could not read that answer, so I left that question as \"I don't "
+                  "know\". You can change it when the estimate is ready.")
 SKIP_OFFERED = N_("If this one is hard to answer, you can skip it: the estimate will treat it "
                   "as unknown.")
 TYPE_AGAIN = N_("All right: please type it again.")
@@ -475,7 +479,7 @@ def _is_skip(answer: Answer) -> bool:
 
 
 def _dont_know(state: InterviewState, clinics, lang: str, question: Question,
-               insist: bool) -> Step:
+               insist: bool, note: Problem | None = None) -> Step:
     """"I don't know" (or "Skip this question" when `insist`): stored as unknown, except where
     the interview cannot go on without the answer. Never asks the same thing forever: the first
     question gets one simpler question instead, the payer one explanation, then an assumption
@@ -487,20 +491,25 @@ def _dont_know(state: InterviewState, clinics, lang: str, question: Question,
     if question.id in CLARIFYING:
         note = Problem(message=CLARIFIERS[CLARIFYING[question.id]].note)
         return _store(state, clinics, question, None, note=note)
-    if question.unknown_explains and not insist and not state.asking.explained:
+    if (question.unknown_explains and not insist and not state.asking.explained
+            and state.asking.refusals < MAX_REFUSALS):
         asking = Asking(refusals=state.asking.refusals + 1, explained=True)
         state = state.model_copy(update={"asking": asking})
         return state, _ask(state, clinics, question, lang, help=question.help,
                            note=Problem(message=UNKNOWN_EXPLAINED))
     if question.id in ASSUMED_ON_UNKNOWN:
-        value, note = ASSUMED_ON_UNKNOWN[question.id]
-        return _store(state, clinics, question, value, note=Problem(message=note))
-    return _store(state, clinics, question, None)
+        value, assumed = ASSUMED_ON_UNKNOWN[question.id]
+        return _store(state, clinics, question, value, note=Problem(message=assumed))
+    return _store(state, clinics, question, None, note=note)
 
 
 def _refuse(state: InterviewState, clinics, lang: str, question: Question,
             problem: Problem) -> Step:
-    """The reply could not be used: say why and ask again, counting (see MAX_REFUSALS)."""
+    """The reply could not be used: say why and ask again, counting (see MAX_REFUSALS); the
+    third time, go on with the question left unknown."""
+    if state.asking.refusals >= MAX_REFUSALS:
+        return _dont_know(state, clinics, lang, question, insist=True,
+                          note=Problem(message=LEFT_UNKNOWN))
     asking = state.asking.model_copy(update={"refusals": state.asking.refusals + 1})
     state = state.model_copy(update={"asking": asking})
     return state, _ask(state, clinics, question, lang, problem=problem)
