@@ -92,12 +92,15 @@ COMMERCIAL_FACTS = dict(
 CASES = {
     "commercial": (COMMERCIAL, expect(**COMMERCIAL_FACTS)),
     "medicare with a physical therapist": (
-        [("purpose", pick("medical")), ("payer", pick("medicare")), ("network", pick("in")),
-         ("provider", pick("physical_therapist")), ("prescription", pick("no")),
+        # Original Medicare has no network; whether the therapist accepts its amount is asked.
+        [("purpose", pick("medical")), ("payer", pick("medicare")),
+         ("provider", pick("physical_therapist")), ("participating", UNKNOWN),
+         ("prescription", pick("no")),
          ("preauth", UNKNOWN), ("deductible", pick("0")), ("cost_share", pick("coinsurance")),
          ("coinsurance", typed("20")), ("oop_max", pick("none")), *FEES_AND_COURSE],
         expect(payer="medicare", network="in", provider_type="physical_therapist",
                prescription=False, preauth="unknown", diagnosis_codes=None,
+               medicare_participating=None,
                plan={"deductible": "0", "coinsurance_pct": "20", "oop_max": "none"}),
     ),
     "medicare advantage with an HDHP": (
@@ -126,13 +129,14 @@ CASES = {
     ),
     "workers' compensation": (
         [("purpose", pick("medical")), ("payer", pick("workers_comp")),
+         ("fallback", pick("none")),
          ("provider", pick("massage_therapist")), ("prescription", pick("yes")),
          ("diagnosis", typed("S13.4XXA")), ("wc_claim", pick("yes")), *FEES_AND_COURSE],
         expect(payer="workers_comp", prescription=True, diagnosis_codes=["S13.4XXA"],
-               workers_comp={"claim_accepted": True}),
+               fallback_payer="none", workers_comp={"claim_accepted": True}),
     ),
     "auto in New York": (
-        [("purpose", pick("medical")), ("payer", pick("auto")),
+        [("purpose", pick("medical")), ("payer", pick("auto")), ("fallback", UNKNOWN),
          ("provider", pick("massage_therapist")), ("prescription", pick("yes")),
          ("diagnosis", UNKNOWN), ("state", typed("ny")), ("pip_remaining", typed("50000")),
          *FEES_AND_COURSE],
@@ -143,10 +147,10 @@ CASES = {
         [("purpose", pick("medical")), ("payer", pick("self_pay")),
          ("provider", pick("massage_therapist")), ("prescription", pick("no")),
          ("sessions", pick("12")), ("minutes", pick("60")), ("price", typed("160")),
-         ("cash", typed("90")), ("account", pick("hsa")), ("lmn", pick("yes")),
-         ("tax_rate", typed("22 %"))],
+         ("cash", typed("90")), ("account", pick("hsa")), ("account_balance", typed("800")),
+         ("lmn", pick("yes")), ("tax_rate", typed("22 %"))],
         expect(payer="self_pay", prescription=False, diagnosis_codes=None, hsa_fsa="hsa", lmn=True,
-               tax_rate_pct="22"),
+               account_balance="800", tax_rate_pct="22"),
     ),
     "relaxation": (
         [("purpose", pick("relaxation")), ("payer", pick("commercial")),
@@ -414,3 +418,35 @@ def test_every_question_has_a_title_message_and_help():
     for q in QUESTIONS:
         assert q.title and q.message and q.help
         assert len(q.id) <= 20  # it travels in Telegram callback data
+
+
+def test_a_car_accident_patient_is_asked_about_the_health_plan_behind_pip():
+    """Florida excludes massage from PIP: the health plan the patient also has pays instead
+    (estimator v2's auto_pip_then_insurance), so the interview asks about it and its terms."""
+    script = [
+        ("purpose", pick("medical")), ("payer", pick("auto")), ("fallback", pick("commercial")),
+        ("network", pick("in")), ("plan_type", pick("ppo")),
+        ("provider", pick("massage_therapist")), ("prescription", pick("yes")),
+        ("diagnosis", typed("S13.4XXA")), ("preauth", pick("not_required")),
+        ("covers_mt", pick("yes")), ("deductible", pick("0")), ("cost_share", pick("copay")),
+        ("copay", typed("30")), ("oop_max", pick("none")),
+        ("visit_limit", pick("none")), ("state", typed("FL")), ("pip_remaining", typed("10000")),
+        *FEES_AND_COURSE]
+    state, prompt = drive(script)
+    assert prompt.kind == "result"
+    s, e = prompt.scenario, prompt.estimate
+    assert s.payer == "auto" and s.fallback_payer == "commercial" and s.plan.copay == 30
+    assert e.reasons[0] == "pip_excludes_massage"
+    assert e.recommended.route == "auto_pip_then_insurance"
+    assert e.recommended.sessions_by_payer == {"health_plan": 12}
+    assert e.recommended.patient_total == 12 * 30
+
+
+def test_the_account_balance_bounds_what_the_account_pays():
+    script = [("purpose", pick("medical")), ("payer", pick("self_pay")),
+              ("provider", pick("massage_therapist")), ("prescription", pick("yes")),
+              *FEES_AND_COURSE[:-1], ("account", pick("hra")), ("account_balance", typed("300")),
+              ("tax_rate", UNKNOWN)]
+    state, prompt = drive(script)
+    accounts = prompt.estimate.accounts
+    assert accounts.kind == "hra" and accounts.amount == 300 and accounts.tax_savings is None

@@ -196,7 +196,7 @@ def test_a_percentage_is_not_asked_about(reply):
 def test_the_tax_rate_is_read_as_a_percentage_too():
     script = [("purpose", pick("medical")), ("payer", pick("self_pay")),
               ("provider", pick("massage_therapist")), ("prescription", pick("yes")),
-              *FEES_AND_COURSE[:-1], ("account", pick("hsa"))]
+              *FEES_AND_COURSE[:-1], ("account", pick("hsa")), ("account_balance", UNKNOWN)]
     state, prompt = drive(script)
     assert prompt.question_id == "tax_rate"
     state, prompt = step(state, typed("0.22"), CLINICS)

@@ -13,6 +13,8 @@ from bot.clinics import Clinic, ClinicPayer
 from estimator import HEALTH_PLAN_PAYERS
 
 OTHER_INSURER = "other"
+# Payers a health plan can pay after (its own plan questions follow).
+BEHIND = frozenset({"auto", "workers_comp"})
 # Plan types matter (network rules, HDHP) for these payers only.
 PLAN_TYPE_PAYERS = frozenset({"commercial", "medicare_advantage"})
 
@@ -41,8 +43,17 @@ class Facts:
         return self.get("payer")
 
     @property
+    def plan_payer(self) -> str | None:
+        """The health plan the estimate walks: the payer itself, or the one the patient has
+        behind auto insurance or workers' compensation (it pays after them)."""
+        if self.payer in HEALTH_PLAN_PAYERS:
+            return self.payer
+        fallback = self.get("fallback")
+        return fallback if self.payer in BEHIND and fallback in HEALTH_PLAN_PAYERS else None
+
+    @property
     def health_plan(self) -> bool:
-        return self.medical and self.payer in HEALTH_PLAN_PAYERS
+        return self.medical and self.plan_payer is not None
 
     @property
     def clinic_payer(self) -> ClinicPayer | None:
@@ -58,13 +69,13 @@ class Facts:
     @property
     def network(self) -> str:
         """in / out / unknown: from the clinic's insurer list when the patient picked from it."""
-        if self.clinic_payer is not None:
-            return "in"
+        if self.clinic_payer is not None or self.plan_payer == "medicare":
+            return "in"  # (original Medicare has no network: its terms are the "in" ones)
         return self.get("network") or "unknown"
 
     @property
     def plan_type(self) -> str | None:
-        return self.get("plan_type") if self.payer in PLAN_TYPE_PAYERS else None
+        return self.get("plan_type") if self.plan_payer in PLAN_TYPE_PAYERS else None
 
     @property
     def provider(self) -> str:

@@ -16,7 +16,7 @@ from bot.i18n import N_
 from estimator import DiagnosisCheck
 
 from .diagnosis import pending
-from .facts import OTHER_INSURER, PLAN_TYPE_PAYERS, Facts
+from .facts import BEHIND, OTHER_INSURER, PLAN_TYPE_PAYERS, Facts
 from .model import Option, QuestionKind
 
 MAX_AMOUNT = Decimal("50000")
@@ -71,7 +71,7 @@ def _out_of_network_terms(f: Facts) -> bool:
 
 def _insurer_question(f: Facts) -> bool:
     return (f.health_plan and f.clinic is not None and bool(f.clinic.payers)
-            and f.payer in PLAN_TYPE_PAYERS | {"medicaid"})
+            and f.plan_payer in PLAN_TYPE_PAYERS | {"medicaid"})
 
 
 QUESTIONS: tuple[Question, ...] = (
@@ -113,6 +113,22 @@ QUESTIONS: tuple[Question, ...] = (
         unknown_explains=True,
     ),
     Question(
+        "fallback", N_("Health plan too"),
+        N_("Do you also have health insurance? It can pay after your auto insurance or workers' "
+           "compensation stops."),
+        N_("Auto insurance (PIP or MedPay) pays first after a car accident, workers' compensation "
+           "first for an injury at work. If the claim is denied or the benefit runs out, your "
+           "health plan can pay for the rest of the course."),
+        options=(
+            _opt("commercial", N_("Health plan (job or marketplace)")),
+            _opt("medicare", N_("Medicare")),
+            _opt("medicare_advantage", N_("Medicare Advantage")),
+            _opt("medicaid", N_("Medicaid")),
+            _opt("none", N_("No other insurance")),
+        ),
+        applies=lambda f: f.medical and f.payer in BEHIND,
+    ),
+    Question(
         "insurer", N_("Insurer"),
         N_("Which insurer is your plan with?"),
         N_("The clinic has contracts with the insurers listed: with them you pay the in-network "
@@ -126,7 +142,9 @@ QUESTIONS: tuple[Question, ...] = (
            "price. Out of network usually costs more, and HMO and EPO plans often pay nothing "
            "for it; your insurer's website or the clinic can tell you."),
         options=(_opt("in", N_("In network")), _opt("out", N_("Out of network"))),
-        applies=lambda f: f.health_plan and f.get("insurer") in (None, OTHER_INSURER),
+        # Original Medicare has no network: any enrolled provider bills it.
+        applies=lambda f: (f.health_plan and f.plan_payer != "medicare"
+                           and f.get("insurer") in (None, OTHER_INSURER)),
     ),
     Question(
         "plan_type", N_("Plan type"),
@@ -136,7 +154,7 @@ QUESTIONS: tuple[Question, ...] = (
            "the deductible is met."),
         options=(_opt("ppo", N_("PPO")), _opt("hmo", N_("HMO")), _opt("epo", N_("EPO")),
                  _opt("pos", N_("POS")), _opt("hdhp", N_("High-deductible plan (HDHP)"))),
-        applies=lambda f: f.health_plan and f.payer in PLAN_TYPE_PAYERS,
+        applies=lambda f: f.health_plan and f.plan_payer in PLAN_TYPE_PAYERS,
     ),
     Question(
         "provider", N_("Therapist"),
@@ -147,6 +165,17 @@ QUESTIONS: tuple[Question, ...] = (
                  _opt("physical_therapist", N_("A physical therapist")),
                  _opt("chiropractor", N_("A chiropractor"))),
         applies=lambda f: f.medical and f.clinic is None,
+    ),
+    Question(
+        "participating", N_("Accepts Medicare's amount"),
+        N_("Does the physical therapist accept Medicare's approved amount as full payment "
+           "(\"accepts assignment\")?"),
+        N_("A participating therapist accepts Medicare's amount: you pay only the deductible and "
+           "20%. One who does not may charge up to 15% more than Medicare's amount for them, "
+           "and you pay that too. The clinic can tell you."),
+        options=(YES, NO),
+        applies=lambda f: (f.health_plan and f.plan_payer == "medicare"
+                           and f.provider == "physical_therapist"),
     ),
     Question(
         "prescription", N_("Prescription"),
@@ -192,7 +221,7 @@ QUESTIONS: tuple[Question, ...] = (
            "benefits summary lists which providers are covered."),
         options=(YES, NO),
         applies=lambda f: (f.health_plan and f.provider == "massage_therapist"
-                           and f.payer != "medicare" and f.clinic_payer is None),
+                           and f.plan_payer != "medicare" and f.clinic_payer is None),
     ),
     Question(
         "deductible", N_("Deductible"),
@@ -271,7 +300,7 @@ QUESTIONS: tuple[Question, ...] = (
         N_("PPO and POS plans usually pay part of out-of-network care; HMO and EPO plans usually "
            "pay nothing. Your benefits summary has an \"out-of-network\" column if it does."),
         options=(YES, NO),
-        applies=lambda f: f.health_plan and f.network != "in",
+        applies=lambda f: f.health_plan and f.plan_payer != "medicare" and f.network != "in",
     ),
     Question(
         "oon_deductible", N_("Out-of-network deductible"),
@@ -304,7 +333,7 @@ QUESTIONS: tuple[Question, ...] = (
            "therapy, chiropractic and massage. Visits beyond the limit are not paid."),
         kind="count", options=(_opt("none", N_("No limit")),),
         # Original Medicare has no therapy visit limit (repealed in 2018).
-        applies=lambda f: f.health_plan and f.payer != "medicare", low=0, high=365,
+        applies=lambda f: f.health_plan and f.plan_payer != "medicare", low=0, high=365,
     ),
     Question(
         "visits_used", N_("Visits used"),
@@ -382,6 +411,16 @@ QUESTIONS: tuple[Question, ...] = (
         options=(_opt("none", N_("None")), _opt("hsa", N_("HSA")), _opt("fsa", N_("FSA")),
                  _opt("hra", N_("HRA"))),
         applies=lambda f: f.medical,
+    ),
+    Question(
+        "account_balance", N_("Money in the account"),
+        N_("How much can the account pay this year (what is in it now, or what is left of your "
+           "FSA election)?"),
+        N_("An HSA or HRA pays only up to what is in it; an FSA up to what is left of the amount "
+           "you chose for the year. Your account's website or app shows it."),
+        kind="amount",
+        applies=lambda f: f.medical and f.get("account") not in (None, "none"),
+        low=Decimal(0), high=MAX_AMOUNT,
     ),
     Question(
         "lmn", N_("Letter of Medical Necessity"),

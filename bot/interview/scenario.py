@@ -128,6 +128,12 @@ def build_scenario(facts: Facts) -> Scenario:
     if facts.medical:
         data["prescription"] = _yes_no(a.get("prescription"))
         data["diagnosis_codes"] = _diagnoses(a)
+    if "fallback" in a:  # the plan behind auto or workers' comp ("none", or None: unknown)
+        data["fallback_payer"] = a["fallback"]
+    if "participating" in a:
+        data["medicare_participating"] = _yes_no(a["participating"])
+    if "account_balance" in a:
+        data["account_balance"] = _amount(a["account_balance"])
     if "wc_claim" in a:
         data["workers_comp"] = {"claim_accepted": _yes_no(a["wc_claim"])}
     if "pip_remaining" in a:
