@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from bot import cli
+from bot import cli, staff_files
 from bot.clinics import load_clinics
 from bot.metrics import Metrics
 from bot.settings import Settings, SettingsError, load_settings
@@ -430,6 +430,10 @@ def test_the_commands_and_settings_the_doc_names_exist():
         ("`SELECT 1` within 5 s", server.READY_TIMEOUT_SECONDS, 5),
         ("at start and then hourly", retention.PURGE_EVERY_SECONDS, 3600),
         ("(default 30)", Settings.model_fields["retention_days"].default, 30),
+        ("to 15 s of CPU time", staff_files.LIMITS.cpu_seconds, 15),
+        ("512 MB of address space", staff_files.LIMITS.memory_bytes, 512 * 2**20),
+        ("is killed after 30 s whatever it does", staff_files.LIMITS.wall_seconds, 30),
+        ("At most two run at once per worker", staff_files.LIMITS.concurrent, 2),
     ],
 )
 def test_the_numbers_in_the_doc_are_the_codes(phrase, actual, expected):

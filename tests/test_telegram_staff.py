@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from bot import staff_files
 from bot.i18n import translator
 from bot.render import headline_text
 from bot.staff import parse_pairs, scenario_from_pairs, whatif
 from bot.telegram import texts
 from estimator import estimate
+from tests.test_scenario_files import alias_bomb
 from tests.test_telegram_interview import GENERIC, generic_scenario
 from tests.test_telegram_support import (  # noqa: F401  (fixtures)
     CLINIC_STAFF,
@@ -147,3 +151,87 @@ async def test_non_staff_are_refused_politely(bot, fake):
     assert (await fake.wait_for_bot(chat)).text == texts.STAFF_ONLY
     await fake.wait_idle()
     assert [call.method for call in fake.calls].count("getFile") == 0
+
+
+# --- hostile or heavy scenario files: bounded, and everyone else is answered meanwhile --------
+
+
+async def answered_meanwhile(fake, chat: int) -> float:
+    """Seconds until another patient's /start is answered."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await fake.user_sends(chat, "/start")
+    await fake.wait_for_bot(chat, timeout=10)
+    return loop.time() - started
+
+
+async def test_an_alias_bomb_is_refused_and_other_chats_are_answered_meanwhile(bot, fake):
+    """A file of a few hundred bytes whose `expect` expands to 43 million values (10 levels:
+    3.5 billion) froze the event loop while its failure was formatted, the GIL held."""
+    bomb = alias_bomb(levels=8)
+    await fake.user_sends_document(CLINIC_STAFF, "bomb.yaml", bomb.encode())
+    await asyncio.sleep(0.3)  # the staff's update is being handled
+    assert await answered_meanwhile(fake, 5005) < 1.5
+    refused = await fake.wait_for_bot(CLINIC_STAFF, timeout=20)
+    assert refused.text.startswith("This scenario file cannot be read: bomb.yaml, line ")
+    assert "more than 50,000 values once its aliases are expanded" in refused.text
+
+
+HEAVY = """
+- &heavy
+  name: A year of sessions with every amount unknown
+  scenario:
+    payer: commercial
+    prescription: true
+    diagnosis_codes: [M54.50]
+    sessions: 365
+    fees: {billed_per_unit: "40.00"}
+    plan: {deductible: null, deductible_met: null, copay: null, coinsurance_pct: null,
+           oop_max: null, oop_met: null, visit_limit: null}
+  expect: {sessions: [{n: 1}]}
+""" + "- *heavy\n" * 199
+
+
+async def test_a_file_over_the_cpu_limit_is_stopped_and_other_chats_are_answered_meanwhile(
+    bot, fake, monkeypatch
+):
+    monkeypatch.setattr(staff_files, "LIMITS", staff_files.Limits(cpu_seconds=2))
+    await fake.user_sends_document(CLINIC_STAFF, "heavy.yaml", HEAVY.encode())
+    await asyncio.sleep(0.3)
+    for chat in (5006, 5007):
+        assert await answered_meanwhile(fake, chat) < 1.5
+    stopped = await fake.wait_for_bot(CLINIC_STAFF, timeout=30)
+    assert stopped.text == ("This scenario file needs more than 2 seconds of computing, the "
+                            "limit for one file, so it was stopped. Split it into smaller files.")
+
+
+async def test_a_file_over_the_memory_limit_is_stopped(bot, fake, monkeypatch):
+    # Loading the ICD-10 code set alone takes more address space than this.
+    monkeypatch.setattr(staff_files, "LIMITS", staff_files.Limits(memory_bytes=150 * 2**20))
+    await fake.user_sends_document(CLINIC_STAFF, "cases.yaml", CASES.encode())
+    stopped = await fake.wait_for_bot(CLINIC_STAFF, timeout=30)
+    assert stopped.text.startswith("This scenario file needs more than 150 MB of memory")
+
+
+async def test_a_long_report_is_cut_to_three_messages(bot, fake):
+    failing = CASES.split("- name: A wrong")[1]
+    many = "".join(f"- name: Wrong {n}{failing}" for n in range(150))
+    await fake.user_sends_document(CLINIC_STAFF, "many.yaml", many.encode())
+    last = await fake.wait_for_bot(CLINIC_STAFF, lambda m: "more lines not shown" in m.text,
+                                   timeout=30)
+    assert last.text.splitlines()[-1].endswith(
+        "more lines not shown: massage-estimate check prints them all.")
+    await fake.wait_idle()
+    assert len(fake.bot_texts(CLINIC_STAFF)) <= 4
+    assert fake.bot_texts(CLINIC_STAFF)[0].startswith("0 of 150 cases passed.")
+
+
+async def test_the_limits_hold_for_any_child(tmp_path):
+    """The child limits itself before it imports the estimator; a wall-clock limit kills it
+    whatever it does."""
+    checked = await staff_files.check_file(CASES, "cases.yaml",
+                                           staff_files.Limits(wall_seconds=0.2))
+    assert checked.over == "time"
+    checked = await staff_files.check_file(CASES, "cases.yaml")
+    assert [r.passed for r in checked.results] == [True, False]
+    assert checked.results[1].differences == ["totals.patient: expected '1.00', got '320.00'"]

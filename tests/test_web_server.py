@@ -417,3 +417,17 @@ async def test_a_client_leaving_mid_body_leaves_no_traceback(webhook, fake, capl
     assert fake.calls_to("sendMessage") == []
     # The server goes on answering.
     assert (await client.get("/healthz")).status == 200
+
+
+async def test_a_form_body_that_does_not_decode_is_a_bad_request(caplog):
+    """The clinic page's form reads its body itself (request.post()): the same 400."""
+    app = create_app(make_settings(), clinics=load_clinics())
+    async with TestClient(TestServer(app)) as client:
+        status = await raw_request(client.port, post_bytes(
+            "/c/demo-clinic/estimate",
+            {b"Content-Type": b"application/x-www-form-urlencoded", b"Content-Encoding": b"gzip"},
+            b"payer=commercial but not gzip"))
+        assert status == 400
+        await asyncio.sleep(0.1)
+        assert metric(client, 'massage_bot_errors_total{where="page"}') == 0
+        assert tracebacks(caplog) == []

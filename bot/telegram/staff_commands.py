@@ -7,7 +7,6 @@ state so that the next /whatif changes it.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from decimal import Decimal
 from typing import Any
@@ -17,9 +16,9 @@ from telegram import Bot, Document
 from telegram.error import TelegramError
 
 from estimator import Estimate, Scenario, estimate
-from estimator.cases import CaseFileError, load_cases, run_case
+from estimator.cases import MAX_FILE_BYTES
 
-from .. import render, staff
+from .. import render, staff, staff_files
 from ..clinics import ClinicDirectory
 from ..i18n import Translator
 from ..interview.engine import scenario_for
@@ -30,7 +29,9 @@ from .turn import Turn
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 256 * 1024
+# A scenario file's report: at most this many characters (three messages); the lines after it
+# are counted, and `massage-estimate check` shows them all.
+REPORT_CHARACTERS = 3 * texts.BUDGET
 _YAML_TYPES = ("yaml", "yml", "x-yaml", "text/plain")
 
 
@@ -153,8 +154,22 @@ def whatif(turn: Turn, text: str, clinics: ClinicDirectory, settings: Settings) 
     _remember(turn, changed)
 
 
-def _run_cases(content: str, name: str) -> list:
-    return [run_case(case) for case in load_cases(content, name)]
+def _report(t: Translator, results: list) -> str:
+    """One line per case and one per difference, cut at REPORT_CHARACTERS (whole lines)."""
+    lines = [texts.cases_summary(t, sum(r.passed for r in results), len(results))]
+    for result in results:
+        if result.passed:
+            lines.append("\u2705 " + t.gettext(texts.CASE_PASSED, name=result.name))
+        else:
+            lines.append("\u274c " + t.gettext(texts.CASE_FAILED, name=result.name))
+            lines.extend(f"    {difference}" for difference in result.differences)
+    size = 0
+    for shown, line in enumerate(lines):
+        size += len(line) + 1
+        if size > REPORT_CHARACTERS - 200:  # room for the last line
+            left = len(lines) - shown
+            return "\n".join([*lines[:shown], texts.lines_not_shown(t, left)])
+    return "\n".join(lines)
 
 
 def _looks_like_yaml(document: Document) -> bool:
@@ -191,19 +206,17 @@ def document(turn: Turn, document: Document, clinics: ClinicDirectory, settings:
             content = data.decode("utf-8")
         except UnicodeDecodeError:
             return say(texts.FILE_NOT_TEXT)
-        try:
-            # The engine is pure and quick, but a file may hold many cases: off the event loop.
-            results = await asyncio.to_thread(_run_cases, content, name)
-        except CaseFileError as error:
-            return say(texts.CASE_FILE_ERROR, problem=str(error))
-        lines = [texts.cases_summary(t, sum(r.passed for r in results), len(results))]
-        for result in results:
-            if result.passed:
-                lines.append("\u2705 " + t.gettext(texts.CASE_PASSED, name=result.name))
-            else:
-                lines.append("\u274c " + t.gettext(texts.CASE_FAILED, name=result.name))
-                lines.extend(f"    {difference}" for difference in result.differences)
-        chunks = texts.split_text("\n".join(lines))
-        return [Send(chunk) for chunk in chunks]
+        # Never in this process: see bot.staff_files (CPU time and memory bounded).
+        checked = await staff_files.check_file(content, name)
+        if checked.problem is not None:
+            return say(texts.CASE_FILE_ERROR, problem=checked.problem)
+        limits = staff_files.LIMITS
+        if checked.over == "time":
+            return say(texts.FILE_TOO_SLOW, seconds=limits.cpu_seconds)
+        if checked.over == "memory":
+            return say(texts.FILE_TOO_LARGE_TO_RUN, size=f"{limits.memory_bytes // 2**20} MB")
+        if checked.failed:
+            return say(texts.FAILED)
+        return [Send(chunk) for chunk in texts.split_text(_report(t, checked.results))]
 
     turn.after = run_file

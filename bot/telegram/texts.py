@@ -127,6 +127,14 @@ CASE_FAILED = N_("Failed: %(name)s")
 CASE_FILE_ERROR = N_("This scenario file cannot be read: %(problem)s")
 FILE_TOO_BIG = N_("This file is too big for a scenario file (the limit is %(size)s).")
 FILE_NOT_TEXT = N_("This file is not UTF-8 text, so it cannot be a scenario file.")
+FILE_TOO_SLOW = N_(
+    "This scenario file needs more than %(seconds)s seconds of computing, the limit for one "
+    "file, so it was stopped. Split it into smaller files."
+)
+FILE_TOO_LARGE_TO_RUN = N_(
+    "This scenario file needs more than %(size)s of memory, the limit for one file, so it was "
+    "stopped. Split it into smaller files."
+)
 
 
 # --- HTML -----------------------------------------------------------------------------------
@@ -199,4 +207,12 @@ def cases_summary(t: Translator, passed: int, total: int) -> str:
     return t.ngettext(
         "%(passed)s of %(n)s case passed.", "%(passed)s of %(n)s cases passed.", total,
         passed=passed,
+    )
+
+
+def lines_not_shown(t: Translator, n: int) -> str:
+    return t.ngettext(
+        "%(n)s more line not shown: massage-estimate check prints them all.",
+        "%(n)s more lines not shown: massage-estimate check prints them all.",
+        n,
     )

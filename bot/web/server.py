@@ -32,6 +32,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 
 from ..clinics import ClinicDirectory, ClinicFileError, load_clinics
 from ..logs import configure_logging
@@ -301,9 +302,12 @@ async def _errors(
         return await handler(request)
     except web.HTTPException:
         raise
-    except UnreadableBody:
-        # A body that does not decode, or a client gone mid-body: the client's fault, a 400
-        # (that nobody may be left to read), with nothing worth a traceback.
+    except (UnreadableBody, RequestPayloadError) as error:
+        # A body that does not decode, or a client gone mid-body (raised by a handler that
+        # reads the body itself, as the pages' form does): the client's fault, a 400 (that
+        # nobody may be left to read), with nothing worth a traceback.
+        if isinstance(error, RequestPayloadError):
+            request.content.feed_eof()  # see read_body
         log.info("%s %s: the body cannot be read", request.method, request.path)
         return _unreadable(request)
     except Exception:
