@@ -107,6 +107,7 @@ _PLACEHOLDER = re.compile(r"%\(\w+\)[#0 +-]*\d*(?:\.\d+)?[a-zA-Z]|%%")
 _NOT_PROSE = [
     re.compile(r"https?://\S+|\bt\.me/\S+"),  # URLs
     re.compile(r"(?<![\w/])/[a-z_]+\b"),  # Telegram commands
+    re.compile(r"\bmassage-(?:estimate|bot)(?: [a-z-]+)?"),  # the project's commands
     re.compile(r"\S*=\S*"),  # key=value
     re.compile(r"\"[a-z][a-z0-9_]*\"|'[a-z][a-z0-9_]*'"),  # JSON values in straight quotes
     re.compile(r"\\\w+"),  # backslash escapes (\uXXXX)

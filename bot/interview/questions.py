@@ -171,8 +171,8 @@ QUESTIONS: tuple[Question, ...] = (
         N_("Does the physical therapist accept Medicare's approved amount as full payment "
            "(\"accepts assignment\")?"),
         N_("A participating therapist accepts Medicare's amount: you pay only the deductible and "
-           "20%. One who does not may charge up to 15% more than Medicare's amount for them, "
-           "and you pay that too. The clinic can tell you."),
+           "20 percent of it. One who does not may charge up to 15 percent more than Medicare's "
+           "amount for them, and you pay that too. The clinic can tell you."),
         options=(YES, NO),
         applies=lambda f: (f.health_plan and f.plan_payer == "medicare"
                            and f.provider == "physical_therapist"),
