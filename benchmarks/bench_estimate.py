@@ -42,6 +42,7 @@ _UNKNOWN_PLAN = ("deductible", "deductible_met", "copay", "coinsurance_pct", "oo
                  "oon_deductible", "oon_deductible_met", "oon_coinsurance_pct", "oon_oop_max",
                  "oon_oop_met")
 WORST = {"payer": "auto", "state": "NY", "sessions": 365, "session_minutes": 240,
+         "prescription": True, "diagnosis_codes": ["S13.4XXA"],
          "fallback_payer": "commercial", "network": None,
          "fees": {"billed_per_unit": "40.00", "cash_per_session": "90.00"},
          "plan": dict.fromkeys(_UNKNOWN_PLAN),
@@ -66,6 +67,8 @@ def main() -> None:
     known, unknown = Scenario.model_validate(KNOWN), Scenario.model_validate(UNKNOWN)
     ten = Scenario.model_validate(TEN)
     worst = Scenario.model_validate(WORST)
+    # PIP and the plan behind it both open: every candidate is walked.
+    assert {r.route for r in estimate(worst).routes if r.available} >= {"auto_pip_then_insurance"}
     assert len(unknowns(ten)) == 10 and estimate(ten).range is not None
     estimate(known)
     rows = [
