@@ -54,6 +54,13 @@ def _opt(value: str, label: str) -> Option:
 
 
 YES = _opt("yes", N_("Yes"))
+# The health plans a patient can have, as the payer or behind auto or workers' comp.
+HEALTH_PLANS = (
+    _opt("commercial", N_("Health plan (job or marketplace)")),
+    _opt("medicare", N_("Medicare")),
+    _opt("medicare_advantage", N_("Medicare Advantage")),
+    _opt("medicaid", N_("Medicaid")),
+)
 NO = _opt("no", N_("No"))
 
 
@@ -102,10 +109,7 @@ QUESTIONS: tuple[Question, ...] = (
            "workers' compensation; after a car accident, choose auto insurance, even if you also "
            "have a health plan."),
         options=(
-            _opt("commercial", N_("Health plan (job or marketplace)")),
-            _opt("medicare", N_("Medicare")),
-            _opt("medicare_advantage", N_("Medicare Advantage")),
-            _opt("medicaid", N_("Medicaid")),
+            *HEALTH_PLANS,
             _opt("workers_comp", N_("Workers' compensation (hurt at work)")),
             _opt("auto", N_("Auto insurance (car accident)")),
             _opt("self_pay", N_("No insurance, I pay myself")),
@@ -119,13 +123,7 @@ QUESTIONS: tuple[Question, ...] = (
         N_("Auto insurance (PIP or MedPay) pays first after a car accident, workers' compensation "
            "first for an injury at work. If the claim is denied or the benefit runs out, your "
            "health plan can pay for the rest of the course."),
-        options=(
-            _opt("commercial", N_("Health plan (job or marketplace)")),
-            _opt("medicare", N_("Medicare")),
-            _opt("medicare_advantage", N_("Medicare Advantage")),
-            _opt("medicaid", N_("Medicaid")),
-            _opt("none", N_("No other insurance")),
-        ),
+        options=(*HEALTH_PLANS, _opt("none", N_("No other insurance"))),
         applies=lambda f: f.medical and f.payer in BEHIND,
     ),
     Question(

@@ -17,7 +17,7 @@ from bot.i18n import N_, Translator
 from bot.interview import diagnosis
 from bot.interview.engine import options_for
 from bot.interview.facts import Facts
-from bot.interview.model import InterviewState, Option, Prompt
+from bot.interview.model import InterviewState, Option, Problem, Prompt
 from bot.interview.questions import BY_ID, QUESTIONS
 
 from .codes import PAYER_NAMES, REASONS, ROUTES, STEPS, TOPICS
@@ -72,7 +72,9 @@ def _format(value: Any, style: str, t: Translator) -> str:
     return t.number(value)
 
 
-def _problem_text(problem, t: Translator) -> str:
+def problem_text(problem: Problem, t: Translator) -> str:
+    """A problem or note of the interview in `t`'s language, numbers formatted as the chat's
+    (every channel says them the same way)."""
     params = dict(problem.params)
     style = params.pop("format", None)
     if style:
@@ -87,9 +89,9 @@ def prompt_text(prompt: Prompt, t: Translator) -> str:
     if prompt.kind == "glossary":
         parts.append(glossary_text(t))
     if prompt.note:
-        parts.append(_problem_text(prompt.note, t))
+        parts.append(problem_text(prompt.note, t))
     if prompt.problem:
-        parts.append(_problem_text(prompt.problem, t))
+        parts.append(problem_text(prompt.problem, t))
     if prompt.kind == "change":
         parts.append(t.gettext("Which answer do you want to change?"))
     elif prompt.estimate is not None and prompt.scenario is not None:

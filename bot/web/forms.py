@@ -17,17 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
 
 from bot.clinics import Clinic
 from bot.i18n import Translator
 from bot.interview.engine import options_for
 from bot.interview.facts import Facts
 from bot.interview.forms import Outcome, Reply, form_questions, health_plan_questions
-from bot.interview.model import Answer, Option, Problem, Prompt
+from bot.interview.model import Answer, Option, Prompt
 from bot.interview.questions import BY_ID, QUESTIONS, Question
-from bot.render import ACTIONS, option_label
+from bot.render import ACTIONS, option_label, problem_text
 
 __all__ = ["MAX_FIELD_LENGTH", "FormField", "fields", "problem_text", "replies", "shown"]
 
@@ -63,25 +61,6 @@ def _reply(question: Question, form: Mapping[str, str]) -> Reply:
 def replies(form: Mapping[str, str]) -> dict[str, Reply]:
     """One reply per question of the catalog, from the posted form (None: "I don't know")."""
     return {q.id: _reply(q, form) for q in QUESTIONS}
-
-
-def _format(value: Any, style: str, t: Translator) -> str:
-    if value is None:
-        return ""
-    if style == "money":
-        return t.money(Decimal(value))
-    if style == "percent":
-        return t.percent(Decimal(value))
-    return t.number(value)
-
-
-def problem_text(problem: Problem, t: Translator) -> str:
-    """A problem or note of the interview in `t`'s language, numbers formatted as the chat's."""
-    params = dict(problem.params)
-    style = params.pop("format", None)
-    if style:
-        params = {key: _format(value, style, t) for key, value in params.items()}
-    return t.gettext(problem.message, **params)
 
 
 @dataclass
