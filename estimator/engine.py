@@ -169,7 +169,7 @@ def estimate(s: Scenario) -> Estimate:
     all_bounds = {name: _route_bounds(a, w, name, payers, options) for name in listed}
     found_routes = [route(s, name, all_bounds[name], payers)
                     for name in _listed(listed, all_bounds, payers)]
-    best = recommended(found_routes)
+    best = recommended(found_routes, payers.plan_reached)
     chosen = all_bounds[best.route]
     session_rows = rows(chosen.high, w.billed)
     plan_left_out = (CHAINS[best.route].plan and chosen.high.plan is not None

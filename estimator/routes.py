@@ -116,7 +116,11 @@ def route(s: Scenario, name: RouteName, bounds: Bounds, payers: Payers) -> Route
                  steps=_steps(s, chain, bounds, payers))
 
 
-def recommended(routes: Sequence[Route]) -> Route:
-    """The allowed route with the lowest worst-case total; ties go by `TIE_ORDER`."""
+def recommended(routes: Sequence[Route], plan_reached: bool = True) -> Route:
+    """The allowed route with the lowest worst-case total; on a tie the one that can cost less,
+    then, when sessions may be left over for the plan, a route through it (PIP then the plan is
+    never worse than PIP alone), then `TIE_ORDER`."""
     available = [r for r in routes if r.available]
-    return min(available, key=lambda r: (r.patient_total, TIE_ORDER.index(r.route)))
+    return min(available, key=lambda r: (
+        r.patient_total, r.patient_total if r.low is None else r.low,
+        not (plan_reached and CHAINS[r.route].plan), TIE_ORDER.index(r.route)))

@@ -57,3 +57,11 @@ def test_the_script_is_in_the_patients_language(lang):
     assert t.gettext(INTRO) != INTRO and script.startswith(t.gettext(INTRO))
     assert "CPT 97124" in script and "M54.50" in script
     assert "Is the clinic" not in script
+
+
+def test_no_plan_questions_when_no_way_to_pay_goes_through_the_plan():
+    # Original Medicare does not pay a massage therapist: nothing to ask about its amounts.
+    s, e, _ = _explained({"payer": "medicare", "prescription": True, "diagnosis_codes": ["M54.50"],
+                          "sessions": 12, "fees": {"billed_per_unit": "40"},
+                          "plan": {"deductible_met": None}})
+    assert call_script(e, s, translator("en")) == ""

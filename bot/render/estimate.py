@@ -312,9 +312,9 @@ def step_text(code: str, params: dict[str, Any], t: Translator) -> str:
     if code == "ask_insurer":
         topic = TOPICS.get(params.get("topic"))
         return t.gettext(STEPS[code], topic=t.gettext(topic)) if topic else ""
-    if code == "use_billable_code":
+    if code == "use_billable_code":  # one of them
         return t.gettext(STEPS[code], code=params["code"],
-                         children=t.join([str(c) for c in params.get("children", [])]))
+                         children=t.join([str(c) for c in params.get("children", [])], "or"))
     if code == "add_seventh_character":  # one of them: "S13.4XXA, S13.4XXD, or S13.4XXS"
         return t.gettext(STEPS[code], code=params["code"],
                          children=t.join([str(c) for c in params.get("children", [])], "or"))

@@ -50,9 +50,11 @@ def topics(e: Estimate, s: Scenario) -> list[str]:
     """The insurer topics of the next steps, in their order, then the other unknowns that widen
     the range, then every other unknown answer the plan's walk uses: the next steps name only
     the first few, and some narrow the range only together (the deductible and how much is met),
-    while one call can settle them all."""
+    while one call can settle them all. The plan's other unknowns only when some allowed way to
+    pay goes through the plan (not for a plan that will not pay, or one nobody asked about)."""
     asked = [str(st.params.get("topic")) for st in e.next_steps if st.code == "ask_insurer"]
-    rest = [*(e.range.widened_by if e.range else []), *unknowns(s)]
+    through_plan = any("insurance" in r.route and r.available for r in e.routes)
+    rest = [*(e.range.widened_by if e.range else []), *(unknowns(s) if through_plan else [])]
     return asked + [w for i, w in enumerate(rest) if w not in asked and w not in rest[:i]]
 
 
