@@ -480,3 +480,18 @@ def test_every_unknown_the_engine_ranks_has_a_topic():
     names = {*IN_NETWORK, *OUT_OF_NETWORK, *COVERAGE_UNKNOWNS, "deductible_applies",
              "visit_limit", "visits_used", "medicare_participating"}
     assert names <= set(codes.TOPICS), names - set(codes.TOPICS)
+
+
+def test_sessions_paid_wholly_to_the_deductible_are_said_to_be_paid_in_full():
+    """A plan that "covers" a session the patient pays wholly toward the deductible: the patient
+    is told, so "Good news" is not read as "free" (scenarios/example.json: 800.00 left of the
+    deductible, 120.00 allowed a session: sessions 1-6)."""
+    from pathlib import Path
+
+    from estimator import estimate
+
+    path = Path(__file__).resolve().parent.parent / "scenarios" / "example.json"
+    s = Scenario.model_validate_json(path.read_text())
+    text = explain(estimate(s), s, translator("en"))
+    assert ("Your first 6 covered sessions go to your deductible, so you pay for them in full."
+            in text)

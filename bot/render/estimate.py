@@ -193,6 +193,13 @@ def _payers_pay(e: Estimate, s: Scenario, t: Translator) -> list[str]:
             lines.append(t.ngettext("You pay for the remaining session yourself.",
                                     "You pay for the remaining %(n)s sessions yourself.",
                                     total - covered))
+    to_deductible = sum(1 for r in e.sessions if r.paid_by == "health_plan" and not r.insurer
+                        and r.deductible)
+    if to_deductible:  # "covered" sessions the patient still pays in full
+        lines.append(t.ngettext(
+            "Your first covered session goes to your deductible, so you pay for it in full.",
+            "Your first %(n)s covered sessions go to your deductible, so you pay for them in full.",
+            to_deductible))
     if e.coverage == "uncertain":
         lines.append(t.gettext("Some answers are still open, so this is not certain yet."))
     return lines
