@@ -109,10 +109,9 @@ def _law(s: Scenario, name: str) -> bool:
             and (name not in s.plan.model_fields_set or getattr(s.plan, name) is None))
 
 
-def value(s: Scenario, name: str, fixed: Fixed) -> Any:
-    """The answer to `name` (None: unknown), or its hypothetical value in `fixed`."""
-    if name in fixed:
-        return fixed[name]
+def value(s: Scenario, name: str) -> Any:
+    """The answer to `name` as the estimate reads it (None: unknown); `Answers` adds the
+    hypothetical ones."""
     if name in ("allowed_per_unit", "oon_allowed_per_unit"):
         return getattr(s.fees, name)
     if name == "oon_covered":
@@ -152,7 +151,7 @@ class Answers:
         if name in self.fixed:
             return self.fixed[name]
         if name not in self._base:
-            self._base[name] = value(self.s, name, {})
+            self._base[name] = value(self.s, name)
         return self._base[name]
 
     def given(self, name: str) -> bool:
@@ -167,7 +166,7 @@ def _plan_unknowns(s: Scenario) -> list[str]:
     if payer is None:
         return []
     if payer == "medicare":
-        return [n for n in ("medicare_participating", "deductible_met") if value(s, n, {}) is None]
+        return [n for n in ("medicare_participating", "deductible_met") if value(s, n) is None]
     network = s.network_status
     names = ["network"] if network == "unknown" else []
     out_of_network: tuple[str, ...] = (
@@ -181,7 +180,7 @@ def _plan_unknowns(s: Scenario) -> list[str]:
     candidates.append("visit_limit")
     if s.plan.visit_limit != "none":
         candidates.append("visits_used")
-    names += [name for name in candidates if value(s, name, {}) is None]
+    names += [name for name in candidates if value(s, name) is None]
     return names
 
 

@@ -67,12 +67,13 @@ def _payers(s: Scenario, diagnoses: Sequence[DiagnosisCheck], found: list[Findin
     return payers, [f.reason for f in plan_found]
 
 
-def _reaches_plan(s: Scenario, w: Walks, payers: Payers, a: Answers) -> bool:
-    """Whether workers' comp or PIP may leave sessions over for the plan behind them."""
-    if s.health_plan:
-        return True
-    first = bounds(w, CHAINS["workers_comp" if s.payer == "workers_comp" else "auto_pip"],
-                   payers.first_open, False, [], a)
+# The route of the first payer alone, always listed for these payers.
+FIRST_ALONE: dict[str, RouteName] = {"auto": "auto_pip", "workers_comp": "workers_comp"}
+
+
+def _reaches_plan(first: Bounds) -> bool:
+    """Whether workers' comp or PIP (the route of the first payer alone) may leave sessions over
+    for the plan behind them."""
     return any(r.sessions > len(r.first) for r in (first.low, first.high))
 
 
@@ -164,9 +165,10 @@ def estimate(s: Scenario) -> Estimate:
     a = Answers(s, closed=_closed_networks(s, diagnoses))
     options = plan_options(a)
     listed = names(s, w.cash < w.billed)
-    if s.payer in ("auto", "workers_comp"):
-        payers = replace(payers, plan_reached=_reaches_plan(s, w, payers, a))
     all_bounds = {name: _route_bounds(a, w, name, payers, options) for name in listed}
+    first_alone = FIRST_ALONE.get(s.payer)
+    if first_alone is not None:
+        payers = replace(payers, plan_reached=_reaches_plan(all_bounds[first_alone]))
     found_routes = [route(s, name, all_bounds[name], payers)
                     for name in _listed(listed, all_bounds, payers)]
     best = recommended(found_routes, payers.plan_reached)

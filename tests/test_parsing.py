@@ -14,7 +14,6 @@ from bot.interview.parsing import (
     ParseError,
     check_bounds,
     parse_amount,
-    parse_code,
     parse_codes,
     parse_count,
     parse_percent,
@@ -316,12 +315,12 @@ def test_count_bounds() -> None:
     ],
 )
 def test_code(text: str, code: str) -> None:
-    assert parse_code(text) == code
+    assert parse_codes(text) == [code]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "low back pain", "2024", "12", "боль в спине"])
 def test_not_a_code(text: str) -> None:
-    caught = error(parse_code, text)
+    caught = error(parse_codes, text)
     assert caught.kind == "not_a_code"
     assert caught.details == {"text": text.strip()}
 

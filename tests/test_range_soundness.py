@@ -151,7 +151,7 @@ def realizations(draw, s: Scenario) -> Scenario:
     # is paid toward each.
 
     def known(name: str):
-        return plan[name] if plan.get(name) is not None else value(s, name, {})
+        return plan[name] if plan.get(name) is not None else value(s, name)
 
     hdhp = s.plan_payer == "commercial" and s.plan_type == "hdhp"
     for p in ("", "oon_"):

@@ -317,11 +317,6 @@ def _typed(question: Question, facts: Facts, text: str, lang: str) -> Any:
     return diagnosis.read(text).codes  # every valid code; `diagnosis.record` names the others
 
 
-def read_answer(question: Question, facts: Facts, answer: Answer, lang: str) -> Any:
-    """The stored value for a reply to `question`, or ParseError saying what was wrong."""
-    return _read(question, facts, answer, lang)[0]
-
-
 def _read(question: Question, facts: Facts, answer: Answer, lang: str) -> tuple[Any, bool]:
     """(the stored value, whether it is a typed value the plausibility rules look at)."""
     options = options_for(question, facts)

@@ -489,20 +489,10 @@ def _codes_in(text: str | None) -> list[str]:
     return found
 
 
-def parse_code(text: str) -> str:
-    """The first code in `text`, upper case: ` m54.50 - low back pain` → `M54.50`.
-
-    Only the code is taken (no dot is added: `estimator.icd10.normalise` does that).
-    Raises ParseError("not_a_code") when nothing looks like a code.
-    """
-    codes = _codes_in(text)
-    if not codes:
-        raise ParseError("not_a_code", text=(text or "").strip())
-    return codes[0]
-
-
 def parse_codes(text: str) -> list[str]:
-    """Every code in `text`, in order, without repeats: `M54.50, m62.830` → both."""
+    """Every code in `text`, upper case, in order, without repeats: `M54.50, m62.830` → both;
+    ` m54.50 - low back pain` → `M54.50` (no dot is added: `estimator.icd10.normalise` does
+    that). Raises ParseError("not_a_code") when nothing looks like a code."""
     codes = _codes_in(text)
     if not codes:
         raise ParseError("not_a_code", text=(text or "").strip())
