@@ -64,6 +64,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fakes.patients import (  # noqa: E402
     INTERVIEW,
+    NARROW_DATA,
+    can_narrow,
     expected_outcome,
     interview_view,
     is_result,
@@ -84,7 +86,7 @@ CLIENT_CONNECTIONS = 100  # keep-alive connections to the workers, like a proxy'
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 CORES = os.cpu_count() or 1
 
-UPDATES_PER_PATIENT = len(INTERVIEW) + 1  # with /start
+UPDATES_PER_PATIENT = len(steps(INTERVIEW))  # with /start and "Narrow it down"
 MAX_ACTIONS = 3 * UPDATES_PER_PATIENT  # a patient gives up after this many (re-asks included)
 SETUPS = {"pg2": ("postgres", 2), "pg1": ("postgres", 1), "sqlite1": ("sqlite", 1)}
 
@@ -292,7 +294,7 @@ async def patient(s: Setup, run: Run, chat: int, think: float, retry: float,
     try:
         view = None
         for _ in range(MAX_ACTIONS):
-            if view is not None and is_result(view):
+            if view is not None and is_result(view) and not can_narrow(view):
                 run.completed += 1
                 return
             if think:  # before /start too: patients arrive spread out, not all at once
@@ -301,11 +303,16 @@ async def patient(s: Setup, run: Run, chat: int, think: float, retry: float,
                 view = await deliver(await fake.text(chat, "/start"), interview_view)
                 continue
             question = question_of(view)
-            if question not in INTERVIEW:
+            if is_result(view):  # the first estimate: narrowed down with the rest of the script
+                question, (kind, value) = None, ("narrow", NARROW_DATA)
+            elif question not in INTERVIEW:
                 run.off_script += 1
                 return
-            kind, value = INTERVIEW[question]
-            if kind == "choice":
+            else:
+                kind, value = INTERVIEW[question]
+            if kind == "narrow":
+                update = await fake.press(chat, view.message_id, value)
+            elif kind == "choice":
                 update = await fake.press(chat, view.message_id, f"a|{question}|{value}")
             else:
                 update = await fake.text(chat, value)
@@ -313,6 +320,8 @@ async def patient(s: Setup, run: Run, chat: int, think: float, retry: float,
             def moved(message, question=question, shown=view.message_id) -> bool:
                 # The next question or the result; or the same question in a new message: a
                 # press refused as stale, or a typed answer refused (never, with this script).
+                if question is None:  # narrowing: the first question comes below the estimate
+                    return question_of(message) is not None
                 return interview_view(message) and (
                     is_result(message) or question_of(message) != question
                     or message.message_id != shown)

@@ -44,13 +44,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fakes import FakeTelegramAPI  # noqa: E402
-from tests.fakes.patients import INTERVIEW, interview_view, is_result, question_of  # noqa: E402
+from tests.fakes.patients import (  # noqa: E402
+    INTERVIEW,
+    NARROW_DATA,
+    can_narrow,
+    interview_view,
+    is_result,
+    question_of,
+    steps,
+)
 
 TOKEN = "123456:" + "B" * 35
 CONCURRENT_UPDATES = 128
 REPLY_TIMEOUT = 300.0
 
-UPDATES_PER_PATIENT = len(INTERVIEW) + 1  # with /start
+UPDATES_PER_PATIENT = len(steps(INTERVIEW))  # with /start and "Narrow it down"
 KINDS = ("echo", "echo-aio", "bot", "bot-httpx")
 
 
@@ -124,17 +132,23 @@ async def patient(fake: FakeTelegramAPI, chat: int, latencies: list[float]) -> N
     await fake.user_sends(chat, "/start")
     view = await fake.wait_for_bot(chat, interview_view, timeout=REPLY_TIMEOUT)
     latencies.append(time.perf_counter() - started)
-    while not is_result(view):
+    narrowed = 0
+    while not is_result(view) or (can_narrow(view) and narrowed < len(INTERVIEW)):
         question = question_of(view)
-        kind, value = INTERVIEW[question]
+        kind, value = INTERVIEW.get(question, ("narrow", NARROW_DATA))
         started = time.perf_counter()
-        if kind == "choice":
+        if kind == "narrow":  # the first estimate: narrow it down with the rest of the answers
+            narrowed += 1
+            await fake.press_button(chat, lambda text, data: data == NARROW_DATA)
+        elif kind == "choice":
             wanted = f"a|{question}|{value}"
             await fake.press_button(chat, lambda text, data, wanted=wanted: data == wanted)
         else:
             await fake.user_sends(chat, value)
 
-        def moved(message, question=question) -> bool:
+        def moved(message, question=question, narrowing=kind == "narrow") -> bool:
+            if narrowing:  # the estimate stays; the first question narrowing it comes below
+                return question_of(message) is not None
             return interview_view(message) and (
                 is_result(message) or question_of(message) != question)
 

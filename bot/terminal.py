@@ -1,8 +1,8 @@
 """`massage-bot chat`: the interview in a terminal.
 
-Choices are numbered; typed questions take the answer as text and their shortcut options by letter
-(a, b, ...), so that "1" stays an amount. Everywhere: `<` goes back, `?` explains the question,
-`-` means "I don't know", `q` quits. When standard input is not a terminal, the replies are read
+Choices are numbered; typed questions take the answer as text, and their options ("No
+deductible") by name, so that "1" stays an amount. Everywhere: `<` goes back, `?` explains the
+question, `-` means "I don't know", `q` quits; `=` shows the estimate while narrowing it down. When standard input is not a terminal, the replies are read
 from it line by line and echoed, so tests and staff can replay a conversation:
 
     printf '1\n3\n...' | massage-bot chat --lang es
@@ -10,7 +10,6 @@ from it line by line and echoed, so tests and staff can replay a conversation:
 
 import argparse
 import os
-import string
 import sys
 from collections.abc import Iterator
 from typing import TextIO
@@ -18,12 +17,17 @@ from typing import TextIO
 from bot.clinics import ClinicDirectory, ClinicFileError, load_clinics
 from bot.i18n import Translator, negotiate, translator
 from bot.interview import Answer, InterviewState, Prompt, step
-from bot.render import action_label, option_label, prompt_text
+from bot.render import action_label, narrow_label, option_label, prompt_text
 
 QUIT = "q"
-SHORTCUTS = {"<": "back", "?": "help", "-": "unknown"}
-LETTERS = string.ascii_lowercase
+SHORTCUTS = {"<": "back", "?": "help", "-": "unknown", "=": "stop"}
 AFTER_RESULT = ("change", "restart", "glossary")
+
+
+def after_result(prompt: Prompt) -> tuple[str, ...]:
+    """The numbered actions under an estimate: narrowing it down first, when there is more to
+    ask."""
+    return ("narrow", *AFTER_RESULT) if prompt.narrow else AFTER_RESULT
 
 
 def answer_for(prompt: Prompt, reply: str) -> Answer | None:
@@ -34,34 +38,36 @@ def answer_for(prompt: Prompt, reply: str) -> Answer | None:
     if text in SHORTCUTS:
         return Answer(kind=SHORTCUTS[text])
     if prompt.kind in ("result", "glossary") and text.isdecimal():
+        actions = after_result(prompt)
         index = int(text) - 1
-        if 0 <= index < len(AFTER_RESULT):
-            return Answer(kind=AFTER_RESULT[index])
+        if 0 <= index < len(actions):
+            return Answer(kind=actions[index])
     if prompt.kind == "change":
         if text.isdecimal() and 1 <= int(text) <= len(prompt.options):
             return Answer(kind="change", value=prompt.options[int(text) - 1].value)
         return Answer(kind="change")
-    if prompt.question_kind not in (None, "choice") and len(text) == 1 and text in LETTERS:
-        index = LETTERS.index(text)
-        if index < len(prompt.options):
-            return Answer(kind="choice", value=prompt.options[index].value)
     return Answer(kind="text", value=text)
 
 
 def render(prompt: Prompt, t: Translator) -> str:
     lines = [prompt_text(prompt, t), ""]
     if prompt.kind in ("result", "glossary") and prompt.question_id is None:
-        lines += [f"{i}) {action_label(kind, t)}" for i, kind in enumerate(AFTER_RESULT, 1)]
+        labels = [narrow_label(prompt, t) if kind == "narrow" else action_label(kind, t)
+                  for kind in after_result(prompt)]
+        lines += [f"{i}) {label}" for i, label in enumerate(labels, 1)]
     elif prompt.kind == "change" or prompt.question_kind == "choice":
         lines += [f"{i}) {option_label(o, t)}" for i, o in enumerate(prompt.options, 1)]
-    else:
-        lines += [f"{LETTERS[i]}) {option_label(o, t)}" for i, o in enumerate(prompt.options)]
+    elif prompt.options:  # typed answers: the options are words to type, not numbered choices
+        names = " · ".join(option_label(o, t) for o in prompt.options)
+        lines.append(t.gettext("Type it, or: %(options)s", options=names))
     extras = []
     if prompt.kind == "question":
         extras.append(f"[-] {action_label('unknown', t)}")
         extras.append(f"[?] {action_label('help', t)}")
         if prompt.allow_back:
             extras.append(f"[<] {action_label('back', t)}")
+        if prompt.narrowing:
+            extras.append(f"[=] {action_label('stop', t)}")
     extras.append("[q] " + t.gettext("Quit"))
     lines.append("   ".join(extras))
     return "\n".join(lines)

@@ -19,13 +19,14 @@ from tests.test_web_pages import CHOICES, FORM, chat, start
 CLINIC = "demo-clinic"
 
 
-def _expected() -> tuple[list[str], str, str]:
-    """The chat's own run of the answers: the questions in the order asked, the headline and
-    the next steps as the estimate words them."""
-    state, prompt = chat(FORM)
+def _expected() -> tuple[list[str | None], str, str]:
+    """The chat's own run of the answers: the questions in the order asked (None: "Narrow it
+    down" pressed at an estimate), the headline and the next steps as the estimate words them."""
+    asked: list[str | None] = []
+    state, prompt = chat(FORM, asked=asked)
     blocks = explain(prompt.estimate, prompt.scenario, translator("en")).split("\n\n")
     steps = next(b for b in blocks if b.startswith("Next steps:"))
-    return list(state.history), blocks[0], steps
+    return asked, blocks[0], steps
 
 
 def _same_in(text: str, headline: str, steps: str) -> None:
@@ -35,7 +36,8 @@ def _same_in(text: str, headline: str, steps: str) -> None:
 
 def test_the_terminal_shows_the_chat_headline_and_next_steps():
     asked, headline, steps = _expected()
-    typed = "".join(f"{FORM.get(q, '-')}\n" for q in asked)
+    # "1)" under an estimate is "Narrow it down"; "-" is "I don't know".
+    typed = "".join(f"{FORM.get(q, '-') if q else '1'}\n" for q in asked)
     run = subprocess.run(
         [sys.executable, "-m", "bot.cli", "chat", "--clinic", CLINIC], input=typed,
         capture_output=True, text=True, timeout=120, check=True)
@@ -45,7 +47,7 @@ def test_the_terminal_shows_the_chat_headline_and_next_steps():
 async def test_telegram_shows_the_chat_headline_and_next_steps(bot, fake):
     asked, headline, steps = _expected()
     script = {q: ("choice" if q in CHOICES else "text", FORM[q]) if q in FORM else ("unknown", None)
-              for q in asked}
+              for q in asked if q is not None}
     result = await run_interview(fake, 3101, script, start=f"/start {CLINIC}")
     _same_in(html.unescape(result.text), headline, steps)
 

@@ -15,6 +15,7 @@ CLINICS = load_clinics()
 UNKNOWN = Answer(kind="unknown")
 BACK = Answer(kind="back")
 HELP = Answer(kind="help")
+NARROW = Answer(kind="narrow")
 
 
 def pick(value: str) -> Answer:
@@ -25,22 +26,34 @@ def typed(text: str) -> Answer:
     return Answer(kind="text", value=text)
 
 
-def drive(answers, clinic=None, lang="en", detours=False):
-    """Run the interview; every reply must be to the question the test expects (`(qid, answer)`).
+def drive(answers, clinic=None, lang="en", detours=False, until=None, state=None):
+    """Run the interview as a patient who knows `answers` (`(qid, answer)`), in the order asked;
+    at the first estimate the patient narrows it down until nothing is left to ask. Stops at the
+    result, at the question `until`, or at the first question not among `answers` (a test then
+    goes on from there).
 
     With `detours`, the patient also goes the long way round at the third question: a reply that
     cannot be read, "What does this mean?", then Back and the previous answer again."""
-    state, prompt = step(None, Answer(kind="start", value=clinic), CLINICS, lang)
-    previous = None
-    for index, (expected_question, answer) in enumerate(answers):
-        assert prompt.kind == "question", f"expected {expected_question}, got {prompt.kind}"
-        assert prompt.question_id == expected_question, (expected_question, prompt.question_id)
-        if detours and index == 2:
+    known = dict(answers)
+    if state is None:  # (or go on from a `(state, prompt)` reached before)
+        state = step(None, Answer(kind="start", value=clinic), CLINICS, lang)
+    state, prompt = state
+    previous, asked = None, 0
+    for _ in range(3 * len(QUESTIONS)):
+        if prompt.kind == "result":
+            if not prompt.narrow:
+                return state, prompt
+            state, prompt = step(state, NARROW, CLINICS, lang)
+            continue
+        question = prompt.question_id
+        if question not in known or question == until:
+            return state, prompt
+        if detours and asked == 2:
             state, prompt = _detour(state, prompt, previous, lang)
-        state, prompt = step(state, answer, CLINICS, lang)
-        assert prompt.problem is None, (expected_question, prompt.problem)
-        previous = (expected_question, answer)
-    return state, prompt
+        state, prompt = step(state, known[question], CLINICS, lang)
+        assert prompt.problem is None, (question, prompt.problem)
+        previous, asked = (question, known[question]), asked + 1
+    raise AssertionError("the interview did not end")
 
 
 def _detour(state, prompt, previous, lang):
@@ -95,13 +108,13 @@ CASES = {
         # Original Medicare has no network; whether the therapist accepts its amount is asked.
         [("purpose", pick("medical")), ("payer", pick("medicare")),
          ("provider", pick("physical_therapist")), ("participating", UNKNOWN),
-         ("prescription", pick("no")),
-         ("preauth", UNKNOWN), ("deductible", pick("0")), ("cost_share", pick("coinsurance")),
-         ("coinsurance", typed("20")), ("oop_max", pick("none")), *FEES_AND_COURSE],
+         ("prescription", pick("no")), ("preauth", UNKNOWN), ("deductible_met", pick("0")),
+         *FEES_AND_COURSE],
+        # Its deductible, coinsurance and (absent) out-of-pocket maximum are set by law: not
+        # asked, only what of the deductible is paid.
         expect(payer="medicare", network="in", provider_type="physical_therapist",
                prescription=False, preauth="unknown", diagnosis_codes=None,
-               medicare_participating=None,
-               plan={"deductible": "0", "coinsurance_pct": "20", "oop_max": "none"}),
+               medicare_participating=None, plan={"deductible_met": "0"}),
     ),
     "medicare advantage with an HDHP": (
         [("purpose", pick("medical")), ("payer", pick("medicare_advantage")),
@@ -110,6 +123,8 @@ CASES = {
          ("diagnosis", typed("m62.830")), ("preauth", pick("obtained")), ("covers_mt", UNKNOWN),
          ("deductible", typed("1700")), ("deductible_met", pick("0")),
          ("cost_share", pick("copay")), ("copay", typed("30")), ("oop_max", typed("8500")),
+         # Asked while the plan type is not known yet; an HDHP's deductible always applies.
+         ("deductible_applies", pick("no")),
          ("oop_met", pick("0")), ("visit_limit", typed("30")), ("visits_used", pick("0")),
          *FEES_AND_COURSE],
         expect(payer="medicare_advantage", network="in", plan_type="hdhp", prescription=True,
@@ -121,11 +136,12 @@ CASES = {
     "medicaid out of network": (
         [("purpose", pick("medical")), ("payer", pick("medicaid")), ("network", pick("out")),
          ("provider", pick("chiropractor")), ("prescription", pick("yes")),
-         ("diagnosis", typed("M54.2")), ("preauth", pick("required")),
-         ("oon_covered", pick("no")), ("visit_limit", UNKNOWN), *FEES_AND_COURSE],
+         ("diagnosis", typed("M54.2")), *FEES_AND_COURSE],
+        # Medicaid pays only enrolled providers: nothing about the plan's terms can change that,
+        # so nothing is asked about them (they stay unknown).
         expect(payer="medicaid", network="out", provider_type="chiropractor", prescription=True,
-               diagnosis_codes=["M54.2"], preauth="required",
-               plan={"oon_covered": False, "visit_limit": None}),
+               diagnosis_codes=["M54.2"], preauth="unknown",
+               plan={"oon_covered": None, "oon_deductible_met": None, "visit_limit": None}),
     ),
     "workers' compensation": (
         [("purpose", pick("medical")), ("payer", pick("workers_comp")),
@@ -144,8 +160,7 @@ CASES = {
                auto={"pip_remaining": "50000"}),
     ),
     "self-pay with an HSA": (
-        [("purpose", pick("medical")), ("payer", pick("self_pay")),
-         ("provider", pick("massage_therapist")), ("prescription", pick("no")),
+        [("purpose", pick("medical")), ("payer", pick("self_pay")), ("prescription", pick("no")),
          ("sessions", pick("12")), ("minutes", pick("60")), ("price", typed("160")),
          ("cash", typed("90")), ("account", pick("hsa")), ("account_balance", typed("800")),
          ("lmn", pick("yes")), ("tax_rate", typed("22 %"))],
@@ -153,10 +168,11 @@ CASES = {
                account_balance="800", tax_rate_pct="22"),
     ),
     "relaxation": (
-        [("purpose", pick("relaxation")), ("payer", pick("commercial")),
-         ("sessions", typed("4")), ("minutes", typed("45")), ("price", typed("120")),
-         ("cash", pick("none"))],
-        Scenario.model_validate({"purpose": "relaxation", "sessions": 4, "session_minutes": 45,
+        # Nobody is asked who pays for relaxation: no insurer does.
+        [("purpose", pick("relaxation")), ("sessions", typed("4")), ("minutes", typed("45")),
+         ("price", typed("120")), ("cash", pick("none"))],
+        Scenario.model_validate({"purpose": "relaxation", "payer": "self_pay", "sessions": 4,
+                                 "session_minutes": 45,
                                  "fees": {"billed_per_unit": "40.00"}}),
     ),
 }
@@ -202,13 +218,12 @@ def test_unknown_answers_give_a_range_and_name_what_would_narrow_it():
 
 
 def test_back_re_asks_the_previous_question_and_forgets_its_answer():
-    state, prompt = drive(COMMERCIAL[:3])
-    assert prompt.question_id == "plan_type"
+    state, prompt = drive(COMMERCIAL, until="provider")
     state, prompt = step(state, BACK, CLINICS)
     assert prompt.question_id == "network"
     assert "network" not in state.answers
     state, prompt = step(state, pick("out"), CLINICS)
-    assert prompt.question_id == "plan_type" and state.answers["network"] == "out"
+    assert prompt.question_id == "provider" and state.answers["network"] == "out"
 
 
 def test_back_on_the_first_question_says_so():
@@ -234,7 +249,7 @@ def test_back_on_the_first_question_says_so():
 def test_bad_replies_are_re_asked_naming_what_is_expected_and_lose_nothing(question, reply,
                                                                             message):
     upto = next(i for i, (q, _) in enumerate(COMMERCIAL) if q == question)
-    state, prompt = drive(COMMERCIAL[:upto])
+    state, prompt = drive(COMMERCIAL, until=COMMERCIAL[upto][0])
     before = state.answers.copy()
     state, prompt = step(state, typed(reply), CLINICS)
     assert prompt.question_id == question
@@ -243,15 +258,15 @@ def test_bad_replies_are_re_asked_naming_what_is_expected_and_lose_nothing(quest
 
 
 def test_out_of_range_names_the_bound():
-    upto = next(i for i, (q, _) in enumerate(COMMERCIAL) if q == "deductible_met")
-    state, _ = drive(COMMERCIAL[:upto])
+    state, _ = drive(COMMERCIAL, until="deductible_met")
+    state = state.model_copy(update={"answers": {**state.answers, "deductible": "1000.00"}})
     _, prompt = step(state, typed("1500"), CLINICS)
     assert prompt.problem.params["high"] == Decimal("1000.00")
 
 
 def test_nonbillable_code_offers_its_billable_children():
     upto = next(i for i, (q, _) in enumerate(COMMERCIAL) if q == "diagnosis")
-    state, _ = drive(COMMERCIAL[:upto])
+    state, _ = drive(COMMERCIAL, until=COMMERCIAL[upto][0])
     state, prompt = step(state, typed("M54.5"), CLINICS)
     assert prompt.question_id == "diagnosis_child"
     assert [o.value for o in prompt.options] == ["M54.50", "M54.51", "M54.59"]
@@ -260,7 +275,7 @@ def test_nonbillable_code_offers_its_billable_children():
 
 
 def test_help_explains_and_keeps_the_question():
-    state, prompt = drive(COMMERCIAL[:9])
+    state, prompt = drive(COMMERCIAL, until=COMMERCIAL[9][0])
     state, prompt = step(state, HELP, CLINICS)
     assert prompt.question_id == "deductible" and prompt.help
 
@@ -274,7 +289,9 @@ def test_unknown_on_the_first_question_asks_a_simpler_one_once(reply, purpose):
     assert prompt.message == "Did a doctor prescribe it, or is it for pain or an injury?"
     assert [o.value for o in prompt.options] == ["yes", "no"] and prompt.allow_back
     state, prompt = step(state, reply, CLINICS)
-    assert state.answers["purpose"] == purpose and prompt.question_id == "payer"
+    # Nobody is asked who pays for relaxation (no insurer does): the clinic's price comes next.
+    assert state.answers["purpose"] == purpose
+    assert prompt.question_id == ("payer" if purpose == "medical" else "cash")
     assert state.history == ["purpose"]  # the record shows the reason, not the clarifier
 
 
@@ -294,7 +311,7 @@ def test_back_from_the_simpler_question_returns_to_the_first():
 
 
 def test_unknown_on_who_pays_explains_once_then_goes_on_with_the_most_common_case():
-    state, _ = drive(COMMERCIAL[:1])
+    state, _ = drive(COMMERCIAL, until=COMMERCIAL[1][0])
     state, prompt = step(state, UNKNOWN, CLINICS)
     assert prompt.question_id == "payer" and prompt.help and prompt.note
     assert "payer" not in state.answers
@@ -307,7 +324,7 @@ def test_unknown_on_who_pays_explains_once_then_goes_on_with_the_most_common_cas
 @pytest.mark.parametrize("question", ["network", "deductible", "diagnosis"])
 def test_two_refusals_in_a_row_offer_to_skip_the_question(question):
     upto = next(i for i, (q, _) in enumerate(COMMERCIAL) if q == question)
-    state, prompt = drive(COMMERCIAL[:upto])
+    state, prompt = drive(COMMERCIAL, until=COMMERCIAL[upto][0])
     for _ in range(2):
         assert "_skip" not in [o.value for o in prompt.options]
         state, prompt = step(state, typed("§§§"), CLINICS)
@@ -320,7 +337,7 @@ def test_two_refusals_in_a_row_offer_to_skip_the_question(question):
 @pytest.mark.parametrize("question", ["network", "deductible", "diagnosis"])
 def test_a_third_refusal_goes_on_with_the_question_unknown(question):
     upto = next(i for i, (q, _) in enumerate(COMMERCIAL) if q == question)
-    state, prompt = drive(COMMERCIAL[:upto])
+    state, prompt = drive(COMMERCIAL, until=COMMERCIAL[upto][0])
     for _ in range(3):
         assert prompt.question_id == question
         state, prompt = step(state, typed("§§§"), CLINICS)
@@ -329,22 +346,22 @@ def test_a_third_refusal_goes_on_with_the_question_unknown(question):
 
 
 def test_refusals_are_counted_per_question():
-    state, prompt = drive(COMMERCIAL[:2])
+    state, prompt = drive(COMMERCIAL, until=COMMERCIAL[2][0])
     for _ in range(2):
         state, prompt = step(state, typed("maybe"), CLINICS)
     state, prompt = step(state, pick("in"), CLINICS)
     assert state.asking.refusals == 0
     state, prompt = step(state, typed("maybe"), CLINICS)
-    assert prompt.question_id == "plan_type" and "_skip" not in [o.value for o in prompt.options]
+    assert prompt.question_id == "provider" and "_skip" not in [o.value for o in prompt.options]
 
 
 def test_a_state_stored_before_refusals_were_counted_still_loads():
-    state, _ = drive(COMMERCIAL[:3])
+    state, _ = drive(COMMERCIAL, until="provider")
     stored = state.model_dump(mode="json")
-    del stored["asking"]
+    del stored["asking"], stored["narrowing"]
     restored = InterviewState.model_validate(stored)
     assert restored.asking.refusals == 0 and restored.asking.confirming is None
-    assert step(restored, pick("ppo"), CLINICS)[1].question_id == "provider"
+    assert step(restored, pick("massage_therapist"), CLINICS)[1].question_id == "prescription"
 
 
 def test_a_clinic_link_skips_what_the_clinic_knows():
@@ -381,25 +398,27 @@ def test_change_one_answer_recomputes_and_shows_the_old_total():
     state, prompt = step(state, Answer(kind="change", value="network"), CLINICS)
     assert prompt.question_id == "network"
     state, prompt = step(state, pick("out"), CLINICS)
-    # Going out of network brings out-of-network questions the first run did not ask.
-    assert prompt.question_id == "oon_covered"
-    for reply in (pick("yes"), typed("500"), pick("0"), typed("40")):
-        state, prompt = step(state, reply, CLINICS)
-    assert prompt.kind == "result"
+    # The estimate at once, beside the total before the change, with the out-of-network terms
+    # the first run did not ask about open to narrow it down.
+    assert prompt.kind == "result" and prompt.narrow
     assert prompt.previous_total == result.estimate.totals.patient
+    out_of_network = {"oon_covered": pick("yes"), "oon_deductible": typed("500"),
+                      "oon_deductible_met": pick("0"), "oon_coinsurance": typed("40")}
+    state, prompt = drive(out_of_network.items(), state=step(state, NARROW, CLINICS))
+    assert "oon_covered" in state.answers and prompt.kind == "result"
     assert prompt.estimate.totals.patient != result.estimate.totals.patient
     # In-network answers no longer apply, so they are not kept.
     assert "deductible" not in state.answers and state.previous_total is None
 
 
 def test_restart_forgets_the_answers_but_keeps_the_clinic():
-    state, _ = drive(COMMERCIAL[:4], clinic=None)
+    state, _ = drive(COMMERCIAL, until=COMMERCIAL[4][0], clinic=None)
     state, prompt = step(state, Answer(kind="restart"), CLINICS)
     assert state.answers == {} and prompt.question_id == "purpose"
 
 
 def test_state_survives_serialisation_mid_interview():
-    state, _ = drive(COMMERCIAL[:10])
+    state, _ = drive(COMMERCIAL, until=COMMERCIAL[10][0])
     restored = InterviewState.model_validate_json(state.model_dump_json())
     a = step(state, typed("200"), CLINICS)
     b = step(restored, typed("200"), CLINICS)
@@ -407,7 +426,7 @@ def test_state_survives_serialisation_mid_interview():
 
 
 def test_start_again_resumes_where_the_patient_was():
-    state, _ = drive(COMMERCIAL[:5])
+    state, _ = drive(COMMERCIAL, until=COMMERCIAL[5][0])
     state, prompt = step(state, Answer(kind="start"), CLINICS)
     assert prompt.question_id == "prescription" and prompt.note is not None
 

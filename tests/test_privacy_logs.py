@@ -315,13 +315,21 @@ def _moved_on(question: str | None):
 
 
 async def interview(fake: FakeTelegramAPI, chat: int, lang: str, script) -> BotMessage:
-    """/start, then every answer of `script` (buttons pressed, text typed) as Zelda."""
+    """/start, then every answer of `script` (buttons pressed, text typed) as Zelda, narrowing
+    the first estimate down to ask for the rest."""
     await fake.user_sends(chat, "/start", language_code=lang, first_name=NAME)
     view = await fake.wait_for_bot(chat, _moved_on(None))
-    while not _is_result(view):
+    while not _is_result(view) or any(data == "w" for _, data in view.buttons):
+        if _is_result(view):  # "Narrow it down": its first question comes below the estimate
+            await fake.press_button(chat, lambda text, data: data == "w", language_code=lang)
+            view = await fake.wait_for_bot(chat, lambda m: _question(m) is not None)
+            continue
         question = _question(view)
-        kind, value = script[question]
-        if kind == "choice":
+        kind, value = script.get(question, ("unknown", None))
+        if kind == "unknown":
+            await fake.press_button(chat, lambda text, data, q=question: data == f"u|{q}",
+                                    language_code=lang)
+        elif kind == "choice":
             await fake.press_button(chat, lambda text, data, q=question, v=value:
                                     data == f"a|{q}|{v}", language_code=lang)
         else:

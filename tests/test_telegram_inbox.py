@@ -24,7 +24,7 @@ from bot.telegram import texts
 from bot.telegram.app import build_application
 from bot.web.server import SECRET_HEADER, WEBHOOK_KEY, create_app
 from tests.fakes import FakeTelegramAPI
-from tests.fakes.patients import INTERVIEW, steps
+from tests.fakes.patients import INTERVIEW, expected_outcome, steps
 
 TOKEN = "123456:" + "I" * 35
 SECRET = "inbox_secret"
@@ -139,14 +139,14 @@ async def test_stored_updates_are_applied_lowest_update_id_first(fake, tmp_path)
         # (as on a worker that got it while another still held the earlier one), then the earlier
         # one arrives; both are applied in update_id order.
         await fake.press_button(CHAT, lambda text, data: data and data.endswith("|in"))
-        await fake.user_sends(CHAT, "PPO")
+        await fake.user_sends(CHAT, "massage therapist")
         first, second = fake.take_updates()
         assert await hook.store.enqueue(CHAT, second["update_id"], second)
         await hook.post(first)
         await idle(hook)
         async with hook.store.chat(CHAT) as session:
             history = session.record.state["interview"]["history"]
-        assert history[-2:] == ["network", "plan_type"], fake.transcript(CHAT)
+        assert history[-2:] == ["network", "provider"], fake.transcript(CHAT)
 
 
 async def test_group_updates_are_answered_and_never_stored(fake, tmp_path, monkeypatch):
@@ -217,8 +217,10 @@ async def test_forget_deletes_a_chat_whose_state_the_keys_cannot_read(fake, tmp_
 
 
 async def test_outcomes_estimates_and_refused_bot_api_calls_are_counted(fake, tmp_path):
+    script = steps(INTERVIEW)
+    results = expected_outcome(script)[2].count("result")  # the first estimate, the narrowed one
     async with serving(fake, tmp_path) as hook:
-        for _, _, value in steps(INTERVIEW):  # every answer typed, each once answered
+        for _, _, value in script:  # every answer typed, each once answered
             await fake.user_sends(CHAT, value)
             await hook.deliver()
             await fake.wait_for_bot(CHAT)
@@ -228,11 +230,11 @@ async def test_outcomes_estimates_and_refused_bot_api_calls_are_counted(fake, tm
         await hook.deliver()
         await idle(hook)
         text = await (await hook.client.get("/metrics")).text()
-    for line in ('massage_bot_estimates_total{channel="telegram"} 1.0',
-                 'massage_bot_estimate_seconds_count{channel="telegram"} 1.0',
+    for line in (f'massage_bot_estimates_total{{channel="telegram"}} {results}.0',
+                 f'massage_bot_estimate_seconds_count{{channel="telegram"}} {results}.0',
                  "massage_bot_interviews_completed_total 1.0",
                  'massage_bot_errors_total{where="telegram"} 1.0',
-                 f'massage_bot_update_outcomes_total{{outcome="ok"}} {len(INTERVIEW) + 2}.0',
+                 f'massage_bot_update_outcomes_total{{outcome="ok"}} {len(script) + 1}.0',
                  'massage_bot_update_outcomes_total{outcome="error"} 0.0'):
         assert line in text, f"{line}\n{fake.transcript(CHAT)}"
 

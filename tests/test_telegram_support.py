@@ -26,8 +26,10 @@ from bot.store import open_store
 from bot.telegram import ALLOWED_UPDATES, build_application, keyboards, texts
 from tests.fakes import BotMessage, FakeTelegramAPI
 from tests.fakes.patients import (  # noqa: F401  (also imported from here by other tests)
+    NARROW_DATA,
     QUESTION_ACTIONS,
     RESTART_DATA,
+    can_narrow,
     interview_view,
     is_result,
     question_of,
@@ -137,24 +139,39 @@ async def act(fake, chat: int, question: str, action: Action, lang: str = "en") 
         await fake.press_button(
             chat, lambda text, data: data == f"{kind[0]}|{question}", language_code=lang
         )
+    elif kind == "narrow":  # under the estimate: its first question comes below it
+        await fake.press_button(chat, lambda text, data: data == NARROW_DATA, language_code=lang)
+        return await fake.wait_for_bot(chat, lambda m: question_of(m) is not None)
     else:
         raise ValueError(kind)
     return await fake.wait_for_bot(chat, moved_on_from(question))
 
 
+NARROW: Action = ("narrow", None)
+
+
 async def run_interview(
     fake, chat: int, script: dict[str, Action], *, start: str = "/start", lang: str = "en",
-    asked: list[str] | None = None,
+    asked: list[str | None] | None = None,
 ) -> BotMessage:
-    """Start, answer every question from `script`, return the result message."""
+    """Start, answer every question from `script` up to the first estimate, then narrow it down
+    ("I don't know" to what the script does not say) until nothing is left to ask; return the
+    result message."""
     await fake.user_sends(chat, start, language_code=lang)
     view = await fake.wait_for_bot(chat, interview_view)
-    while not is_result(view):
+    narrowing = False
+    while not is_result(view) or can_narrow(view):
+        if is_result(view):
+            if asked is not None:
+                asked.append(None)  # "Narrow it down" pressed
+            view, narrowing = await act(fake, chat, None, NARROW, lang), True
+            continue
         question = question_of(view)
-        assert question in script, f"unexpected question {question}:\n{fake.transcript(chat)}"
+        assert question in script or narrowing, (
+            f"unexpected question {question}:\n{fake.transcript(chat)}")
         if asked is not None:
             asked.append(question)
-        view = await act(fake, chat, question, script[question], lang)
+        view = await act(fake, chat, question, script.get(question, ("unknown", None)), lang)
     return view
 
 

@@ -5,19 +5,21 @@ import sys
 from pathlib import Path
 
 from bot.i18n import translator
-from bot.interview import Prompt
+from bot.interview import Answer, Prompt
 from bot.render import headline_text
-from bot.terminal import answer_for
+from bot.terminal import answer_for, render
 from estimator import Scenario, estimate
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# medical, health plan, in network, PPO, massage therapist, prescription, a code, pre-auth not
-# required, covers massage therapists, deductible 1000 (200 met), 20% coinsurance, OOP 5000 (200
-# paid), 20 visits (4 used), 12 sessions of 60 minutes at $160, cash $90, no HSA.
+# medical, health plan, in network, massage therapist, prescription, a code, 12 sessions; at the
+# first estimate "1) Narrow it down", then what it asks: OOP maximum 5000, 20 visits (4 used),
+# deductible 200 paid, 200 paid toward the OOP maximum, deductible 1000, 20% coinsurance typed as
+# the share, pre-auth not required, massage therapists covered, PPO, 60 minutes, cash $90,
+# price $160, no HSA.
 SCRIPT = [
-    "1", "1", "1", "1", "1", "1", "M54.50", "3", "1", "1000", "200", "2", "20", "5000", "200",
-    "20", "4", "12", "60", "160", "90", "1",
+    "1", "1", "1", "1", "1", "M54.50", "12", "1", "5000", "20", "4", "200", "200", "1000", "20%",
+    "3", "1", "1", "60", "90", "160", "1",
 ]
 
 
@@ -62,18 +64,20 @@ def test_a_replayed_conversation_completes_in_spanish():
 
 
 def test_shortcuts_go_back_explain_and_skip():
-    # "?" explains the first question, "<" on the second goes back to the first, "-" on the
-    # deductible is "I don't know".
-    lines = ["?", "1", "<", "1", "1", "1", "1", "1", "1", "M54.50", "3", "1", "-", "q"]
+    # "?" explains the first question, "<" on the second goes back to the first; at the first
+    # estimate "1" narrows it down, "-" on its first question is "I don't know", "=" shows the
+    # estimate again.
+    lines = ["?", "1", "<", "1", "1", "1", "1", "1", "M54.50", "12", "1", "-", "=", "q"]
     done = chat(lines, "--lang", "en")
     assert done.returncode == 0, done.stderr
     assert "Insurance pays only for massage that treats a medical condition" in done.stdout
     assert done.stdout.count("Is the massage for a medical condition") >= 3
-    assert "Does the deductible apply" not in done.stdout  # unknown deductible: no such question
+    assert "[=] Show my estimate now" in done.stdout
+    assert done.stdout.count("We recommend") == 2  # the first estimate, and after "="
 
 
 def test_garbage_gets_a_re_ask_not_a_traceback():
-    done = chat(["1", "1", "1", "1", "1", "1", "M54.50", "3", "1", "a lot", "q"], "--lang", "en")
+    done = chat(["1", "1", "1", "1", "1", "M54.50", "3", "1", "a lot", "q"], "--lang", "en")
     assert done.returncode == 0
     assert "Please type an amount in dollars" in done.stdout
     assert "Traceback" not in done.stderr
@@ -86,9 +90,11 @@ def test_a_clinic_link_and_a_bad_clinic_name():
     assert done.returncode == 2 and "no clinic 'nowhere'" in done.stderr
 
 
-def test_letters_pick_the_options_of_typed_questions():
+def test_typed_questions_take_their_options_by_name_not_by_letter():
     prompt = Prompt(kind="question", question_kind="amount",
                     options=[{"value": "0", "label": "No deductible"}])
-    assert answer_for(prompt, "a").kind == "choice"
-    assert answer_for(prompt, "1").kind == "text"  # an amount of $1, not the first option
+    assert answer_for(prompt, "a") == Answer(kind="text", value="a")
+    assert answer_for(prompt, "1") == Answer(kind="text", value="1")  # $1, not an option
     assert answer_for(prompt, "q") is None
+    shown = render(prompt, translator("en"))
+    assert "Type it, or: No deductible" in shown and "a)" not in shown

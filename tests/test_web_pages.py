@@ -75,14 +75,26 @@ def text_of(page: str) -> str:
     return text.replace("&#39;", "'").replace("&#34;", '"').replace("&amp;", "&")
 
 
-def chat(answers: dict[str, str], slug: str = "demo-clinic", lang: str = "en"):
-    """The chat played with the same answers, one message each, "I don't know" to the rest:
-    its state and its last prompt (the result)."""
+def chat(answers: dict[str, str], slug: str = "demo-clinic", lang: str = "en",
+         asked: list[str | None] | None = None):
+    """The chat played with the same answers, one message each, "I don't know" to the rest,
+    narrowing the first estimate down while some answers are not used yet: its state and its
+    last prompt (the result). `asked` gets each question asked, and None for "Narrow it
+    down"."""
+    asked = [] if asked is None else asked
     clinics = load_clinics()
     state, prompt = step(None, Answer(kind="start", value=slug), clinics, lang)
+    narrowed = 0
     for _ in range(100):
+        unused = any(q not in state.answers for q in answers if q != "lang")
+        if prompt.kind == "result" and prompt.narrow and unused and narrowed < 2:
+            narrowed += 1
+            asked.append(None)
+            state, prompt = step(state, Answer(kind="narrow"), clinics, lang)
+            continue
         if prompt.kind != "question":
             break
+        asked.append(prompt.question_id)
         value = answers.get(prompt.question_id)
         if value is None:
             answer = Answer(kind="unknown")

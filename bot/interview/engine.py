@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.clinics import Clinic, ClinicDirectory
 from bot.i18n import N_, translator
-from estimator import Scenario, estimate
+from estimator import Estimate, Scenario, estimate
 from estimator.scenario import US_STATES
 
 from . import diagnosis, plausibility, words
@@ -27,12 +27,14 @@ from .model import Answer, Asking, Confirmation, InterviewState, Option, Problem
 from .parsing import (
     ParseError,
     decimal_reading,
+    has_currency,
     has_percent_sign,
     parse_amount,
     parse_count,
     parse_percent,
 )
-from .questions import BY_ID, NO, QUESTIONS, YES, Question, next_question
+from .narrowing import exact, questions_left
+from .questions import BY_ID, NO, QUESTIONS, YES, Question, next_question, open_questions
 from .scenario import build_scenario, relevant_answers
 
 # Why a typed reply was not accepted, by the parser's error kind and the question's kind.
@@ -45,6 +47,8 @@ PROBLEMS: dict[str, str] = {
     "choice": N_("Please choose one of the options."),
 }
 NEGATIVE = N_("The amount cannot be negative.")
+SHARE_UNIT = N_("Is that a copay in dollars or a coinsurance percentage? Please type it with its "
+                "sign, for example $30 or 20%, or choose an option.")
 TOO_MANY_DECIMALS = N_("Please use at most two decimal places (cents).")
 AMBIGUOUS = N_("I'm not sure whether that means %(a)s or %(b)s: please type it without "
                "thousands separators, for example 1200.50.")
@@ -59,8 +63,12 @@ UNKNOWN_CLINIC = N_("I don't know the clinic \"%(slug)s\", so I'll ask about its
 WELCOME_CLINIC = N_("Welcome! You came from %(clinic)s: I already know its prices and the "
                     "insurers it works with.")
 RESUMED = N_("Welcome back! Let's continue where you left off.")
-ANSWER_ON_RESULT = N_("Your estimate is ready. You can change an answer, start over or read the "
-                      "glossary.")
+ANSWER_ON_RESULT = N_("Your estimate is ready. You can narrow it down, change an answer, start "
+                      "over or read the glossary.")
+SO_FAR_RANGE = N_("Your estimate so far: from %(low)s to %(high)s.")
+SO_FAR_EXACT = N_("Your estimate so far: %(total)s.")
+# "Question 3 of about 6" is shown only for a short interview: a long count discourages.
+SHOW_COUNT_UP_TO = 8
 
 MAX_SENTENCE = 200  # longest typed reply read at all
 
@@ -153,13 +161,22 @@ def _ask(state: InterviewState, clinics, question: Question, lang: str = "en",
     if state.asking.refusals >= MAX_REFUSALS:
         options = [*options, SKIP_OPTION]
         extra.setdefault("note", Problem(message=SKIP_OFFERED))
+    if not state.narrowing:
+        extra.setdefault("of", _count(state, facts))
     return Prompt(
         kind="question", question_id=question.id, question_kind=question.kind,
         message=_message(question, facts), params=_params(question, facts),
         options=options, allow_unknown=True,
         allow_back=bool(state.history) or question.id in CLARIFYING,
-        step=len(state.history) + 1, **extra,
+        step=len(state.history) + 1, narrowing=state.narrowing is not None, **extra,
     )
+
+
+def _count(state: InterviewState, facts: Facts) -> int | None:
+    """About how many questions come before the first estimate (None: too many to say)."""
+    left = sum(1 for q in open_questions(facts) if q.first(facts))
+    total = len(state.history) + max(left, 1)
+    return total if total <= SHOW_COUNT_UP_TO else None
 
 
 _STYLES = {"amount": "money", "percent": "percent"}
@@ -200,10 +217,13 @@ def _confirmation_prompt(state: InterviewState, facts: Facts, question: Question
 
 
 def _result(state: InterviewState, clinics, **extra: Any) -> Prompt:
-    scenario = build_scenario(_facts(state, clinics))
+    facts = _facts(state, clinics)
+    scenario = build_scenario(facts)
+    result = estimate(scenario)
     previous = Decimal(state.previous_total) if state.previous_total else None
-    return Prompt(kind="result", estimate=estimate(scenario), scenario=scenario,
-                  previous_total=previous, step=len(state.history), **extra)
+    narrow = len(questions_left(facts, scenario, result)) or None
+    return Prompt(kind="result", estimate=result, scenario=scenario, previous_total=previous,
+                  narrow=narrow, step=len(state.history), **extra)
 
 
 def _current_prompt(state: InterviewState, clinics, lang: str = "en", **extra: Any) -> Prompt:
@@ -212,21 +232,68 @@ def _current_prompt(state: InterviewState, clinics, lang: str = "en", **extra: A
     return _ask(state, clinics, BY_ID[state.current], lang, **extra)
 
 
-def _advance(state: InterviewState, clinics, **extra: Any) -> tuple[InterviewState, Prompt]:
-    """Ask the next question that applies, or finish with the result."""
+def _so_far(result: Estimate) -> Problem:
+    """What the course may cost after the last answer: at most the recommended way's total (it
+    is chosen for its worst case), at least the best case of any way to pay (cash may be
+    recommended while the plan could still cost less)."""
+    high = result.recommended.patient_total
+    lows = [r.low if r.low is not None else r.patient_total for r in result.routes if r.available]
+    low = min([*lows, result.range.low if result.range else high])
+    if low == high:
+        return Problem(message=SO_FAR_EXACT, params={"total": high, "format": "money"})
+    return Problem(message=SO_FAR_RANGE, params={"low": low, "high": high, "format": "money"})
+
+
+def _next(state: InterviewState, clinics) -> tuple[Question | None, dict[str, Any]]:
+    """The next question: before the first estimate, the next one it needs; while narrowing,
+    the one that narrows it most, with the estimate so far and about how many are left."""
     facts = _facts(state, clinics)
     question = next_question(facts)
+    if question is not None or not state.narrowing:
+        return question, {}
+    scenario = build_scenario(facts)
+    result = estimate(scenario)
+    left = questions_left(facts, scenario, result)
+    if not left or (state.narrowing == "range" and exact(result)):
+        return None, {}
+    total = len(state.history) + len(left)
+    return left[0], {"so_far": _so_far(result),
+                     "of": total if total <= SHOW_COUNT_UP_TO else None}
+
+
+def _finish(state: InterviewState, clinics, **extra: Any) -> tuple[InterviewState, Prompt]:
+    """Show the estimate. Only what it needs is kept: answers made moot by a change go."""
+    answers = relevant_answers(_facts(state, clinics))
+    history = [q for q in state.history if q in answers]
+    state = state.model_copy(update={"answers": answers, "history": history, "current": None,
+                                     "changing": None, "finished": True, "narrowing": None,
+                                     "asking": Asking()})
+    prompt = _result(state, clinics, **extra)
+    return state.model_copy(update={"previous_total": None}), prompt
+
+
+def _advance(state: InterviewState, clinics, **extra: Any) -> tuple[InterviewState, Prompt]:
+    """Ask the next question, or show the estimate."""
+    question, narrowing = _next(state, clinics)
     if question is None:
-        # Keep only what the estimate needs: answers made moot by a change are dropped.
-        answers = relevant_answers(facts)
-        history = [q for q in state.history if q in answers]
-        state = state.model_copy(update={"answers": answers, "history": history, "current": None,
-                                         "changing": None, "finished": True, "asking": Asking()})
-        prompt = _result(state, clinics, **extra)
-        return state.model_copy(update={"previous_total": None}), prompt
+        return _finish(state, clinics, **extra)
     state = state.model_copy(update={"current": question.id, "finished": False,
                                      "asking": Asking()})
-    return state, _ask(state, clinics, question, **extra)
+    return state, _ask(state, clinics, question, **narrowing, **extra)
+
+
+def _bounded_by() -> dict[str, tuple[str, ...]]:
+    """The questions that bound another's answer from above (the deductible bounds what of it
+    is paid), with the questions they bound: an answer to those, given first, bounds theirs from
+    below."""
+    bounds: dict[str, tuple[str, ...]] = {}
+    for question in QUESTIONS:
+        if question.high_from:
+            bounds[question.high_from] = (*bounds.get(question.high_from, ()), question.id)
+    return bounds
+
+
+BOUNDED_BY = _bounded_by()
 
 
 # --- reading replies -------------------------------------------------------------------------
@@ -292,13 +359,25 @@ def _names(option: Option, t) -> set[str]:
     return {words.fold(name) for name in names} - {""}
 
 
+def _number(value: Any) -> Any:
+    """A stored amount or count as a number (None for an option such as "all" or "none")."""
+    if isinstance(value, int) or (isinstance(value, str) and value not in ("all", "none", "met")):
+        return value
+    return None
+
+
 def _bound(question: Question, facts: Facts):
-    high = question.high
-    if question.high_from:
-        other = facts.get(question.high_from)
-        if isinstance(other, int) or (isinstance(other, str) and other not in ("all", "none")):
-            high = type(question.high)(other) if high is not None else other
-    return question.low, high
+    """The question's bounds, with the answers it bounds or is bounded by: what is used or paid
+    is at most the limit, whichever of the two was asked first (narrowing asks in any order)."""
+    low, high = question.low, question.high
+    other = _number(facts.get(question.high_from)) if question.high_from else None
+    if other is not None:
+        high = type(question.high)(other) if high is not None else other
+    for used in BOUNDED_BY.get(question.id, ()):
+        value = _number(facts.get(used))
+        if value is not None and low is not None:
+            low = max(low, type(low)(value))
+    return low, high
 
 
 def _typed(question: Question, facts: Facts, text: str, lang: str) -> Any:
@@ -363,6 +442,8 @@ def problem_for(error: ParseError, question: Question) -> Problem:
         return Problem(message=NOT_WHOLE)
     if error.kind == "wrong_currency":
         return Problem(message=WRONG_CURRENCY)
+    if error.kind == "share_unit":
+        return Problem(message=SHARE_UNIT)
     if error.kind == "unknown_code":
         return Problem(message=UNKNOWN_CODE, params={"code": details.get("code")})
     return Problem(message=PROBLEMS[kind])
@@ -436,6 +517,13 @@ def _answer(state: InterviewState, answer: Answer, clinics, lang: str) -> Step:
         offered = skipped and state.asking.refusals >= MAX_REFUSALS
         return _dont_know(state, clinics, lang, question, insist=offered)
     facts = _facts(state, clinics)
+    if question.id == "cost_share" and answer.kind == "text":
+        try:
+            share = _share(facts, answer.value or "", lang)
+        except ParseError as error:
+            return _refuse(state, clinics, lang, question, problem_for(error, BY_ID["copay"]))
+        if share is not None:
+            return _store_share(state, clinics, *share)
     try:
         value, typed = _read(question, facts, answer, lang)
     except ParseError as error:
@@ -465,6 +553,32 @@ def _store(state: InterviewState, clinics, question: Question, value: Any,
     state = state.model_copy(update={"answers": answers, "history": [*state.history, question.id],
                                      "asking": Asking()})
     return _advance(state, clinics, **said)
+
+
+def _share(facts: Facts, text: str, lang: str) -> tuple[str, Any] | None:
+    """The cost-sharing question answered with the amount itself: "$30" is a copay of $30,
+    "20%" a coinsurance of 20 percent (the question that asks it is skipped). None when the
+    reply is not a number (an option's name, read as usual)."""
+    text = text[:MAX_SENTENCE]
+    if match_option("cost_share", options_for(BY_ID["cost_share"], facts), text, lang):
+        return None
+    if has_percent_sign(text, lang):
+        return "coinsurance", _typed(BY_ID["coinsurance"], facts, text, lang)
+    if has_currency(text, lang):
+        return "copay", _typed(BY_ID["copay"], facts, text, lang)
+    try:
+        parse_amount(text, lang)
+    except ParseError:
+        return None  # words: the usual "Please choose one of the options"
+    raise ParseError("share_unit")  # a bare number: dollars or percent?
+
+
+def _store_share(state: InterviewState, clinics, kind: str, value: Any) -> Step:
+    answers = {**state.answers, "cost_share": kind, kind: value}
+    state = state.model_copy(update={"answers": answers,
+                                     "history": [*state.history, "cost_share", kind],
+                                     "asking": Asking()})
+    return _advance(state, clinics)
 
 
 def _is_skip(answer: Answer) -> bool:
@@ -590,11 +704,15 @@ def _doubt(question: Question, facts: Facts, text: str, value: Any,
     return (rule.id, [value]) if rule is not None else None
 
 
-def _as_action(answer: Answer, lang: str) -> Answer:
-    """Typed "I don't know", "back", "restart" (in any language) as the action they name."""
+def _as_action(state: InterviewState, answer: Answer, lang: str) -> Answer:
+    """Typed "I don't know", "back", "restart" (in any language) as the action they name; "narrow
+    it down" under an estimate, "show my estimate" while narrowing it (elsewhere they are a
+    reply like any other, and one that answers nothing is asked again)."""
     if answer.kind != "text":
         return answer
     action = words.action(answer.value, lang)
+    if (action == "narrow" and not state.finished) or (action == "stop" and not state.narrowing):
+        return answer
     return Answer(kind=action) if action else answer
 
 
@@ -607,7 +725,7 @@ def step(
     """Apply one patient action to the interview; return the new state and what to show next."""
     if answer.kind == "start" or state is None:
         return _start(state, answer.value if answer.kind == "start" else None, clinics, lang)
-    answer = _as_action(answer, lang)
+    answer = _as_action(state, answer, lang)
     if answer.kind == "restart":
         return _advance(InterviewState(clinic=state.clinic), clinics)
     if answer.kind == "glossary":
@@ -622,4 +740,14 @@ def step(
         return state, _ask(state, clinics, question, lang, help=question.help)
     if answer.kind == "change":
         return _change(state, clinics, answer.value)
+    if answer.kind == "narrow":
+        if not state.finished:
+            return state, _current_prompt(state, clinics, lang)
+        shown = estimate(build_scenario(_facts(state, clinics)))
+        mode = "details" if exact(shown) else "range"
+        return _advance(state.model_copy(update={"narrowing": mode}), clinics)
+    if answer.kind == "stop":  # only while narrowing: before, the estimate needs the answers
+        if state.narrowing is None:
+            return state, _current_prompt(state, clinics, lang)
+        return _finish(state, clinics)
     return _answer(state, answer, clinics, lang)

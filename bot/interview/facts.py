@@ -32,7 +32,7 @@ class Facts:
 
     def amount(self, question_id: str) -> Decimal | None:
         value = self.answers.get(question_id)
-        return None if value is None or value in ("all", "none") else Decimal(value)
+        return None if value is None or value in ("all", "none", "met") else Decimal(value)
 
     @property
     def medical(self) -> bool:

@@ -12,7 +12,9 @@ before them), the reading of typed values and the messages about them are the ch
 - a typed value the chat would read back first ("Is that right?", "Did you mean A or B?") waits
   in `checks` until the form sends the patient's `confirm` with it;
 - a question the form did not show (a billable code under a category; the simpler question after
-  "I don't know" on the first one) lands in `added`, for the form to show next time.
+  "I don't know" on the first one) lands in `added`, for the form to show next time;
+- at the chat's first estimate, the form's other replies narrow it down, as "Narrow it down"
+  would in the chat (the questions that cannot change the estimate stay unread).
 
 Only when none of the three is left does `Outcome.result` hold the chat's result prompt.
 """
@@ -36,6 +38,9 @@ from .questions import BY_ID, QUESTIONS, Question
 __all__ = ["Outcome", "Reply", "fill", "form_questions", "health_plan_questions"]
 
 UNKNOWN = Answer(kind="unknown")
+NARROW = Answer(kind="narrow")
+# "Narrow it down" once from the range, once more for the details (how to pay): a bound.
+MAX_NARROW = 2
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,11 @@ def _applies(question: Question, facts: Facts) -> bool:
         return False
 
 
+def _pending(replies: Mapping[str, Reply], state: InterviewState) -> bool:
+    """The form holds an answer the interview has not read yet."""
+    return any(r.answer is not None and q not in state.answers for q, r in replies.items())
+
+
 def _confirming(state: InterviewState) -> Any:
     """The typed value waiting for "Is that right?" in the chat, if any."""
     asking = getattr(state, "asking", None)
@@ -152,8 +162,17 @@ def fill(
     asks: Counter[str] = Counter()
     confirmed: set[str] = set()
     limit = MAX_ASKS * len(QUESTIONS)
-    while prompt.kind == "question" and prompt.question_id is not None and limit > 0:
+    narrowed = 0
+    while limit > 0:
         limit -= 1
+        if prompt.kind == "result" and prompt.narrow and narrowed < MAX_NARROW and _pending(
+                replies, state):
+            # The chat's first estimate: the form's other replies narrow it down, as in the chat.
+            narrowed += 1
+            state, prompt = step(state, NARROW, clinics, lang)
+            continue
+        if prompt.kind != "question" or prompt.question_id is None:
+            break
         qid = prompt.question_id
         reply = replies.get(qid, Reply())
         confirming = _confirming(state) is not None

@@ -23,6 +23,8 @@ AnswerKind = Literal[
     "change",  # after the result: change one answer; `value` is a question id or None (list them)
     "restart",  # start over, forgetting the answers
     "glossary",  # the glossary of insurance terms
+    "narrow",  # after the result: ask the questions that narrow the estimate down
+    "stop",  # while narrowing: show the estimate now, the rest left unknown
 ]
 
 
@@ -77,6 +79,13 @@ class Prompt(BaseModel):
     scenario: Scenario | None = None
     previous_total: Decimal | None = None  # after "change one answer": the total before it
     step: int = 0  # how many questions were answered (for "question 3")
+    of: int | None = None  # about how many questions there are in all (for "3 of about 6")
+    # A result: how many questions could narrow it down (None: none left). A question: whether
+    # it narrows an estimate already shown (the patient can stop and see it), and that
+    # estimate's figure so far.
+    narrow: int | None = None
+    narrowing: bool = False
+    so_far: Problem | None = None
 
 
 class Confirmation(BaseModel):
@@ -114,5 +123,8 @@ class InterviewState(BaseModel):
     changing: str | None = None  # the question being changed after a result
     previous_total: str | None = None  # the course total before the change (Decimal as str)
     finished: bool = False
+    # Asking the questions that narrow the estimate shown down: "range" until its figure is exact,
+    # "details" (it was exact already) until no question that changes how to pay is left.
+    narrowing: Literal["range", "details"] | None = None
     # Added after version 1 was stored: a state saved without it loads with a fresh one.
     asking: Asking = Field(default_factory=Asking)

@@ -464,6 +464,11 @@ def decimal_reading(text: str | None, lang: str) -> Decimal | None:
     return Decimal(f"{head}.{tail}").quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
+def has_currency(text: str | None, lang: str) -> bool:
+    """The reply names a currency (`$30`, `30 dollars`, `30 долларов`): money is meant."""
+    return _peel(_clean(text), lang).currency is not None
+
+
 def has_percent_sign(text: str | None, lang: str) -> bool:
     """The reply says "percent" itself (`0.5%`, `0,5 процента`): a small share is meant, not a
     fraction typed for a percentage."""

@@ -2,9 +2,13 @@
 
 Each question is data: a stable id (stored, and sent in Telegram callback data, so short and never
 renamed), the message id of its text and of its two-sentence explanation, its kind, options with
-stable values, bounds for typed answers, and when it applies. The flow is simply: the first
-question that applies and has no answer yet. Labels are gettext message ids (`N_`); channels
-translate them.
+stable values, bounds for typed answers, when it applies and whether it comes before the first
+estimate. Labels are gettext message ids (`N_`); channels translate them.
+
+The flow is two steps. First the questions marked `first`, in the catalog's order: what decides
+which walk applies (purpose, payer, network, prescription and diagnosis, sessions); then the
+estimate is shown, the unanswered questions counting as unknown. The patient may then narrow it
+down: `bot.interview.narrowing` picks each further question from what widens the estimate.
 """
 
 from collections.abc import Callable
@@ -39,6 +43,13 @@ class Question:
     # An upper bound that depends on another answer (e.g. met ≤ deductible): that answer's id.
     high_from: str | None = None
     extra: dict = field(default_factory=dict)
+    # Asked before the first estimate: the answers that decide which walk applies. The others
+    # are asked only to narrow the estimate down (`narrowing`), and are unknown until then.
+    first: Callable[[Facts], bool] = lambda f: False
+    # The estimator's unknowns (`estimator.domains.unknowns`, `Range.widened_by`, the topics of
+    # its "ask your insurer" steps) this answer settles, itself or by opening the question that
+    # does (cost sharing -> copay).
+    settles: tuple[str, ...] = ()
 
 
 def nonbillable(answer: Any) -> DiagnosisCheck | None:
@@ -72,8 +83,33 @@ def _in_network_terms(f: Facts) -> bool:
     return f.health_plan and f.network != "out"
 
 
+def _plan_terms(f: Facts) -> bool:
+    """The plan's own cost sharing: original Medicare's deductible, 20 percent coinsurance and
+    absent out-of-pocket maximum are set by law (DOMAIN.md "Medicare"), so not asked."""
+    return _in_network_terms(f) and f.plan_payer != "medicare"
+
+
 def _out_of_network_terms(f: Facts) -> bool:
     return f.health_plan and f.network != "in" and f.get("oon_covered") != "no"
+
+
+def _insured(f: Facts) -> bool:
+    return f.payer != "self_pay"
+
+
+def _pays_clinic(f: Facts) -> bool:
+    """The patient pays the clinic's price: uninsured, or massage for relaxation."""
+    return f.payer == "self_pay" or not f.medical
+
+
+def _price_needed(f: Facts) -> bool:
+    """What the patient pays depends on the full price: no cash price, or not known."""
+    return _pays_clinic(f) and f.answered("cash") and f.get("cash") in ("none", None)
+
+
+def _deductible_left(f: Facts) -> bool:
+    """The deductible may not be paid in full yet (not "No deductible", not "Already met")."""
+    return f.get("deductible") != "met" and f.amount("deductible") != 0
 
 
 def _insurer_question(f: Facts) -> bool:
@@ -91,6 +127,7 @@ QUESTIONS: tuple[Question, ...] = (
            "any insurer."),
         options=(_opt("medical", N_("A medical condition")), _opt("relaxation", N_("Relaxation"))),
         unknown_explains=True,
+        first=lambda f: True,
     ),
     Question(
         # Never reached in the catalog's order: the engine asks it instead of "purpose" when the
@@ -115,6 +152,8 @@ QUESTIONS: tuple[Question, ...] = (
             _opt("self_pay", N_("No insurance, I pay myself")),
         ),
         unknown_explains=True,
+        applies=lambda f: f.medical,  # no insurer pays for relaxation
+        first=lambda f: True,
     ),
     Question(
         "fallback", N_("Health plan too"),
@@ -125,6 +164,7 @@ QUESTIONS: tuple[Question, ...] = (
            "health plan can pay for the rest of the course."),
         options=(*HEALTH_PLANS, _opt("none", N_("No other insurance"))),
         applies=lambda f: f.medical and f.payer in BEHIND,
+        first=lambda f: True,
     ),
     Question(
         "insurer", N_("Insurer"),
@@ -132,6 +172,7 @@ QUESTIONS: tuple[Question, ...] = (
         N_("The clinic has contracts with the insurers listed: with them you pay the in-network "
            "price. If yours is not listed, the clinic is probably out of network for you."),
         applies=_insurer_question,
+        first=lambda f: True,
     ),
     Question(
         "network", N_("Network"),
@@ -143,6 +184,7 @@ QUESTIONS: tuple[Question, ...] = (
         # Original Medicare has no network: any enrolled provider bills it.
         applies=lambda f: (f.health_plan and f.plan_payer != "medicare"
                            and f.get("insurer") in (None, OTHER_INSURER)),
+        first=lambda f: True, settles=("network",),
     ),
     Question(
         "plan_type", N_("Plan type"),
@@ -153,6 +195,7 @@ QUESTIONS: tuple[Question, ...] = (
         options=(_opt("ppo", N_("PPO")), _opt("hmo", N_("HMO")), _opt("epo", N_("EPO")),
                  _opt("pos", N_("POS")), _opt("hdhp", N_("High-deductible plan (HDHP)"))),
         applies=lambda f: f.health_plan and f.plan_payer in PLAN_TYPE_PAYERS,
+        settles=("oon_covered",),
     ),
     Question(
         "provider", N_("Therapist"),
@@ -162,7 +205,8 @@ QUESTIONS: tuple[Question, ...] = (
         options=(_opt("massage_therapist", N_("A licensed massage therapist")),
                  _opt("physical_therapist", N_("A physical therapist")),
                  _opt("chiropractor", N_("A chiropractor"))),
-        applies=lambda f: f.medical and f.clinic is None,
+        applies=lambda f: f.medical and f.clinic is None and _insured(f),
+        first=lambda f: True,
     ),
     Question(
         "participating", N_("Accepts Medicare's amount"),
@@ -174,6 +218,7 @@ QUESTIONS: tuple[Question, ...] = (
         options=(YES, NO),
         applies=lambda f: (f.health_plan and f.plan_payer == "medicare"
                            and f.provider == "physical_therapist"),
+        settles=("medicare_participating",),
     ),
     Question(
         "prescription", N_("Prescription"),
@@ -182,6 +227,7 @@ QUESTIONS: tuple[Question, ...] = (
            "(an ICD-10 code), how often and for how long, for example 12 sessions over 6 weeks."),
         options=(YES, NO),
         applies=lambda f: f.medical,
+        first=_insured,
     ),
     Question(
         "diagnosis", N_("Diagnosis code"),
@@ -192,6 +238,7 @@ QUESTIONS: tuple[Question, ...] = (
            "(\"billable\"), so we check it for you."),
         kind="code",
         applies=lambda f: f.medical and f.payer != "self_pay" and f.get("prescription") != "no",
+        first=lambda f: True,
     ),
     Question(
         "diagnosis_child", N_("Billable code"),
@@ -201,6 +248,7 @@ QUESTIONS: tuple[Question, ...] = (
            "one applies if you are not sure."),
         applies=lambda f: (f.medical and f.payer != "self_pay"
                            and nonbillable(f.get("diagnosis")) is not None),
+        first=lambda f: True,
     ),
     Question(
         "preauth", N_("Pre-authorization"),
@@ -211,6 +259,7 @@ QUESTIONS: tuple[Question, ...] = (
                  _opt("required", N_("It is required, not approved yet")),
                  _opt("not_required", N_("Not required"))),
         applies=_medical_plan,
+        settles=("preauth",),
     ),
     Question(
         "covers_mt", N_("Massage therapists covered"),
@@ -220,14 +269,18 @@ QUESTIONS: tuple[Question, ...] = (
         options=(YES, NO),
         applies=lambda f: (f.health_plan and f.provider == "massage_therapist"
                            and f.plan_payer != "medicare" and f.clinic_payer is None),
+        settles=("provider_coverage",),
     ),
     Question(
         "deductible", N_("Deductible"),
         N_("How much is your plan's yearly deductible? Type the amount, for example 1500."),
         N_("The deductible is what you pay each year before the plan starts to share costs. Until "
            "it is met you usually pay the plan's full price for each visit."),
-        kind="amount", options=(_opt("0", N_("No deductible")),),
-        applies=_in_network_terms, low=Decimal(0), high=MAX_AMOUNT,
+        # "Already met": the amount no longer matters to the visits ahead (scenario._plan).
+        kind="amount", options=(_opt("0", N_("No deductible")),
+                                _opt("met", N_("Already met this year"))),
+        applies=_plan_terms, low=Decimal(0), high=MAX_AMOUNT,
+        settles=("deductible",),
     ),
     Question(
         "deductible_met", N_("Deductible met"),
@@ -235,18 +288,21 @@ QUESTIONS: tuple[Question, ...] = (
         N_("Your insurer's app or your latest Explanation of Benefits shows how much of the "
            "deductible is met. Doctor visits and other care this year count toward it."),
         kind="amount", options=(_opt("all", N_("All of it")), _opt("0", N_("Nothing yet"))),
-        applies=lambda f: _in_network_terms(f) and f.amount("deductible") != 0,
+        applies=lambda f: _in_network_terms(f) and _deductible_left(f),
         low=Decimal(0), high=MAX_AMOUNT, high_from="deductible",
+        settles=("deductible_met",),
     ),
     Question(
         "cost_share", N_("Your share"),
-        N_("After the deductible, what do you pay per visit?"),
+        N_("After the deductible, what do you pay per visit? Choose, or type the amount: a copay "
+           "such as $30, or a coinsurance such as 20%."),
         N_("A copay is a fixed amount per visit, such as $30. Coinsurance is a percentage of the "
            "plan's price, such as 20%."),
         options=(_opt("copay", N_("A copay (fixed amount)")),
                  _opt("coinsurance", N_("Coinsurance (a percentage)")),
                  _opt("both", N_("Both")), _opt("nothing", N_("Nothing"))),
-        applies=_in_network_terms,
+        applies=_plan_terms,
+        settles=("copay", "coinsurance_pct", "deductible_applies"),
     ),
     Question(
         "copay", N_("Copay"),
@@ -254,8 +310,9 @@ QUESTIONS: tuple[Question, ...] = (
         N_("The copay is the fixed amount you pay at each visit. Your insurance card or benefits "
            "summary lists it, sometimes under \"specialist\" or \"therapy\"."),
         kind="amount",
-        applies=lambda f: _in_network_terms(f) and f.get("cost_share") in ("copay", "both"),
+        applies=lambda f: _plan_terms(f) and f.get("cost_share") in ("copay", "both"),
         low=Decimal(0), high=Decimal(1000),
+        settles=("copay",),
     ),
     Question(
         "deductible_applies", N_("Deductible before copay"),
@@ -263,8 +320,9 @@ QUESTIONS: tuple[Question, ...] = (
         N_("Some plans list therapy as \"copay, deductible does not apply\": then you pay only "
            "the copay from the first visit. Your benefits summary says which."),
         options=(_opt("yes", N_("Deductible first")), _opt("no", N_("Only the copay"))),
-        applies=lambda f: (_in_network_terms(f) and f.get("cost_share") in ("copay", "both")
-                           and f.plan_type != "hdhp" and f.amount("deductible") != 0),
+        applies=lambda f: (_plan_terms(f) and f.get("cost_share") in ("copay", "both")
+                           and f.plan_type != "hdhp" and _deductible_left(f)),
+        settles=("deductible_applies",),
     ),
     Question(
         "coinsurance", N_("Coinsurance"),
@@ -272,8 +330,9 @@ QUESTIONS: tuple[Question, ...] = (
         N_("Coinsurance is your share of the plan's price for each visit after the deductible. "
            "If the plan pays 80%, your coinsurance is 20%."),
         kind="percent",
-        applies=lambda f: _in_network_terms(f) and f.get("cost_share") in ("coinsurance", "both"),
+        applies=lambda f: _plan_terms(f) and f.get("cost_share") in ("coinsurance", "both"),
         low=Decimal(0), high=Decimal(100),
+        settles=("coinsurance_pct",),
     ),
     Question(
         "oop_max", N_("Out-of-pocket maximum"),
@@ -281,7 +340,8 @@ QUESTIONS: tuple[Question, ...] = (
         N_("The out-of-pocket maximum is the most you pay in a year for covered care; after it "
            "the plan pays everything. For 2026 it cannot be more than $10,600 for one person."),
         kind="amount", options=(_opt("none", N_("My plan has none")),),
-        applies=_in_network_terms, low=Decimal(0), high=MAX_AMOUNT,
+        applies=_plan_terms, low=Decimal(0), high=MAX_AMOUNT,
+        settles=("oop_max",),
     ),
     Question(
         "oop_met", N_("Out-of-pocket paid"),
@@ -289,8 +349,9 @@ QUESTIONS: tuple[Question, ...] = (
         N_("Everything you paid this year for covered care (deductible, copays, coinsurance) "
            "counts. Your insurer's app shows it."),
         kind="amount", options=(_opt("0", N_("Nothing yet")),),
-        applies=lambda f: _in_network_terms(f) and f.amount("oop_max") not in (None, 0),
+        applies=lambda f: _plan_terms(f) and f.amount("oop_max") not in (None, 0),
         low=Decimal(0), high=MAX_AMOUNT, high_from="oop_max",
+        settles=("oop_met",),
     ),
     Question(
         "oon_covered", N_("Out-of-network benefits"),
@@ -299,6 +360,7 @@ QUESTIONS: tuple[Question, ...] = (
            "pay nothing. Your benefits summary has an \"out-of-network\" column if it does."),
         options=(YES, NO),
         applies=lambda f: f.health_plan and f.plan_payer != "medicare" and f.network != "in",
+        settles=("oon_covered", "oon_benefits"),
     ),
     Question(
         "oon_deductible", N_("Out-of-network deductible"),
@@ -307,6 +369,7 @@ QUESTIONS: tuple[Question, ...] = (
            "out-of-network column of your benefits summary."),
         kind="amount", options=(_opt("0", N_("No deductible")),),
         applies=_out_of_network_terms, low=Decimal(0), high=MAX_AMOUNT,
+        settles=("oon_deductible",),
     ),
     Question(
         "oon_deductible_met", N_("Out-of-network deductible met"),
@@ -316,6 +379,7 @@ QUESTIONS: tuple[Question, ...] = (
         kind="amount", options=(_opt("all", N_("All of it")), _opt("0", N_("Nothing yet"))),
         applies=lambda f: _out_of_network_terms(f) and f.amount("oon_deductible") != 0,
         low=Decimal(0), high=MAX_AMOUNT, high_from="oon_deductible",
+        settles=("oon_deductible_met",),
     ),
     Question(
         "oon_coinsurance", N_("Out-of-network coinsurance"),
@@ -323,6 +387,7 @@ QUESTIONS: tuple[Question, ...] = (
         N_("Out of network your share is usually higher, for example 40%. On top of it the clinic "
            "may bill you the difference between its price and what the plan allows."),
         kind="percent", applies=_out_of_network_terms, low=Decimal(0), high=Decimal(100),
+        settles=("oon_coinsurance_pct",),
     ),
     Question(
         "visit_limit", N_("Visit limit"),
@@ -332,6 +397,7 @@ QUESTIONS: tuple[Question, ...] = (
         kind="count", options=(_opt("none", N_("No limit")),),
         # Original Medicare has no therapy visit limit (repealed in 2018).
         applies=lambda f: f.health_plan and f.plan_payer != "medicare", low=0, high=365,
+        settles=("visit_limit",),
     ),
     Question(
         "visits_used", N_("Visits used"),
@@ -341,6 +407,7 @@ QUESTIONS: tuple[Question, ...] = (
         kind="count", options=(_opt("0", N_("None yet")),),
         applies=lambda f: f.health_plan and f.get("visit_limit") not in (None, 0, "none"),
         low=0, high=365, high_from="visit_limit",
+        settles=("visits_used",),
     ),
     Question(
         "wc_claim", N_("Claim accepted"),
@@ -349,6 +416,7 @@ QUESTIONS: tuple[Question, ...] = (
            "you pay nothing. Your employer or the claims adjuster can tell you."),
         options=(YES, NO),
         applies=lambda f: f.medical and f.payer == "workers_comp",
+        settles=("claim_accepted",),
     ),
     Question(
         "state", N_("State"),
@@ -357,6 +425,7 @@ QUESTIONS: tuple[Question, ...] = (
            "example, does not pay for massage under PIP."),
         kind="state",
         applies=lambda f: f.medical and f.payer == "auto" and f.clinic is None,
+        first=lambda f: True,
     ),
     Question(
         "pip_remaining", N_("PIP or MedPay left"),
@@ -367,6 +436,7 @@ QUESTIONS: tuple[Question, ...] = (
         kind="amount",
         applies=lambda f: f.medical and f.payer == "auto",
         low=Decimal(0), high=Decimal(1_000_000),
+        settles=("pip_remaining",),
     ),
     Question(
         "sessions", N_("Sessions"),
@@ -375,6 +445,7 @@ QUESTIONS: tuple[Question, ...] = (
            "use 12."),
         kind="count", options=(_opt("6", "6"), _opt("12", "12"), _opt("24", "24")),
         low=1, high=365,
+        first=lambda f: f.medical,
     ),
     Question(
         "minutes", N_("Minutes per session"),
@@ -386,19 +457,21 @@ QUESTIONS: tuple[Question, ...] = (
         applies=lambda f: f.clinic is None, low=8, high=240,
     ),
     Question(
-        "price", N_("Clinic's price"),
-        N_("What does the clinic charge for one session, before insurance?"),
-        N_("This is the clinic's full price, which it bills to the insurer. If you don't know, we "
-           "use twice the Medicare rate, a common charge."),
-        kind="amount", applies=lambda f: f.clinic is None, low=Decimal(1), high=Decimal(2000),
-    ),
-    Question(
         "cash", N_("Cash price"),
         N_("Does the clinic have a lower price if you pay yourself? Type it, or choose."),
         N_("Many clinics offer a discounted cash (self-pay) price. Paying cash can be cheaper than "
            "insurance before the deductible is met, but it does not count toward the deductible."),
         kind="amount", options=(_opt("none", N_("No cash price")),),
         applies=lambda f: f.clinic is None, low=Decimal(0), high=Decimal(2000),
+        first=_pays_clinic,
+    ),
+    Question(
+        "price", N_("Clinic's price"),
+        N_("What does the clinic charge for one session, before insurance?"),
+        N_("This is the clinic's full price, which it bills to the insurer. If you don't know, we "
+           "use twice the Medicare rate, a common charge."),
+        kind="amount", applies=lambda f: f.clinic is None, low=Decimal(1), high=Decimal(2000),
+        first=_price_needed,
     ),
     Question(
         "account", N_("HSA or FSA"),
@@ -449,9 +522,14 @@ def applicable(facts: Facts) -> list[Question]:
     return [q for q in QUESTIONS if q.applies(facts)]
 
 
+def open_questions(facts: Facts) -> list[Question]:
+    """The questions that apply and have no answer yet, in the catalog's order."""
+    return [q for q in QUESTIONS if q.id not in facts.answers and q.applies(facts)]
+
+
 def next_question(facts: Facts) -> Question | None:
-    """The first question that applies and has no answer yet; None when the interview is done."""
-    for question in QUESTIONS:
-        if question.id not in facts.answers and question.applies(facts):
+    """The next question before the first estimate (None when the estimate can be shown)."""
+    for question in open_questions(facts):
+        if question.first(facts):
             return question
     return None

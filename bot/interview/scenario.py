@@ -11,7 +11,7 @@ from estimator.units import units_for_minutes
 
 from . import diagnosis
 from .facts import Facts
-from .questions import QUESTIONS
+from .questions import QUESTIONS, open_questions
 
 DEFAULT_SESSIONS = 12
 DEFAULT_MINUTES = 60
@@ -54,7 +54,12 @@ def _fees(f: Facts, clinic: Clinic | None, units: int) -> dict[str, Any]:
 
 def _plan(a: dict[str, Any]) -> dict[str, Any]:
     plan: dict[str, Any] = {}
-    if "deductible" in a:
+    if a.get("deductible") == "met":
+        # Met this year: nothing of it is left to pay, whatever its amount. As none at all, the
+        # walk is the same; only the floor of the out-of-pocket amount met (at least the
+        # deductible) is lost, which widens a range and never misses the truth.
+        plan["deductible"] = plan["deductible_met"] = Decimal(0)
+    elif "deductible" in a:
         plan["deductible"] = _amount(a["deductible"])
     if "deductible_met" in a:
         met = a["deductible_met"]
@@ -97,17 +102,29 @@ def _diagnoses(a: dict[str, Any]) -> list[str] | None:
     return diagnosis.final_codes(a)
 
 
+def with_unknowns(facts: Facts) -> Facts:
+    """The answers with every question that applies and was not asked as "I don't know": the
+    first estimate is the range of what those answers can be (a question can open another)."""
+    answers = dict(facts.answers)
+    while missing := open_questions(Facts(answers, facts.clinic)):
+        answers.update({q.id: None for q in missing})
+    return Facts(answers, facts.clinic)
+
+
 def build_scenario(facts: Facts) -> Scenario:
-    """The estimator's scenario for these answers; what was not asked takes its default."""
+    """The estimator's scenario for these answers; questions not asked are unknown."""
+    facts = with_unknowns(facts)
     a = relevant_answers(facts)
     clinic = facts.clinic
     minutes = clinic.session_minutes if clinic else (a.get("minutes") or DEFAULT_MINUTES)
     units = units_for_minutes(minutes)
     data: dict[str, Any] = {
-        "payer": a.get("payer") or "commercial",
+        # No insurer pays for relaxation (the question is not asked): the patient pays.
+        "payer": a.get("payer") or ("commercial" if facts.medical else "self_pay"),
         "purpose": a.get("purpose") or "medical",
         "provider_type": facts.provider,
-        "sessions": a.get("sessions") or DEFAULT_SESSIONS,
+        # Relaxation: the price of one session, unless the patient plans more.
+        "sessions": a.get("sessions") or (DEFAULT_SESSIONS if facts.medical else 1),
         "session_minutes": minutes,
         "fees": _fees(facts, clinic, units),
         "plan": _plan(a),

@@ -30,6 +30,9 @@ ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
                     "not known", "unknown", "i dont know"),
         "back": ("back", "go back", "previous", "previous question", "undo"),
         "restart": ("restart", "start over", "start again", "begin again", "reset", "from scratch"),
+        "narrow": ("narrow it down", "narrow down", "narrow", "more questions", "add details"),
+        "stop": ("show my estimate", "show my estimate now", "show the estimate", "stop",
+                 "enough"),
     },
     "es": {
         "unknown": ("no sé", "no lo sé", "yo no sé", "nose", "no estoy seguro", "no estoy segura",
@@ -39,6 +42,9 @@ ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "back": ("atrás", "volver", "regresar", "volver atrás", "anterior", "ir atrás"),
         "restart": ("empezar de nuevo", "reiniciar", "volver a empezar", "comenzar de nuevo",
                     "empezar otra vez", "desde el principio"),
+        "narrow": ("precisar", "precisarla", "afinar", "más preguntas", "añadir detalles"),
+        "stop": ("mostrar mi estimación", "ver mi estimación", "ver la estimación", "basta",
+                 "parar"),
     },
     "ru": {
         "unknown": ("не знаю", "я не знаю", "без понятия", "понятия не имею", "не уверен",
@@ -47,6 +53,8 @@ ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "back": ("назад", "вернуться", "вернуться назад", "предыдущий вопрос", "обратно"),
         "restart": ("заново", "сначала", "начать заново", "начать сначала", "с начала",
                     "сброс", "перезапуск"),
+        "narrow": ("уточнить", "уточнить оценку", "больше вопросов", "добавить подробности"),
+        "stop": ("показать оценку", "покажи оценку", "хватит", "стоп"),
     },
 }
 
@@ -103,6 +111,7 @@ SYNONYMS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("cost_share", "coinsurance"): ("coinsurance", "co insurance", "percentage", "percent"),
         ("cost_share", "nothing"): ("none", "zero", "free"),
         ("deductible", "0"): ("none", "no deductible", "zero"),
+        ("deductible", "met"): ("met", "already met", "paid", "all paid", "fully met"),
         ("deductible_met", "all"): ("all", "all of it", "met", "fully met", "everything"),
         ("deductible_met", "0"): ("none", "nothing", "zero"),
         ("oop_max", "none"): ("none", "no maximum", "no max", "no limit"),
@@ -139,6 +148,7 @@ SYNONYMS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("cost_share", "copay"): ("copago", "cantidad fija"),
         ("cost_share", "coinsurance"): ("coseguro", "porcentaje"),
         ("deductible", "0"): ("ninguno", "no tengo", "cero"),
+        ("deductible", "met"): ("cumplido", "ya lo cumplí", "ya cumplido", "pagado"),
         ("deductible_met", "all"): ("todo", "todo el deducible", "ya lo cumplí"),
         ("deductible_met", "0"): ("nada", "cero"),
         ("oop_max", "none"): ("ninguno", "no tiene", "sin máximo", "no hay"),
@@ -176,6 +186,7 @@ SYNONYMS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("cost_share", "coinsurance"): ("сострахование", "процент"),
         ("cost_share", "both"): ("оба", "и то и другое"),
         ("deductible", "0"): ("нет", "нету", "ноль"),
+        ("deductible", "met"): ("выплачена", "уже выплачена", "выплатил", "выплатила"),
         ("deductible_met", "all"): ("всю", "всё", "все", "полностью"),
         ("deductible_met", "0"): ("ничего", "ноль", "нисколько"),
         ("oop_max", "none"): ("нет", "нету", "без лимита"),
@@ -221,7 +232,8 @@ def _folded(table_name: str, lang: str) -> dict[str, str]:
 
 
 def action(text: str | None, lang: str) -> str | None:
-    """"unknown", "back" or "restart" when the whole reply says so, else None."""
+    """"unknown", "back", "restart", "narrow" or "stop" when the whole reply says so, else
+    None."""
     return _folded("actions", lang).get(fold(text))
 
 

@@ -38,8 +38,9 @@ from .estimate import (
 __all__ = [
     "ACTIONS", "GLOSSARY", "PAYER_NAMES", "REASONS", "ROUTES", "STEPS", "TOPICS",
     "accounts_text", "action_label", "answer_text", "answers_summary", "cost_span", "cost_text",
-    "coverage_text", "explain", "glossary_text", "headline_text", "option_label", "prompt_text",
-    "recommendation_text", "route_label", "routes_text", "session_table", "step_text",
+    "coverage_text", "explain", "glossary_text", "headline_text", "narrow_label", "option_label",
+    "progress_text", "prompt_text", "recommendation_text", "route_label", "routes_text",
+    "session_table", "step_text",
 ]
 
 ACTIONS = {
@@ -49,6 +50,7 @@ ACTIONS = {
     "change": N_("Change an answer"),
     "restart": N_("Start over"),
     "glossary": N_("Glossary"),
+    "stop": N_("Show my estimate now"),
 }
 
 UNKNOWN_ANSWER = N_("don't know")
@@ -60,6 +62,25 @@ def option_label(option: Option, t: Translator) -> str:
 
 def action_label(kind: str, t: Translator) -> str:
     return t.gettext(ACTIONS[kind])
+
+
+def narrow_label(prompt: Prompt, t: Translator) -> str:
+    """The result's offer to narrow the estimate down (or, when no way to pay is a range, to add
+    the details that change how to pay), with about how many questions it takes."""
+    n = prompt.narrow or 0
+    result = prompt.estimate
+    if result is not None and result.range is None and all(r.low is None for r in result.routes):
+        return t.ngettext("Add details (about %(n)s question)",
+                          "Add details (about %(n)s questions)", n)
+    return t.ngettext("Narrow it down (about %(n)s question)",
+                      "Narrow it down (about %(n)s questions)", n)
+
+
+def progress_text(prompt: Prompt, t: Translator) -> str | None:
+    """"Question 3 of about 6", when the prompt knows about how many there are."""
+    if prompt.kind != "question" or prompt.of is None:
+        return None
+    return t.gettext("Question %(k)s of about %(n)s", k=prompt.step, n=max(prompt.of, prompt.step))
 
 
 def _format(value: Any, style: str, t: Translator) -> str:
@@ -88,6 +109,8 @@ def prompt_text(prompt: Prompt, t: Translator) -> str:
     parts: list[str] = []
     if prompt.kind == "glossary":
         parts.append(glossary_text(t))
+    if prompt.so_far:
+        parts.append(problem_text(prompt.so_far, t))
     if prompt.note:
         parts.append(problem_text(prompt.note, t))
     if prompt.problem:
@@ -97,7 +120,9 @@ def prompt_text(prompt: Prompt, t: Translator) -> str:
     elif prompt.estimate is not None and prompt.scenario is not None:
         parts.append(explain(prompt.estimate, prompt.scenario, t, prompt.previous_total))
     elif prompt.message:
-        parts.append(t.gettext(prompt.message, **prompt.params))
+        progress = progress_text(prompt, t)
+        question = t.gettext(prompt.message, **prompt.params)
+        parts.append(f"{progress}\n{question}" if progress else question)
         if prompt.help:
             parts.append(t.gettext(BY_ID[prompt.question_id].help if prompt.question_id
                                    else prompt.help))

@@ -32,7 +32,7 @@ from telegram.ext import (
 from .. import metrics, ratelimit, render
 from ..clinics import ClinicDirectory
 from ..i18n import negotiate, translator
-from ..interview import Answer, step
+from ..interview import Answer, step, words
 from ..interview.model import Problem, Prompt
 from ..logs import log_failure
 from ..settings import Settings
@@ -329,9 +329,9 @@ class Channel:
         def work(turn: Turn) -> None:
             if turn.interview is None:
                 self._begin(turn, None)
-            elif turn.interview.finished:
+            elif turn.interview.finished and words.action(text, turn.lang) != "narrow":
                 turn.say(texts.FINISHED_HINT)
-            else:
+            else:  # an answer, or "narrow it down" typed under the estimate
                 turn.show(self._step(turn, Answer(kind="text", value=text)), edit=False)
 
         await self.process(update, context, "text", work)
@@ -381,7 +381,8 @@ class Channel:
         if answer is SHOW_ESTIMATE:
             turn.show(self._current(turn), edit=True)
         else:
-            turn.show(self._step(turn, answer), edit=True)
+            # Narrowing down keeps the estimate in the chat: the questions come below it.
+            turn.show(self._step(turn, answer), edit=answer.kind != "narrow")
 
     def _answer_for(self, turn: Turn, callback: Callback | None) -> Answer | None:
         """The interview action of a button on the current message; None if it is stale."""
@@ -408,6 +409,10 @@ class Channel:
             return Answer(kind="change", value=callback.value)
         if action == keyboards.RESTART and turn.tg.kind == "result":
             return Answer(kind="restart")
+        if action == keyboards.NARROW and finished and turn.tg.kind == "result":
+            return Answer(kind="narrow")
+        if action == keyboards.STOP and turn.interview.narrowing and turn.tg.kind == "question":
+            return Answer(kind="stop")
         if action == keyboards.ESTIMATE and finished and turn.tg.kind == "change":
             return SHOW_ESTIMATE
         return None
@@ -564,12 +569,12 @@ def _addressed_to(update: Update, username: str, bot_id: int) -> bool:
 
 
 def _count_interview(turn: Turn) -> None:
-    """Interviews started (a first question asked with no answers yet) and completed (the
-    estimate reached from an open question)."""
+    """Interviews started (a first question asked with no answers yet) and completed (the first
+    estimate reached from an open question; narrowing it down later does not count again)."""
     interview = turn.interview
     if interview is None:
         return
     if interview.current is not None and not interview.answers and turn.question_before is None:
         metrics.interview_started()
-    if interview.finished and turn.question_before is not None:
+    if interview.finished and turn.question_before is not None and not turn.narrowing_before:
         metrics.interview_completed()

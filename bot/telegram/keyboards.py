@@ -8,6 +8,7 @@ a label, only short codes, the question id and the option's stable value:
     b|<question>           Back                     c|<question id or empty>  change an answer
     r                      start over               g                      the glossary
     e                      back to the estimate (from the list of answers to change)
+    w                      narrow the estimate down s                     show the estimate now
     l|<language>           language                 f|y, f|n               /forget confirmed or not
 
 The question id in the data tells a press on the current question from a stale one; a question
@@ -46,6 +47,7 @@ def markup(rows: list[list[Button]]) -> Markup:
 
 CHOICE, CHOICE_INDEX, UNKNOWN, HELP, BACK = "a", "n", "u", "h", "b"
 CHANGE, RESTART, GLOSSARY, ESTIMATE, LANGUAGE, FORGET = "c", "r", "g", "e", "l", "f"
+NARROW, STOP = "w", "s"
 # Buttons that answer the current question: stale once the interview has moved on.
 QUESTION_ACTIONS = frozenset({CHOICE, CHOICE_INDEX, UNKNOWN, HELP, BACK})
 
@@ -85,7 +87,7 @@ def decode(data: str | None) -> Callback | None:
         return Callback(action, rest)
     if action == CHANGE:
         return Callback(action, None, rest or None)
-    if action in (RESTART, GLOSSARY, ESTIMATE):
+    if action in (RESTART, GLOSSARY, ESTIMATE, NARROW, STOP):
         return Callback(action)
     if action == LANGUAGE and rest in SUPPORTED:
         return Callback(action, None, rest)
@@ -113,6 +115,8 @@ def for_prompt(prompt: Prompt, t: Translator) -> Markup | None:
     rows: list[list[Button]] = []
     token = question_token(prompt.question_id)
     if prompt.kind == "result":
+        if prompt.narrow:
+            rows.append([button(render.narrow_label(prompt, t), NARROW)])
         rows.append(
             [
                 button(render.action_label("change", t), CHANGE),
@@ -142,6 +146,8 @@ def for_prompt(prompt: Prompt, t: Translator) -> Markup | None:
         actions.append((render.action_label("back", t), ESTIMATE))
     if actions:
         rows.append([button(text, data) for text, data in actions])
+    if prompt.kind == "question" and prompt.narrowing:
+        rows.append([button(render.action_label("stop", t), STOP)])
     return markup(rows) if rows else None
 
 

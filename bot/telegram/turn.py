@@ -108,10 +108,12 @@ class Turn:
     forgotten: bool = False  # /forget ran: do not save
     rate_limited: bool = False  # over the rate limit: the work was not done
     question_before: str | None = None
+    narrowing_before: bool = False  # the question before narrowed an estimate already shown
     after: Any = None  # a coroutine function run after the section, returning more ops
 
     def __post_init__(self) -> None:
         self.question_before = self.interview.current if self.interview else None
+        self.narrowing_before = bool(self.interview and self.interview.narrowing)
 
     @property
     def lang(self) -> str:

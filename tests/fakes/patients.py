@@ -1,13 +1,13 @@
 """The interview a simulated patient goes through, and what the interview engine makes of it.
 
-INTERVIEW is the patient the tests and benchmarks share: a PPO plan, in network, every question
-asked (22 answers; 23 updates with /start), as {question: (kind, value)} in the order the
-questions come. A kind is "choice" (press the option's button) or "text" (type the value); the
+INTERVIEW is the patient the tests and benchmarks share: a PPO plan, in network, with an answer
+to every question the interview may ask, as {question: (kind, value)}. A kind is "choice" (press the option's button) or "text" (type the value); the
 Telegram tests also answer "unknown" (the "I don't know" button) and "back". Callers that vary
 the patient write `{**INTERVIEW, "question": (kind, value)}`.
 
-steps() turns such a script into the updates a patient sends, in order, for a harness that
-sends them without waiting to see the question (a webhook load test); expected_outcome() runs
+steps() turns such a script into the updates a patient sends, in the order the interview asks
+(it narrows the first estimate down until the script is used up), for a harness that sends them
+without waiting to see the question (a webhook load test); expected_outcome() runs
 those steps through the interview engine (bot.interview.step) for the answers and history the
 store must end up with. question_of(), is_result() and interview_view() read a bot message the
 way a patient does: which question its buttons answer, or whether it is the estimate.
@@ -50,10 +50,33 @@ INTERVIEW: dict[str, tuple[str, str]] = {
 }
 
 
+NARROW_TEXT = "narrow it down"  # typed at the estimate: the same as pressing the button
+
+
 def steps(script: Mapping[str, tuple[str, str]]) -> list[Step]:
-    """/start, then the script's answers in its order (which must be the order asked)."""
-    return [(TEXT, None, "/start"),
-            *((kind, question, value) for question, (kind, value) in script.items())]
+    """/start, then the script's answers in the order the interview asks them, with "narrow it
+    down" typed at the estimate while the script has answers the interview has not asked for.
+    The order comes from the interview engine itself (the questions that narrow an estimate
+    down depend on the answers before them); a question the script has no answer to fails."""
+    from bot.clinics import load_clinics
+    from bot.interview import Answer, step
+
+    clinics = load_clinics()
+    out: list[Step] = [(TEXT, None, "/start")]
+    state, prompt = step(None, Answer(kind="start"), clinics, "en")
+    for _ in range(3 * len(script) + 3):
+        if prompt.kind == "result":
+            if not prompt.narrow or all(q in state.answers for q in script if q != "_"):
+                return out
+            out.append((TEXT, None, NARROW_TEXT))
+            state, prompt = step(state, Answer(kind="text", value=NARROW_TEXT), clinics, "en")
+            continue
+        question = prompt.question_id
+        assert question in script, f"the script has no answer to {question}"
+        kind, value = script[question]
+        out.append((kind, question, value))
+        state, prompt = step(state, Answer(kind=kind, value=value), clinics, "en")
+    raise AssertionError("the script does not finish the interview")
 
 
 def expected_outcome(script: Sequence[Step]) -> tuple[dict[str, Any], list[str], list[str]]:
@@ -78,6 +101,7 @@ def expected_outcome(script: Sequence[Step]) -> tuple[dict[str, Any], list[str],
 # for a question's buttons, RESTART_DATA for "start over", shown under the estimate only.
 QUESTION_ACTIONS = "anuhb"
 RESTART_DATA = "r"
+NARROW_DATA = "w"  # "Narrow it down", under an estimate that some question can narrow
 
 
 def question_of(message: Any) -> str | None:
@@ -91,6 +115,11 @@ def question_of(message: Any) -> str | None:
 def is_result(message: Any) -> bool:
     """The message shows the estimate."""
     return any(data == RESTART_DATA for _, data in message.buttons)
+
+
+def can_narrow(message: Any) -> bool:
+    """The estimate offers to narrow it down."""
+    return any(data == NARROW_DATA for _, data in message.buttons)
 
 
 def interview_view(message: Any) -> bool:
