@@ -1,4 +1,4 @@
-"""Translations (gettext catalogs under `locales/`) and locale-aware formatting (Babel).
+"""Translations (gettext catalogs under `bot/locales/`) and locale-aware formatting (Babel).
 
 Usage::
 
@@ -49,7 +49,7 @@ SUPPORTED: tuple[str, ...] = ("en", "es", "ru")
 DEFAULT = "en"
 DOMAIN = "messages"
 CURRENCY = "USD"
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 
 # The Babel locale used for numbers, money and dates in each language. The patients are in the
 # US: Spanish is US Spanish ("$1,234.50"); Russian keeps Russian conventions ("1 234,50 $").

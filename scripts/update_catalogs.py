@@ -1,11 +1,11 @@
 #!/usr/bin/env python
 """Extract the messages, update every catalog, and say what needs translating.
 
-    python scripts/update_catalogs.py           # write locales/messages.pot and the .po files
+    python scripts/update_catalogs.py           # write bot/locales/messages.pot and the .po files
     python scripts/update_catalogs.py --check   # write nothing; exit 1 if anything is not done
 
-1. Extract: the source files named in babel.cfg (with its keywords) → locales/messages.pot.
-2. Update: each locales/<lang>/LC_MESSAGES/messages.po (created when missing) gets the new
+1. Extract: the source files named in babel.cfg (with its keywords) → bot/locales/messages.pot.
+2. Update: each bot/locales/<lang>/LC_MESSAGES/messages.po (created when missing) gets the new
    message ids, keeps every existing translation, and drops the ids the code no longer uses.
    An id that changed a little gets the old translation marked fuzzy (to be reviewed).
 3. Report: per language, the ids that still need a translation (or a review), the
@@ -74,11 +74,11 @@ catalog_language = _load_language_check()
 
 
 def pot_path(root: Path = ROOT) -> Path:
-    return root / "locales" / f"{DOMAIN}.pot"
+    return root / "bot" / "locales" / f"{DOMAIN}.pot"
 
 
 def po_path(lang: str, root: Path = ROOT) -> Path:
-    return root / "locales" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return root / "bot" / "locales" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 # Extraction.

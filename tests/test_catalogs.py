@@ -1,4 +1,4 @@
-"""The message catalogs (locales/) and bot/i18n.py.
+"""The message catalogs (bot/locales/) and bot/i18n.py.
 
 These fail when: the committed messages.pot is not what the code marks; a .po lacks ids of the
 .pot or keeps ids it no longer has; an es or ru message is untranslated or fuzzy; a translation's
@@ -68,12 +68,12 @@ def test_script_and_runtime_agree_on_languages() -> None:
     assert uc.SOURCE_LANGUAGE == i18n.DEFAULT
     assert uc.DOMAIN == i18n.DOMAIN
     assert set(i18n.BABEL_LOCALES) == set(i18n.SUPPORTED)
-    assert (ROOT / "locales") == i18n.LOCALES_DIR
+    assert (ROOT / "bot" / "locales") == i18n.LOCALES_DIR
 
 
 def test_pot_is_up_to_date_with_the_code(template: Catalog) -> None:
     committed = uc.read_catalog(uc.pot_path(ROOT))
-    problems = uc.sync_problems(committed, template, "locales/messages.pot")
+    problems = uc.sync_problems(committed, template, "bot/locales/messages.pot")
     assert not problems, _show(problems)
 
 
@@ -137,7 +137,7 @@ def test_compiled_catalogs_are_not_committed() -> None:
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("not a git work tree")
     listed = subprocess.run(
-        ["git", "ls-files", "locales"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["git", "ls-files", "bot/locales"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
     assert not [name for name in listed if name.endswith(".mo")]
 
@@ -344,7 +344,7 @@ def test_new_string_makes_the_pot_stale_and_update_keeps_translations(translated
     _write_sample(translated, SAMPLE + '    yield _("See you soon")\n')
     status, report = update(translated, check=True)
     assert status == 1
-    assert "locales/messages.pot: out of date with the code" in report
+    assert "bot/locales/messages.pot: out of date with the code" in report
     assert "es: missing 'See you soon'" in report
     update(translated)
     catalog = po("es", translated)
@@ -450,7 +450,7 @@ def test_message_twice_fails(translated: Path) -> None:
 
 
 def test_translations_at_run_time(translated: Path) -> None:
-    locales = translated / "locales"
+    locales = translated / "bot" / "locales"
     written = i18n.ensure_compiled(locales_dir=locales)
     assert sorted(p.parent.parent.name for p in written) == ["en", "es", "ru"]
     es = i18n.load_translator("es", locales)
@@ -466,7 +466,7 @@ def test_translations_at_run_time(translated: Path) -> None:
 
 
 def test_untranslated_and_fuzzy_fall_back_to_english(translated: Path) -> None:
-    locales = translated / "locales"
+    locales = translated / "bot" / "locales"
     translate(translated, "es", {"Thank you": "Gracias"}, fuzzy=True)
     translate(translated, "ru", {"%(n)s session": ("%(n)s сеанс", "", "")})
     translate(translated, "en", {"Thank you": "Thanks!"})  # an English copy edit
@@ -479,7 +479,7 @@ def test_untranslated_and_fuzzy_fall_back_to_english(translated: Path) -> None:
 
 
 def test_mo_is_recompiled_when_the_po_is_newer(translated: Path) -> None:
-    locales = translated / "locales"
+    locales = translated / "bot" / "locales"
     i18n.ensure_compiled(locales_dir=locales)
     assert i18n.ensure_compiled(locales_dir=locales) == []  # up to date: nothing written
     translate(translated, "es", {"Thank you": "Muchas gracias"})
@@ -491,7 +491,7 @@ def test_mo_is_recompiled_when_the_po_is_newer(translated: Path) -> None:
 
 
 def test_read_only_locales_compile_in_memory(translated: Path, monkeypatch) -> None:
-    locales = translated / "locales"
+    locales = translated / "bot" / "locales"
 
     def refuse(*args, **kwargs):
         raise PermissionError("read-only")
@@ -505,7 +505,7 @@ def test_read_only_locales_compile_in_memory(translated: Path, monkeypatch) -> N
 def test_bad_translation_placeholders_do_not_break_a_reply(translated: Path) -> None:
     # The catalog tests stop this from being committed; at run time the source is used.
     translate(translated, "es", {"Hello, %(name)s!": "¡Hola, %(nombre)s!"})
-    es = i18n.load_translator("es", translated / "locales")
+    es = i18n.load_translator("es", translated / "bot" / "locales")
     assert es.gettext("Hello, %(name)s!", name="Ana") == "Hello, Ana!"
 
 
