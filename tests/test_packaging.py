@@ -116,3 +116,26 @@ def test_installed_bot_speaks_the_language(installed: Path, tmp_path: Path, lang
 def test_console_scripts_are_installed(installed: Path) -> None:
     for script in ("massage-bot", "massage-estimate"):
         assert (installed / script).exists()
+
+
+def _quick_start() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    return block.splitlines()
+
+
+def test_quick_start_is_two_commands_in_a_virtual_environment() -> None:
+    first, second = _quick_start()
+    # A stock Debian or Ubuntu Python refuses a bare `pip install` (PEP 668): both lines use
+    # the environment the first one makes.
+    assert first.startswith("python3 -m venv .venv && .venv/bin/pip install")
+    assert first.endswith(".venv/bin/massage-bot chat")
+    assert second.startswith(".venv/bin/pip install -e '.[test]'")
+    assert second.endswith(".venv/bin/pytest")
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    _, second = _quick_start()
+    lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert f"{second} || status=$?" in lines
