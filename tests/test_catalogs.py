@@ -111,16 +111,23 @@ def test_languages_are_listed_once() -> None:
     assert not found, "use bot.i18n.SUPPORTED instead of a list of its own:\n" + "\n".join(found)
 
 
-def test_command_lines_and_settings_offer_the_supported_languages(monkeypatch) -> None:
+def test_command_lines_and_settings_offer_the_supported_languages(
+    monkeypatch, tmp_path: Path, capsys
+) -> None:
     from bot import cli, estimate_cli
-    from bot.settings import Settings, SettingsError, load_settings
+    from bot.settings import SettingsError, load_settings
 
-    chat = cli._parser()._subparsers._group_actions[0].choices["chat"]
-    (lang,) = [action for action in chat._actions if action.dest == "lang"]
-    assert tuple(lang.choices) == i18n.SUPPORTED
-    assert "choices=SUPPORTED" in (ROOT / "bot" / "estimate_cli.py").read_text()
-    assert estimate_cli.SUPPORTED is i18n.SUPPORTED
-    assert Settings.model_fields["default_locale"].default == i18n.DEFAULT
+    missing = str(tmp_path / "missing.json")
+    for lang in i18n.SUPPORTED:
+        assert cli._parser().parse_args(["chat", "--lang", lang]).lang == lang
+        assert estimate_cli.main([missing, "--lang", lang]) == 2  # the file, not the language
+        monkeypatch.setenv("DEFAULT_LOCALE", lang)
+        assert load_settings().default_locale == lang
+    with pytest.raises(SystemExit):
+        cli._parser().parse_args(["chat", "--lang", "pt"])
+    with pytest.raises(SystemExit):
+        estimate_cli.main([missing, "--lang", "pt"])
+    assert "invalid choice: 'pt'" in capsys.readouterr().err
     monkeypatch.setenv("DEFAULT_LOCALE", "pt")
     with pytest.raises(SettingsError, match="must be one of en, es, ru"):
         load_settings()
