@@ -16,6 +16,8 @@ import sys
 from collections.abc import Callable
 from importlib import import_module
 
+from .i18n import SUPPORTED
+
 # subcommand -> (module, function taking the parsed arguments and returning an exit code, help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "chat": ("bot.terminal", "run", "the interview in this terminal (no token needed)"),
@@ -31,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="massage-bot", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chat = sub.add_parser("chat", help=COMMANDS["chat"][2])
-    chat.add_argument("--lang", choices=["en", "es", "ru"], help="language (default: from LANG)")
+    chat.add_argument("--lang", choices=SUPPORTED, help="language (default: from LANG)")
     chat.add_argument("--clinic", metavar="SLUG", help="start as from a clinic's link")
     chat.add_argument("--clinics", metavar="FILE", help="clinic profiles (default: CLINICS_FILE)")
     for name in ("polling", "serve", "migrate", "rekey"):

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.i18n import N_, Translator, translator
+from bot.i18n import N_, SUPPORTED, Translator, translator
 from bot.validation_messages import describe_errors
 from estimator import Scenario, estimate
 from estimator.cases import CaseFileError, load_cases, run_case
@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument("scenario", help="scenario JSON file, or - for standard input")
         parser.add_argument("--text", action="store_true", help="plain-language explanation")
         parser.add_argument(
-            "--lang", default="en", choices=["en", "es", "ru"],
+            "--lang", default="en", choices=SUPPORTED,
             help="language of the explanation and of the error messages",
         )
         args = parser.parse_args(argv)

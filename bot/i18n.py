@@ -1,4 +1,4 @@
-"""Translations (gettext catalogs under `locales/`) and locale-aware formatting (Babel).
+"""Translations (gettext catalogs under `bot/locales/`) and locale-aware formatting (Babel).
 
 Usage::
 
@@ -16,8 +16,12 @@ Parameters are interpolated with `%(name)s` after translation, and only when the
 (gettext without parameters returns the text as is, so a bare "%" needs no escaping there;
 ngettext always interpolates, since `n` is always a parameter: write "%%" for a literal "%").
 A message without a translation (or with a fuzzy one) falls back to the English catalog and then
-to the English source text. The `.mo` files are compiled from the `.po` files on first use
-(`ensure_compiled`); they are build products, never committed. See docs/translating.md.
+to the English source text.
+
+The catalogs are package data, found through `importlib.resources`. An installed package (a
+wheel) holds only the `.mo` files, compiled by the build (setup.py, with `compile_catalog`); a
+checkout holds the `.po` files, compiled into `.mo` files beside them on first use
+(`ensure_compiled`). `.mo` files are never committed. See docs/translating.md.
 """
 
 from __future__ import annotations
@@ -28,13 +32,15 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date as _date
 from datetime import datetime as _datetime
 from decimal import Decimal
 from functools import cache
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from babel import Locale
 from babel.dates import format_date
@@ -45,15 +51,33 @@ from babel.numbers import format_currency, format_decimal, format_percent
 
 log = logging.getLogger(__name__)
 
-SUPPORTED: tuple[str, ...] = ("en", "es", "ru")
+
+
+class Language(NamedTuple):
+    babel_locale: str
+    """The Babel locale for numbers, money and dates. The patients are in the US: Spanish is US
+    Spanish ("$1,234.50"); Russian keeps Russian conventions ("1 234,50 $")."""
+    plural_forms: str
+    """The `Plural-Forms` its catalog declares: GNU gettext's standard rule for the language
+    (Babel's would give Spanish a third, CLDR "many" form for millions, which no one translates)."""
+
+
+# The languages the bot speaks: the one list. Settings, the command lines, the channels and the
+# catalog tools (scripts/update_catalogs.py) all take them from here.
+LANGUAGES: Mapping[str, Language] = {
+    "en": Language("en_US", "nplurals=2; plural=(n != 1);"),
+    "es": Language("es_US", "nplurals=2; plural=(n != 1);"),
+    "ru": Language(
+        "ru_RU",
+        "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
+        "(n%100<10 || n%100>=20) ? 1 : 2);",
+    ),
+}
+SUPPORTED: tuple[str, ...] = tuple(LANGUAGES)
+BABEL_LOCALES: Mapping[str, str] = {code: lang.babel_locale for code, lang in LANGUAGES.items()}
 DEFAULT = "en"
 DOMAIN = "messages"
 CURRENCY = "USD"
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
-
-# The Babel locale used for numbers, money and dates in each language. The patients are in the
-# US: Spanish is US Spanish ("$1,234.50"); Russian keeps Russian conventions ("1 234,50 $").
-BABEL_LOCALES: Mapping[str, str] = {"en": "en_US", "es": "es_US", "ru": "ru_RU"}
 
 _HUNDRED = Decimal(100)
 
@@ -86,12 +110,24 @@ def negotiate(user_setting: str | None, channel_code: str | None, default: str =
     return default
 
 
+@contextmanager
+def catalog_folder(locales_dir: Path | None = None) -> Iterator[Path]:
+    """`locales_dir`, or else the package's own catalogs (`bot/locales`, wherever installed)."""
+    if locales_dir is not None:
+        yield locales_dir
+        return
+    # Looked up when needed, not at import: setup.py loads this module on its own to compile.
+    with resources.as_file(resources.files("bot") / "locales") as folder:
+        yield folder
+
+
 def _paths(lang: str, locales_dir: Path) -> tuple[Path, Path]:
     folder = locales_dir / lang / "LC_MESSAGES"
     return folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
 
 
-def _mo_bytes(po_path: Path, lang: str) -> bytes:
+def compile_catalog(po_path: Path, lang: str) -> bytes:
+    """The `.mo` file for the `.po` file in `po_path` (the build and the run time use this)."""
     with po_path.open("rb") as handle:
         catalog = read_po(handle, locale=lang, domain=DOMAIN)
     for message in catalog:
@@ -113,20 +149,26 @@ def _is_stale(po_path: Path, mo_path: Path) -> bool:
 
 
 def ensure_compiled(
-    languages: tuple[str, ...] = SUPPORTED, locales_dir: Path = LOCALES_DIR
+    languages: tuple[str, ...] = SUPPORTED, locales_dir: Path | None = None
 ) -> list[Path]:
     """Compile each language's `.po` into the `.mo` beside it when missing or older.
 
     Returns the `.mo` files written. The write is atomic (a temporary file renamed over the
     target), so concurrent processes starting up together do not read half-written files.
     A read-only locales directory is not an error: `translator` then compiles in memory.
+    An installed package has no `.po` files: nothing to do.
     """
+    with catalog_folder(locales_dir) as folder:
+        return _ensure_compiled(languages, folder)
+
+
+def _ensure_compiled(languages: tuple[str, ...], locales_dir: Path) -> list[Path]:
     written = []
     for lang in languages:
         po_path, mo_path = _paths(lang, locales_dir)
         if not po_path.exists() or not _is_stale(po_path, mo_path):
             continue
-        data = _mo_bytes(po_path, lang)
+        data = compile_catalog(po_path, lang)
         try:
             fd, tmp_name = tempfile.mkstemp(dir=mo_path.parent, prefix=".", suffix=".tmp.mo")
             try:
@@ -146,11 +188,11 @@ def ensure_compiled(
 
 def _load_translations(lang: str, locales_dir: Path) -> _gettext.NullTranslations:
     po_path, mo_path = _paths(lang, locales_dir)
-    if not po_path.exists():
-        log.warning("no catalog %s: %s falls back to the English source", po_path, lang)
+    if po_path.exists() and _is_stale(po_path, mo_path):  # could not be written: in memory
+        return _gettext.GNUTranslations(io.BytesIO(compile_catalog(po_path, lang)))
+    if not mo_path.exists():
+        log.warning("no catalog %s: %s falls back to the English source", mo_path, lang)
         return _gettext.NullTranslations()
-    if _is_stale(po_path, mo_path):  # could not be written: compile in memory
-        return _gettext.GNUTranslations(io.BytesIO(_mo_bytes(po_path, lang)))
     with mo_path.open("rb") as handle:
         return _gettext.GNUTranslations(handle)
 
@@ -230,15 +272,16 @@ class Translator:
 _lock = threading.Lock()
 
 
-def load_translator(lang: str, locales_dir: Path = LOCALES_DIR) -> Translator:
-    """A fresh `Translator` for `lang` from the catalogs in `locales_dir` (uncached)."""
+def load_translator(lang: str, locales_dir: Path | None = None) -> Translator:
+    """A fresh `Translator` for `lang` from the catalogs in `locales_dir` (default: the
+    package's), uncached."""
     if lang not in SUPPORTED:
         raise ValueError(f"unsupported language {lang!r}; supported: {', '.join(SUPPORTED)}")
-    with _lock:
-        ensure_compiled((lang,) if lang == DEFAULT else (lang, DEFAULT), locales_dir)
-        translations = _load_translations(lang, locales_dir)
+    with _lock, catalog_folder(locales_dir) as folder:
+        _ensure_compiled((lang,) if lang == DEFAULT else (lang, DEFAULT), folder)
+        translations = _load_translations(lang, folder)
         if lang != DEFAULT:
-            translations.add_fallback(_load_translations(DEFAULT, locales_dir))
+            translations.add_fallback(_load_translations(DEFAULT, folder))
     return Translator(lang, translations)
 
 

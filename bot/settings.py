@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as _SourceError
 
 from .clinics import default_clinics_path
+from .i18n import DEFAULT, SUPPORTED
 
 __all__ = ["Settings", "SettingsError", "load_settings"]
 
@@ -25,7 +26,6 @@ _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
 _DATABASE_URL = re.compile(r"^(sqlite|postgres|postgresql)(\+\w+)?://", re.IGNORECASE)
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-_LOCALES = ("en", "es", "ru")
 _LOG_SALT_MIN_LENGTH = 16
 
 BOTFATHER_HELP = (
@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     clinics_file: Path = Field(default_factory=default_clinics_path)
     database_url: str = Field(default="sqlite:///massage-bot.sqlite3", repr=False)
     staff_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
-    default_locale: Literal["en", "es", "ru"] = "en"
+    default_locale: str = DEFAULT  # one of bot.i18n.SUPPORTED (checked below)
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     webhook_url: str | None = None
@@ -155,8 +155,8 @@ class Settings(BaseSettings):
         if not isinstance(value, str):
             return value
         language = re.split(r"[-_.]", value.strip().lower(), maxsplit=1)[0]
-        if language not in _LOCALES:
-            raise PydanticCustomError("locale", "must be one of en, es, ru")
+        if language not in SUPPORTED:
+            raise PydanticCustomError("locale", f"must be one of {', '.join(SUPPORTED)}")
         return language
 
     @field_validator("webhook_url", mode="before")

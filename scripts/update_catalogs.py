@@ -1,55 +1,63 @@
 #!/usr/bin/env python
-"""Extract the messages, update every catalog, and say what needs translating.
+"""Extract the messages and update every catalog with Babel, then check what is left to do.
 
-    python scripts/update_catalogs.py           # write locales/messages.pot and the .po files
+    python scripts/update_catalogs.py           # write bot/locales/messages.pot and the .po files
     python scripts/update_catalogs.py --check   # write nothing; exit 1 if anything is not done
 
-1. Extract: the source files named in babel.cfg (with its keywords) → locales/messages.pot.
-2. Update: each locales/<lang>/LC_MESSAGES/messages.po (created when missing) gets the new
-   message ids, keeps every existing translation, and drops the ids the code no longer uses.
-   An id that changed a little gets the old translation marked fuzzy (to be reviewed).
-3. Report: per language, the ids that still need a translation (or a review), the
-   translations whose %(name)s placeholders differ from the source's, and the Spanish and
-   Russian translations with English words left in them (scripts/catalog_language.py).
+It runs Babel's own commands (`babel.messages.frontend`, what `pybabel` runs), from the
+project's folder:
 
-Files are rewritten only when more than their dates would change. Locations are written without
-line numbers, so that moving code around does not touch the catalogs. The same checks run in
-tests/test_catalogs.py. See docs/translating.md.
+    pybabel extract -F babel.cfg -o bot/locales/messages.pot --add-location=file --sort-by-file
+                    -c TRANSLATORS: -s -w 100 --project=massage-cost-bot
+                    --copyright-holder=massage-cost-bot .
+    pybabel update -i bot/locales/messages.pot -d bot/locales -l LANG -D messages
+                    --ignore-obsolete --ignore-pot-creation-date -w 100
+
+Locations are written without line numbers, so that moving code around does not touch the
+catalogs; a .pot whose messages did not change is left as it is (not rewritten for its date).
+A language of bot.i18n.LANGUAGES without a catalog gets one holding only the header with its
+Plural-Forms (`pybabel update` then fills it; `pybabel init` would use CLDR's plural rule).
+
+Then, per language, the project's own checks: every message translated (English may leave
+msgstr empty) and none fuzzy; a translation has the source's %(name)s placeholders; the
+Plural-Forms header is the one in bot.i18n.LANGUAGES and each plural has that many forms; no
+English left in a Spanish or Russian translation (scripts/catalog_language.py); the catalog
+compiles as the build compiles it (bot.i18n.compile_catalog: Babel's read_po and write_mo) into
+a file Python's gettext loads, and GNU `msgfmt --check` accepts it (when gettext is installed).
+(Not `pybabel compile`: its format check compares Russian plural form 0 with the singular
+msgid, so it refuses "%(n)s" there, which form 0 needs for 21, 31, ...)
+With --check, also: the .pot and the .po files are what extract and update would write. The
+same checks run in tests/test_catalogs.py. See docs/translating.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gettext
 import importlib.util
 import io
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from babel import Locale
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.mofile import write_mo
+from babel.messages.frontend import BaseError, CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT = "massage-cost-bot"
-DOMAIN = "messages"
-LANGUAGES = ("en", "es", "ru")  # the same as bot.i18n.SUPPORTED (checked by the tests)
-SOURCE_LANGUAGE = "en"  # its catalog may leave msgstr empty: the source text is English
-WIDTH = 100
+sys.path.insert(0, str(ROOT))  # run as a script from a checkout: bot.i18n is the checkout's
 
-# Spelled as GNU gettext's documentation spells them (Babel would give Spanish a third,
-# CLDR "many" form for millions, which no one translates).
-PLURAL_FORMS = {
-    "en": "nplurals=2; plural=(n != 1);",
-    "es": "nplurals=2; plural=(n != 1);",
-    "ru": "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
-    "(n%100<10 || n%100>=20) ? 1 : 2);",
-}
+from bot.i18n import DEFAULT, DOMAIN, LANGUAGES, compile_catalog  # noqa: E402  (path above)
+
+PROJECT = "massage-cost-bot"
+LOCALES = Path("bot") / "locales"  # relative to the project's folder
+SOURCE_LANGUAGE = DEFAULT  # its catalog may leave msgstr empty: the source text is English
+WIDTH = "100"
 
 # %(name)s, and also the positional %s / %d that must not be used (they cannot be reordered).
 _PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[#0 +-]*(?:\d+|\*)?(?:\.(?:\d+|\*))?([a-zA-Z%])")
@@ -74,113 +82,80 @@ catalog_language = _load_language_check()
 
 
 def pot_path(root: Path = ROOT) -> Path:
-    return root / "locales" / f"{DOMAIN}.pot"
+    return root / LOCALES / f"{DOMAIN}.pot"
 
 
 def po_path(lang: str, root: Path = ROOT) -> Path:
-    return root / "locales" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return root / LOCALES / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-# Extraction.
+# Babel's commands.
 
 
-def extract(root: Path = ROOT) -> Catalog:
-    """The template catalog: every message id the code marks, as babel.cfg says."""
-    with (root / "babel.cfg").open(encoding="utf-8") as handle:
-        method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")
-    template = Catalog(
-        project=PROJECT,
-        version="",
-        copyright_holder=PROJECT,
-        msgid_bugs_address="",
-        charset="utf-8",
+def pybabel(root: Path, *args: str) -> None:
+    """Run `pybabel ARGS` in `root`; raise BaseError when it fails (Babel says why)."""
+    with contextlib.chdir(root):
+        status = CommandLineInterface().run(["pybabel", "-q", *args])
+    if status:
+        raise BaseError(f"pybabel {args[0]} failed")
+
+
+def extract_to(root: Path, pot: Path) -> None:
+    pybabel(
+        root, "extract", "-F", "babel.cfg", "-o", str(pot), "--add-location=file",
+        "--sort-by-file", "-c", "TRANSLATORS:", "-s", "-w", WIDTH, f"--project={PROJECT}",
+        f"--copyright-holder={PROJECT}", ".",
     )
 
-    found = extract_from_dir(
-        root,
-        method_map,
-        options_map,
-        keywords={},  # only babel.cfg's keywords
-        strip_comment_tags=True,
+
+def update(root: Path, pot: Path, lang: str, check: bool = False) -> None:
+    """`pybabel update` of one language's catalog; with `check`, raise if it would change."""
+    pybabel(
+        root, "update", "-i", str(pot), "-d", str(root / LOCALES), "-l", lang, "-D", DOMAIN,
+        "--ignore-obsolete", "--ignore-pot-creation-date", "-w", WIDTH,
+        *(["--check"] if check else []),
     )
-    for filename, lineno, message, comments, context in found:
-        template.add(
-            message,
-            None,
-            [(Path(filename).as_posix(), lineno)],
-            auto_comments=comments,
-            context=context,
-        )
-    return template
+
+
+def start_catalog(path: Path, lang: str) -> None:
+    """A new language's catalog: the header only, with the language's Plural-Forms."""
+    catalog = Catalog(locale=lang, domain=DOMAIN, project=PROJECT, copyright_holder=PROJECT,
+                      fuzzy=False)
+    catalog.mime_headers = [("Plural-Forms", LANGUAGES[lang].plural_forms)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(render(catalog))
 
 
 # Reading and writing.
 
 
-def read_catalog(path: Path, lang: str | None = None, strict: bool = False) -> Catalog:
-    """The catalog in `path`; `strict`: raise on any fault (else Babel warns and goes on)."""
+def read_catalog(path: Path, lang: str | None = None) -> Catalog:
     with path.open("rb") as handle:
-        return read_po(handle, locale=lang, domain=DOMAIN, abort_invalid=strict)
+        return read_po(handle, locale=lang, domain=DOMAIN)
 
 
 def render(catalog: Catalog) -> bytes:
+    """A catalog as `pybabel update` writes it (for the tests and start_catalog)."""
     buffer = io.BytesIO()
-    write_po(
-        buffer,
-        catalog,
-        width=WIDTH,
-        include_lineno=False,
-        sort_by_file=True,
-        ignore_obsolete=True,
-    )
+    write_po(buffer, catalog, width=int(WIDTH), ignore_obsolete=True)
     return buffer.getvalue()
 
 
-_DATE_LINE = re.compile(rb'^"(POT-Creation-Date|PO-Revision-Date): .*$', re.MULTILINE)
-
-
-def _without_dates(data: bytes) -> bytes:
-    return _DATE_LINE.sub(b"", data)
-
-
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write `data` unless the file already says the same apart from its dates."""
-    if path.exists() and _without_dates(path.read_bytes()) == _without_dates(data):
+def same_messages(one: Catalog, other: Catalog) -> bool:
+    """The same messages in the same order, with the same locations and comments (headers
+    aside: the date and Babel's version change by themselves)."""
+    ours, theirs = list(one)[1:], list(other)[1:]  # [0] is the header
+    if len(ours) != len(theirs):
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return True
+    return all(a.is_identical(b) for a, b in zip(ours, theirs, strict=True))
 
 
-def _set_plural_forms(catalog: Catalog, lang: str) -> None:
-    catalog.mime_headers = [("Plural-Forms", PLURAL_FORMS[lang])]
-
-
-def new_catalog(template: Catalog, lang: str) -> Catalog:
-    """A new, untranslated catalog for `lang` holding the template's ids."""
-    catalog = Catalog(
-        locale=lang,
-        domain=DOMAIN,
-        project=PROJECT,
-        version="",
-        copyright_holder=PROJECT,
-        msgid_bugs_address="",
-        language_team=Locale.parse(lang).english_name,
-        charset="utf-8",
-        fuzzy=False,
-    )
-    _set_plural_forms(catalog, lang)
-    catalog.update(template, no_fuzzy_matching=True)
-    return catalog
-
-
-def update_catalog(catalog: Catalog, template: Catalog, lang: str) -> Catalog:
-    """`catalog` updated in place to the template's ids (translations kept; obsolete dropped)."""
-    _set_plural_forms(catalog, lang)
-    catalog.fuzzy = False
-    catalog.update(template)
-    catalog.obsolete.clear()
-    return catalog
+def extract(root: Path = ROOT) -> Catalog:
+    """The template catalog `pybabel extract` makes of the code now."""
+    with tempfile.TemporaryDirectory() as folder:
+        pot = Path(folder) / f"{DOMAIN}.pot"
+        extract_to(root, pot)
+        return read_catalog(pot)
 
 
 # Checks (each returns human-readable problems; an empty list means all is well).
@@ -203,7 +178,8 @@ def describe(k: Key) -> str:
 
 
 def sync_problems(catalog: Catalog, template: Catalog, name: str) -> list[str]:
-    """Ids of the template that `catalog` lacks, and ids it has that the template does not."""
+    """Ids of the template that `catalog` lacks, and ids it has that the template does not
+    (what `update --check` finds, said message by message)."""
     have, want = keys(catalog), keys(template)
     problems = [f"{name}: missing {describe(k)}" for k in sorted(want - have, key=str)]
     problems += [f"{name}: obsolete {describe(k)}" for k in sorted(have - want, key=str)]
@@ -261,7 +237,8 @@ def placeholder_problems(catalog: Catalog, lang: str) -> list[str]:
     """Translations whose placeholders are not exactly the source's.
 
     A plural form is compared with the plural msgid; a form that serves a single n may omit
-    `n`. Positional placeholders (`%s`) are an error in the source too.
+    `n`. Positional placeholders (`%s`) are an error in the source too. (Babel's and msgfmt's
+    format checks let a translation drop a placeholder; this does not.)
     """
     problems = []
     single = _single_n_forms(catalog)
@@ -300,13 +277,12 @@ def _rule_table(plural_forms: str) -> tuple[int, list[int]]:
 
 
 def plural_problems(catalog: Catalog, lang: str) -> list[str]:
-    """The Plural-Forms header must be the standard one for `lang` (the same rule), and
-    every plural message must have exactly that many forms."""
+    """The Plural-Forms header must be the language's in bot.i18n.LANGUAGES (the same rule),
+    and every plural message must have exactly that many forms."""
     problems = []
-    if _rule_table(catalog.plural_forms) != _rule_table(PLURAL_FORMS[lang]):
-        problems.append(
-            f"{lang}: Plural-Forms is {catalog.plural_forms!r}, want {PLURAL_FORMS[lang]!r}"
-        )
+    want = LANGUAGES[lang].plural_forms
+    if _rule_table(catalog.plural_forms) != _rule_table(want):
+        problems.append(f"{lang}: Plural-Forms is {catalog.plural_forms!r}, want {want!r}")
     for message in _messages(catalog):
         if message.pluralizable and len(message.string) != catalog.num_plurals:
             problems.append(
@@ -316,68 +292,6 @@ def plural_problems(catalog: Catalog, lang: str) -> list[str]:
     return problems
 
 
-_QUOTED = r'"(?:[^"\\]|\\.)*"'
-_KEYWORD_LINE = re.compile(rf"(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+({_QUOTED})")
-_CONTINUATION = re.compile(_QUOTED)
-
-
-def syntax_problems(path: Path, lang: str) -> list[str]:
-    """What GNU msgfmt would refuse and Babel lets pass: badly quoted lines, unknown lines,
-    the same message twice."""
-    problems = []
-    seen: set[tuple[str, str]] = set()
-    context: list[str] = []
-    msgid: list[str] = []
-    reading: list[str] | None = None  # the quoted parts being read (continuation lines)
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        keyword = _KEYWORD_LINE.fullmatch(line)
-        if keyword is None:
-            if not _CONTINUATION.fullmatch(line):
-                problems.append(f"{lang}: {path.name}:{number}: cannot read {raw!r}")
-            elif reading is not None:
-                reading.append(line)
-            continue
-        name, value = keyword.groups()
-        if msgid and name not in ("msgid", "msgctxt"):
-            key = ("".join(context), "".join(msgid))
-            if key in seen:
-                problems.append(f"{lang}: {path.name}:{number}: {key[1]} is there twice")
-            seen.add(key)
-            context, msgid = [], []
-        if name == "msgctxt":
-            context = reading = [value]
-        elif name == "msgid":
-            msgid = reading = [value]
-        else:
-            reading = None
-    return problems
-
-
-def parse_problems(path: Path, lang: str) -> list[str]:
-    """Faults that a strict reading of the file finds (syntax, duplicates, more plural forms
-    than the header allows)."""
-    try:
-        read_catalog(path, lang, strict=True)
-    except Exception as exc:  # any failure is the finding
-        return [f"{lang}: {path.name} does not parse: {exc}"]
-    return syntax_problems(path, lang)
-
-
-def compile_problems(catalog: Catalog, lang: str) -> list[str]:
-    """Whether the catalog compiles to a .mo that Python's gettext loads."""
-    try:
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog, use_fuzzy=False)
-        buffer.seek(0)
-        gettext.GNUTranslations(buffer)
-    except Exception as exc:  # any failure is the finding
-        return [f"{lang}: does not compile: {exc!r}"]
-    return []
-
-
 def language_problems(catalog: Catalog, lang: str) -> list[str]:
     """Spanish and Russian translations with untranslated English words left in them."""
     return catalog_language.language_problems(
@@ -385,69 +299,106 @@ def language_problems(catalog: Catalog, lang: str) -> list[str]:
     )
 
 
-def audit(catalog: Catalog, template: Catalog, lang: str) -> list[str]:
+def compile_problems(path: Path, lang: str) -> list[str]:
+    """Whether the catalog compiles as the build compiles it, to a .mo Python's gettext loads."""
+    try:
+        gettext.GNUTranslations(io.BytesIO(compile_catalog(path, lang)))
+    except Exception as exc:  # any failure is the finding
+        return [f"{lang}: {path.name} does not compile: {exc!r}"]
+    return []
+
+
+def msgfmt_problems(path: Path, lang: str) -> list[str]:
+    """What GNU `msgfmt --check` refuses (syntax, a message twice, format strings), which
+    Babel's reader lets pass. Nothing when gettext is not installed: see `msgfmt_missing`."""
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        return []
+    result = subprocess.run(
+        [msgfmt, "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True
+    )
+    if result.returncode == 0:
+        return []
+    lines = [line for line in result.stderr.splitlines() if ": warning: " not in line]
+    return [f"{lang}: msgfmt: {line}" for line in lines]
+
+
+def msgfmt_missing() -> bool:
+    return shutil.which("msgfmt") is None
+
+
+def audit(catalog: Catalog, lang: str) -> list[str]:
+    """The project's checks of one catalog's content."""
     return (
-        sync_problems(catalog, template, lang)
-        + translation_problems(catalog, lang)
+        translation_problems(catalog, lang)
         + placeholder_problems(catalog, lang)
         + language_problems(catalog, lang)
         + plural_problems(catalog, lang)
-        + compile_problems(catalog, lang)
     )
 
 
 # The command.
 
 
+def _refresh_pot(root: Path, check: bool, out) -> tuple[bool, Catalog]:
+    """Extract; unless `check`, write the .pot when its messages changed. Returns whether the
+    committed .pot is (or was) out of date, and the messages of the code."""
+    pot = pot_path(root)
+    with tempfile.TemporaryDirectory() as folder:
+        fresh = Path(folder) / pot.name
+        extract_to(root, fresh)
+        template = read_catalog(fresh)
+        stale = not pot.exists() or not same_messages(read_catalog(pot), template)
+        count = len(keys(template))
+        if check:
+            if stale:
+                print(f"{pot.relative_to(root)}: out of date with the code", file=out)
+        else:
+            if stale:
+                pot.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(fresh, pot)
+            print(f"{pot.relative_to(root)}: {count} messages"
+                  f"{' (written)' if stale else ''}", file=out)
+    return stale, template
+
+
+def _refresh_po(root: Path, lang: str, check: bool, template: Catalog, out) -> list[str]:
+    """Update one catalog (unless `check`); return what is wrong with it."""
+    path = po_path(root=root, lang=lang)
+    name = str(path.relative_to(root))
+    if not path.exists():
+        if check:
+            return [f"{name}: missing"]
+        start_catalog(path, lang)
+        print(f"{name}: created", file=out)
+    try:
+        update(root, pot_path(root), lang, check=check)
+        stale = []
+    except BaseError:
+        stale = [f"{name}: out of date with the .pot"]
+    catalog = read_catalog(path, lang)
+    problems = stale + (sync_problems(catalog, template, lang) if check else [])
+    problems += audit(catalog, lang) + compile_problems(path, lang) + msgfmt_problems(path, lang)
+    todo = len(untranslated(catalog)) if lang != SOURCE_LANGUAGE else 0
+    fuzzy = sum(1 for m in _messages(catalog) if m.fuzzy)
+    print(f"{lang}: {len(keys(catalog))} messages, {todo} to translate, {fuzzy} fuzzy", file=out)
+    return problems
+
+
 def run(root: Path = ROOT, check: bool = False, out=sys.stdout) -> int:
     """Extract, update and report; with `check`, write nothing and return 1 if anything is
     not done (out of date, untranslated, fuzzy, wrong placeholders, English left in a
     translation, does not compile)."""
-    template = extract(root)
-    status = 0
-
-    pot = pot_path(root)
-    stale_pot = not pot.exists() or keys(read_catalog(pot)) != keys(template)
-    if check:
-        if stale_pot:
-            print(f"{pot.relative_to(root)}: out of date with the code", file=out)
-            status = 1
-    else:
-        written = write_if_changed(pot, render(template))
-        print(
-            f"{pot.relative_to(root)}: {len(keys(template))} messages"
-            f"{' (written)' if written else ''}",
-            file=out,
-        )
-
+    stale, template = _refresh_pot(root, check, out)
+    status = 1 if stale and check else 0
     for lang in LANGUAGES:
-        path = po_path(lang, root)
-        if path.exists():
-            catalog = read_catalog(path, lang)
-            if not check:
-                update_catalog(catalog, template, lang)
-        elif check:
-            print(f"{path.relative_to(root)}: missing", file=out)
-            status = 1
-            continue
-        else:
-            catalog = new_catalog(template, lang)
-        if not check:
-            written = write_if_changed(path, render(catalog))
-            if written:
-                print(f"{path.relative_to(root)}: written", file=out)
-        problems = audit(catalog, template, lang)
-        if check:
-            problems = parse_problems(path, lang) + problems
-        todo = len(untranslated(catalog)) if lang != SOURCE_LANGUAGE else 0
-        fuzzy = sum(1 for m in _messages(catalog) if m.fuzzy)
-        print(
-            f"{lang}: {len(keys(catalog))} messages, {todo} to translate, {fuzzy} fuzzy", file=out
-        )
+        problems = _refresh_po(root, lang, check, template, out)
         for problem in problems:
             print(f"  {problem}", file=out)
         if problems:
             status = 1
+    if msgfmt_missing():
+        print("msgfmt not found: install gettext for GNU msgfmt's checks", file=out)
     if status and not check:
         print(
             "To do: translate (and review the fuzzy) messages above in the .po files, "

@@ -1,10 +1,11 @@
-"""The message catalogs (locales/) and bot/i18n.py.
+"""The message catalogs (bot/locales/) and bot/i18n.py.
 
-These fail when: the committed messages.pot is not what the code marks; a .po lacks ids of the
-.pot or keeps ids it no longer has; an es or ru message is untranslated or fuzzy; a translation's
-%(name)s placeholders are not the source's; Plural-Forms is not the standard one for the
-language; a .po does not compile. The fix is nearly always `python scripts/update_catalogs.py`
-and then translating what it lists (docs/translating.md).
+These fail when: the committed messages.pot is not what `pybabel extract` makes of the code; a
+.po is not what `pybabel update` makes of it (lacks ids of the .pot, keeps ids it no longer has);
+an es or ru message is untranslated or fuzzy; a translation's %(name)s placeholders are not the
+source's; Plural-Forms is not the language's in bot.i18n.LANGUAGES; a .po does not compile or
+GNU msgfmt --check refuses it. The fix is nearly always `python scripts/update_catalogs.py` and
+then translating what it lists (docs/translating.md).
 
 The second half runs the same checks, and bot/i18n.py, on a small project made in a temporary
 folder, to show that each check catches what it should.
@@ -16,9 +17,9 @@ import gettext
 import importlib.util
 import io
 import os
+import re
 import shutil
 import subprocess
-import sys
 import time
 from datetime import date
 from decimal import Decimal
@@ -43,7 +44,7 @@ def _load_script():
 
 
 uc = _load_script()
-LANGS = uc.LANGUAGES
+LANGS = i18n.SUPPORTED
 TRANSLATED = [lang for lang in LANGS if lang != uc.SOURCE_LANGUAGE]
 
 
@@ -60,29 +61,29 @@ def _show(problems: list[str]) -> str:
     return "\n".join(problems + [FIX])
 
 
+needs_msgfmt = pytest.mark.skipif(
+    uc.msgfmt_missing(), reason="GNU msgfmt not installed (apt install gettext; .ci/run does)"
+)
+
+
 # The committed catalogs.
 
 
 def test_script_and_runtime_agree_on_languages() -> None:
-    assert uc.LANGUAGES == i18n.SUPPORTED
+    assert uc.LANGUAGES is i18n.LANGUAGES
+    assert tuple(i18n.LANGUAGES) == i18n.SUPPORTED
     assert uc.SOURCE_LANGUAGE == i18n.DEFAULT
     assert uc.DOMAIN == i18n.DOMAIN
     assert set(i18n.BABEL_LOCALES) == set(i18n.SUPPORTED)
-    assert (ROOT / "locales") == i18n.LOCALES_DIR
+    with i18n.catalog_folder() as folder:  # the checkout's, through importlib.resources
+        assert folder == ROOT / "bot" / "locales"
 
 
 def test_pot_is_up_to_date_with_the_code(template: Catalog) -> None:
     committed = uc.read_catalog(uc.pot_path(ROOT))
-    problems = uc.sync_problems(committed, template, "locales/messages.pot")
+    problems = uc.sync_problems(committed, template, "bot/locales/messages.pot")
     assert not problems, _show(problems)
-
-
-def test_pybabel_extract_with_babel_cfg_agrees(tmp_path: Path, template: Catalog) -> None:
-    """The documented command line reads babel.cfg the same way as the script."""
-    out = tmp_path / "messages.pot"
-    command = [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg"]
-    subprocess.run([*command, "-o", str(out), "."], cwd=ROOT, check=True, capture_output=True)
-    assert uc.keys(uc.read_catalog(out)) == uc.keys(template)
+    assert uc.same_messages(committed, template), _show(["locations or comments changed"])
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -90,6 +91,46 @@ def test_po_is_in_sync_with_the_pot(lang: str) -> None:
     pot = uc.read_catalog(uc.pot_path(ROOT))
     problems = uc.sync_problems(po(lang), pot, lang)
     assert not problems, _show(problems)
+    uc.update(ROOT, uc.pot_path(ROOT), lang, check=True)  # `pybabel update --check`
+
+
+# Every place that offers a choice of languages takes it from bot.i18n (issue 12, item 9).
+_CODE = r"""\s*["'](?:en|es|ru)["']\s*"""
+_LANGUAGE_LIST = re.compile(rf"[\[(]{_CODE}(?:,{_CODE})+,?\s*[\])]")  # ("en", "es"), ["es", "ru"]
+
+
+def test_languages_are_listed_once() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for folder in ("bot", "estimator", "scripts")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if path != ROOT / "bot" / "i18n.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _LANGUAGE_LIST.search(line)
+    ]
+    assert not found, "use bot.i18n.SUPPORTED instead of a list of its own:\n" + "\n".join(found)
+
+
+def test_command_lines_and_settings_offer_the_supported_languages(
+    monkeypatch, tmp_path: Path, capsys
+) -> None:
+    from bot import cli, estimate_cli
+    from bot.settings import SettingsError, load_settings
+
+    missing = str(tmp_path / "missing.json")
+    for lang in i18n.SUPPORTED:
+        assert cli._parser().parse_args(["chat", "--lang", lang]).lang == lang
+        assert estimate_cli.main([missing, "--lang", lang]) == 2  # the file, not the language
+        monkeypatch.setenv("DEFAULT_LOCALE", lang)
+        assert load_settings().default_locale == lang
+    with pytest.raises(SystemExit):
+        cli._parser().parse_args(["chat", "--lang", "pt"])
+    with pytest.raises(SystemExit):
+        estimate_cli.main([missing, "--lang", "pt"])
+    assert "invalid choice: 'pt'" in capsys.readouterr().err
+    monkeypatch.setenv("DEFAULT_LOCALE", "pt")
+    with pytest.raises(SettingsError, match="must be one of en, es, ru"):
+        load_settings()
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -122,8 +163,14 @@ def test_russian_has_the_standard_three_plural_forms() -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_po_compiles(lang: str) -> None:
-    problems = uc.parse_problems(uc.po_path(lang, ROOT), lang)
-    problems += uc.compile_problems(po(lang), lang)
+    problems = uc.compile_problems(uc.po_path(lang, ROOT), lang)
+    assert not problems, _show(problems)
+
+
+@needs_msgfmt
+@pytest.mark.parametrize("lang", LANGS)
+def test_msgfmt_check_accepts_the_po(lang: str) -> None:
+    problems = uc.msgfmt_problems(uc.po_path(lang, ROOT), lang)
     assert not problems, _show(problems)
 
 
@@ -137,7 +184,7 @@ def test_compiled_catalogs_are_not_committed() -> None:
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("not a git work tree")
     listed = subprocess.run(
-        ["git", "ls-files", "locales"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["git", "ls-files", "bot/locales"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
     assert not [name for name in listed if name.endswith(".mo")]
 
@@ -293,7 +340,9 @@ def update(root: Path, check: bool = False) -> tuple[int, str]:
 
 def audit(root: Path, lang: str) -> list[str]:
     template = uc.read_catalog(uc.pot_path(root))
-    return uc.audit(po(lang, root), template, lang)
+    catalog = po(lang, root)
+    problems = uc.sync_problems(catalog, template, lang) + uc.audit(catalog, lang)
+    return problems + uc.compile_problems(uc.po_path(lang, root), lang)
 
 
 @pytest.fixture
@@ -344,7 +393,7 @@ def test_new_string_makes_the_pot_stale_and_update_keeps_translations(translated
     _write_sample(translated, SAMPLE + '    yield _("See you soon")\n')
     status, report = update(translated, check=True)
     assert status == 1
-    assert "locales/messages.pot: out of date with the code" in report
+    assert "bot/locales/messages.pot: out of date with the code" in report
     assert "es: missing 'See you soon'" in report
     update(translated)
     catalog = po("es", translated)
@@ -410,47 +459,55 @@ def test_positional_placeholder_in_the_source_fails(project: Path) -> None:
     assert any("not a positional %s" in p for p in audit(project, "en"))
 
 
+def test_new_language_gets_its_plural_forms(project: Path) -> None:
+    update(project)
+    for lang in LANGS:
+        assert po(lang, project).plural_forms == i18n.LANGUAGES[lang].plural_forms
+    assert len(_find(po("es", project), "%(n)s session").string) == 2  # not CLDR's three
+
+
 def test_wrong_plural_forms_header_fails(translated: Path) -> None:
     path = uc.po_path("ru", translated)
     text = path.read_text(encoding="utf-8")
-    text = text.replace(uc.PLURAL_FORMS["ru"].split(";", 1)[0], "nplurals=2")
     start = text.index('"Plural-Forms:')
-    end = text.index('\\n"', start)
-    text = text[:start] + '"Plural-Forms: nplurals=2; plural=(n != 1);' + text[end:]
+    end = text.index('"MIME-Version', start)
+    text = text[:start] + '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n' + text[end:]
     path.write_text(text, encoding="utf-8")
-    problems = audit(translated, "ru") + uc.parse_problems(path, "ru")
-    assert any("Plural-Forms is" in p for p in problems)
-    assert any("more translations than num_plurals" in p for p in problems)
+    problems = audit(translated, "ru")
+    assert any("Plural-Forms is 'nplurals=2; plural=(n != 1);', want" in p for p in problems)
     assert update(translated, check=True)[0] == 1
-    update(translated)  # the script puts the standard header back
-    assert po("ru", translated).plural_forms == uc.PLURAL_FORMS["ru"]
+    if not uc.msgfmt_missing():  # Babel's reader drops the third form; msgfmt names it
+        assert any("plural" in p for p in uc.msgfmt_problems(path, "ru"))
 
 
+@needs_msgfmt
 def test_broken_po_fails(translated: Path) -> None:
     path = uc.po_path("es", translated)
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace('msgstr "Gracias"', 'msgstr Gracias"'), encoding="utf-8")
-    (problem,) = uc.parse_problems(path, "es")
-    assert "cannot read 'msgstr Gracias\"'" in problem
+    problems = uc.msgfmt_problems(path, "es")
+    assert any('keyword "Gracias" unknown' in p for p in problems), problems
     assert update(translated, check=True)[0] == 1
 
 
+@needs_msgfmt
 def test_message_twice_fails(translated: Path) -> None:
     path = uc.po_path("es", translated)
     text = path.read_text(encoding="utf-8") + '\nmsgid "Thank you"\nmsgstr "Gracias otra vez"\n'
     path.write_text(text, encoding="utf-8")
-    (problem,) = uc.parse_problems(path, "es")
-    assert '"Thank you" is there twice' in problem
+    problems = uc.msgfmt_problems(path, "es")
+    assert any("duplicate message definition" in p for p in problems), problems
+    assert update(translated, check=True)[0] == 1
     context = 'msgctxt "other"\nmsgid "Thank you"\nmsgstr "Gracias"\n'
     path.write_text(text.replace('\nmsgid "Thank you"\nmsgstr "Gracias otra vez"\n', context))
-    assert uc.parse_problems(path, "es") == []  # another context: another message
+    assert uc.msgfmt_problems(path, "es") == []  # another context: another message
 
 
 # bot/i18n.py on the temporary project's catalogs.
 
 
 def test_translations_at_run_time(translated: Path) -> None:
-    locales = translated / "locales"
+    locales = translated / "bot" / "locales"
     written = i18n.ensure_compiled(locales_dir=locales)
     assert sorted(p.parent.parent.name for p in written) == ["en", "es", "ru"]
     es = i18n.load_translator("es", locales)
@@ -466,7 +523,7 @@ def test_translations_at_run_time(translated: Path) -> None:
 
 
 def test_untranslated_and_fuzzy_fall_back_to_english(translated: Path) -> None:
-    locales = translated / "locales"
+    locales = translated / "bot" / "locales"
     translate(translated, "es", {"Thank you": "Gracias"}, fuzzy=True)
     translate(translated, "ru", {"%(n)s session": ("%(n)s сеанс", "", "")})
     translate(translated, "en", {"Thank you": "Thanks!"})  # an English copy edit
@@ -479,7 +536,7 @@ def test_untranslated_and_fuzzy_fall_back_to_english(translated: Path) -> None:
 
 
 def test_mo_is_recompiled_when_the_po_is_newer(translated: Path) -> None:
-    locales = translated / "locales"
+    locales = translated / "bot" / "locales"
     i18n.ensure_compiled(locales_dir=locales)
     assert i18n.ensure_compiled(locales_dir=locales) == []  # up to date: nothing written
     translate(translated, "es", {"Thank you": "Muchas gracias"})
@@ -491,7 +548,7 @@ def test_mo_is_recompiled_when_the_po_is_newer(translated: Path) -> None:
 
 
 def test_read_only_locales_compile_in_memory(translated: Path, monkeypatch) -> None:
-    locales = translated / "locales"
+    locales = translated / "bot" / "locales"
 
     def refuse(*args, **kwargs):
         raise PermissionError("read-only")
@@ -505,7 +562,7 @@ def test_read_only_locales_compile_in_memory(translated: Path, monkeypatch) -> N
 def test_bad_translation_placeholders_do_not_break_a_reply(translated: Path) -> None:
     # The catalog tests stop this from being committed; at run time the source is used.
     translate(translated, "es", {"Hello, %(name)s!": "¡Hola, %(nombre)s!"})
-    es = i18n.load_translator("es", translated / "locales")
+    es = i18n.load_translator("es", translated / "bot" / "locales")
     assert es.gettext("Hello, %(name)s!", name="Ana") == "Hello, Ana!"
 
 
