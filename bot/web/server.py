@@ -357,6 +357,14 @@ def _client_error(error: BaseException | None) -> bool:
     return False
 
 
+async def _nosniff(request: web.Request, response: web.StreamResponse) -> None:
+    """Every response the application sends (aiohttp's own 404, 405 and 413 pages, the JSON,
+    the static files) tells browsers not to guess another content type than the one it names.
+    A request aiohttp's HTTP parser refuses (a malformed request line or header) never reaches
+    the application: its plain-text 400 goes without it."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+
+
 def create_app(
     settings: Settings,
     *,
@@ -376,6 +384,7 @@ def create_app(
         handler_args={"logger": _ProtocolLog(logging.getLogger("aiohttp.server"), {})},
     )
     app[METRICS_KEY] = metrics
+    app.on_response_prepare.append(_nosniff)
     webhook = None
     if telegram_app is not None:
         webhook = TelegramWebhook(telegram_app, settings, metrics, allowed_updates, store)
