@@ -58,3 +58,31 @@ async def test_every_response_says_nosniff(client, method, path, body, status):
     response = await client.request(method, path, data=body, headers=headers)
     assert response.status == status
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# --- a key named twice ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [(b'{"payer": "self_pay", "fees": {"billed_per_unit": "40"}, "payer": "commercial"}',
+      '"payer"'),
+     (b'{"fees": {"billed_per_unit": "40", "billed_per_unit": "90"}}', '"billed_per_unit"')],
+)
+async def test_a_key_named_twice_is_400_naming_it(client, body, key):
+    response = await client.post(ESTIMATE_PATH, data=body,
+                                 headers={"Content-Type": "application/json"})
+    assert response.status == 400
+    problem = await response.json()
+    assert problem["error"] == "duplicate_key"
+    assert f"the key {key} appears twice in one object" in problem["message"]
+
+
+async def test_a_long_key_named_twice_is_cut_in_the_message(client):
+    key = "k" * 5000
+    body = json.dumps({"fees": {"billed_per_unit": "40"}}).encode()[:-1] + \
+        f', "{key}": 1, "{key}": 2}}'.encode()
+    response = await client.post(ESTIMATE_PATH, data=body,
+                                 headers={"Content-Type": "application/json"})
+    assert response.status == 400
+    assert len((await response.json())["message"]) < 200

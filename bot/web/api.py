@@ -5,7 +5,8 @@
 
 - 200: the estimate (`Estimate.model_dump(mode="json")`), plus `explanation` when asked for
   (`explain=true`), in the language of Accept-Language (en, es, ru; English otherwise);
-- 400: the body is not JSON (`not_json`), cannot be read (`unreadable_body`: not in the
+- 400: the body is not JSON (`not_json`), names a key twice in one object (`duplicate_key`,
+  the message names the key), cannot be read (`unreadable_body`: not in the
   Content-Encoding it names, or cut short), or `explain` is not a boolean (`bad_parameter`);
 - 401: API_KEYS is set and the request has no `Authorization: Bearer <one of them>` (a key
   with characters no key has, raw bytes included, is a wrong key);
@@ -16,7 +17,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -31,6 +31,8 @@ from ..i18n import translator
 from ..metrics import Metrics
 from ..render import explain
 from ..settings import Settings
+from ..strict_json import DuplicateKey
+from ..strict_json import loads as strict_loads
 from . import openapi
 from .lang import choose
 
@@ -69,9 +71,10 @@ def _reject_constant(name: str) -> Any:
 
 
 def parse_json(body: bytes) -> Any:
-    """The JSON value of `body`; ValueError when it is not JSON (NaN and Infinity are not)."""
+    """The JSON value of `body`; ValueError when it is not JSON (NaN and Infinity are not),
+    DuplicateKey (a ValueError) when an object names a key twice."""
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        return strict_loads(body.decode("utf-8"), parse_constant=_reject_constant)
     except RecursionError:
         raise ValueError("nested too deeply") from None
 
@@ -147,6 +150,8 @@ class EstimateAPI:
             return response
         try:
             data = parse_json(body)
+        except DuplicateKey as exc:
+            return problem(400, "duplicate_key", f"the body names a key twice: {exc}")
         except ValueError as exc:
             return problem(400, "not_json", f"the body is not valid JSON ({exc})")
         try:

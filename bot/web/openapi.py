@@ -153,9 +153,10 @@ def _model_schemas() -> dict[str, Any]:
 def _estimate_operation(secured: bool) -> dict[str, Any]:
     responses: dict[str, Any] = {
         "200": {"description": "The estimate.", "content": _json(_ref("EstimateResponse"))},
-        "400": _problem("The body is not JSON (`not_json`), cannot be read (`unreadable_body`: "
-                         "not in the Content-Encoding it names, or cut short), or a query "
-                         "parameter is malformed (`bad_parameter`)."),
+        "400": _problem("The body is not JSON (`not_json`), names a key twice in one object "
+                         "(`duplicate_key`: the message names the key), cannot be read "
+                         "(`unreadable_body`: not in the Content-Encoding it names, or cut "
+                         "short), or a query parameter is malformed (`bad_parameter`)."),
         "413": _problem("The body is larger than 1 MB."),
         "422": _problem("The scenario is not valid: one entry per field.", "ValidationProblem"),
     }
