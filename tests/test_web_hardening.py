@@ -3,6 +3,7 @@ off the event loop and its per-client limit."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -10,6 +11,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.clinics import load_clinics
 from bot.settings import Settings
+from bot.web import estimates
+from bot.web.estimates import ClientLimits
 from bot.web.openapi import ESTIMATE_PATH, OPENAPI_PATH
 from bot.web.server import MAX_BODY_BYTES, create_app
 
@@ -86,3 +89,130 @@ async def test_a_long_key_named_twice_is_cut_in_the_message(client):
                                  headers={"Content-Type": "application/json"})
     assert response.status == 400
     assert len((await response.json())["message"]) < 200
+
+
+# --- the estimate API off the event loop, and its limits ---------------------------------------
+
+# The most work an allowed scenario asks for (benchmarks/bench_estimate.py, WORST): the longest
+# course, PIP unknown, and a plan behind it with every amount unknown.
+_UNKNOWN_PLAN = ("deductible", "deductible_met", "copay", "coinsurance_pct", "oop_max", "oop_met",
+                 "visit_limit", "visits_used", "deductible_applies", "oon_covered",
+                 "oon_deductible", "oon_deductible_met", "oon_coinsurance_pct", "oon_oop_max",
+                 "oon_oop_met")
+WORST = {"payer": "auto", "state": "NY", "sessions": 365, "session_minutes": 240,
+         "prescription": True, "diagnosis_codes": ["S13.4XXA"],
+         "fallback_payer": "commercial", "network": None,
+         "fees": {"billed_per_unit": "40.00", "cash_per_session": "90.00"},
+         "plan": dict.fromkeys(_UNKNOWN_PLAN),
+         "auto": {"pip_remaining": None, "pip_deductible": "250", "pip_copay_pct": "20",
+                  "pip_copay_limit": "5000"}}
+
+
+async def started(**overrides) -> TestClient:
+    client = TestClient(TestServer(create_app(settings(**overrides), clinics=load_clinics())))
+    await client.start_server()
+    return client
+
+
+async def test_health_is_answered_while_heavy_estimates_run():
+    from bot.web.server import POOL_KEY
+
+    client = await started(api_estimate_processes=1, api_estimate_queue=16)
+    try:
+        pool = client.server.app[POOL_KEY]
+        assert (await client.post(ESTIMATE_PATH, json=SMALL)).status == 200  # processes up
+        finished: list[str] = []
+
+        async def heavy() -> None:
+            response = await client.post(ESTIMATE_PATH, json=WORST)
+            assert response.status == 200
+            finished.append("estimate")
+
+        estimates = [asyncio.create_task(heavy()) for _ in range(6)]
+        # Until every one of them is being computed or waits for it (or, were they computed on
+        # the loop, done).
+        while pool.in_flight < 6 and not all(task.done() for task in estimates):
+            await asyncio.sleep(0.001)
+        for _ in range(20):  # one after the other: each needs the server's loop again
+            assert (await client.get("/healthz")).status == 200
+        finished.append("healthz")
+        await asyncio.gather(*estimates)
+        # Six estimates of the largest scenario, one process: the loop answered twenty health
+        # checks before most of them were done.
+        assert finished.index("healthz") < 3, finished
+    finally:
+        await client.close()
+
+
+async def test_a_client_over_its_limit_gets_429_with_retry_after():
+    client = await started(api_rate_limit_requests=2, api_rate_limit_seconds=60)
+    try:
+        for _ in range(2):
+            assert (await client.post(ESTIMATE_PATH, json=SMALL)).status == 200
+        response = await client.post(ESTIMATE_PATH, json=SMALL)
+        assert response.status == 429
+        assert 1 <= int(response.headers["Retry-After"]) <= 60
+        problem = await response.json()
+        assert problem["error"] == "rate_limited"
+        assert "2 estimates in 60 seconds" in problem["message"]
+        assert (await client.get("/healthz")).status == 200  # the rest of the server is not
+    finally:
+        await client.close()
+
+
+async def test_the_limit_counts_each_api_key_on_its_own():
+    client = await started(api_keys=["key-one", "key-two"], api_rate_limit_requests=1)
+    try:
+        def post(key: str):
+            return client.post(ESTIMATE_PATH, json=SMALL,
+                               headers={"Authorization": f"Bearer {key}"})
+
+        assert (await post("key-one")).status == 200
+        assert (await post("key-one")).status == 429
+        assert (await post("key-two")).status == 200
+        # A wrong key is refused as such, and counts against nobody.
+        assert (await post("not-a-key")).status == 401
+        assert (await post("key-two")).status == 429
+    finally:
+        await client.close()
+
+
+async def test_a_full_line_gets_503_with_retry_after_at_once():
+    client = await started(api_estimate_processes=1, api_estimate_queue=1)
+    try:
+        assert (await client.post(ESTIMATE_PATH, json=SMALL)).status == 200  # processes up
+        responses = await asyncio.gather(
+            *(client.post(ESTIMATE_PATH, json=WORST) for _ in range(5)))
+        statuses = sorted(response.status for response in responses)
+        assert statuses == [200, 200, 503, 503, 503]
+        busy = [response for response in responses if response.status == 503]
+        assert all(response.headers["Retry-After"] == "1" for response in busy)
+        assert {(await response.json())["error"] for response in busy} == {"busy"}
+        assert (await client.post(ESTIMATE_PATH, json=SMALL)).status == 200  # and after
+    finally:
+        await client.close()
+
+
+def test_client_limits_slide_and_say_how_long_to_wait():
+    now = [1000.0]
+    limits = ClientLimits(limit=2, period=10, clock=lambda: now[0])
+    assert limits.retry_after("a") is None
+    now[0] += 4
+    assert limits.retry_after("a") is None
+    assert limits.retry_after("b") is None  # another client
+    now[0] += 1
+    assert limits.retry_after("a") == 5  # the first of a's two leaves the window at 1010
+    now[0] += 5.5
+    assert limits.retry_after("a") is None
+    assert limits.retry_after("a") == 4
+
+
+def test_client_limits_forget_the_least_recent_client_first(monkeypatch):
+    monkeypatch.setattr(estimates, "MAX_CLIENTS", 3)
+    limits = ClientLimits(limit=1, period=60, clock=lambda: 0.0)
+    for client in ("a", "b", "c"):
+        assert limits.retry_after(client) is None
+    assert limits.retry_after("a") is not None  # a is the most recent now
+    assert limits.retry_after("d") is None  # b is forgotten
+    assert limits.retry_after("a") is not None and limits.retry_after("c") is not None
+    assert limits.retry_after("b") is None

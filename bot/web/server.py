@@ -42,6 +42,7 @@ from ..store import StoreError
 from ..store.retention import purge_idle_chats_forever
 from ..telegram.inbox import Inbox
 from .api import EstimateAPI, UnreadableBody, parse_json, problem, read_body
+from .estimates import EstimatePool
 from .pages import ClinicPages
 
 __all__ = ["MAX_BODY_BYTES", "WEBHOOK_PATH", "TelegramWebhook", "create_app", "run"]
@@ -63,6 +64,7 @@ MESSAGE_FIELDS = ("message", "edited_message", "channel_post", "edited_channel_p
 STATIC = Path(__file__).parent / "static"
 
 METRICS_KEY = web.AppKey("metrics", Metrics)
+POOL_KEY = web.AppKey("estimate_pool", EstimatePool)
 
 
 class TelegramWebhook:
@@ -422,12 +424,28 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_page)
-    app.router.add_routes(EstimateAPI(settings, metrics).routes())
+    pool = EstimatePool(settings.api_estimate_processes, settings.api_estimate_queue)
+    app[POOL_KEY] = pool
+    app.cleanup_ctx.append(_warm_context(pool))
+    app.router.add_routes(EstimateAPI(settings, metrics, pool).routes())
     app.router.add_routes(
         ClinicPages(clinics, metrics, _bot_username(settings, telegram_app)).routes()
     )
     app.router.add_static("/static", STATIC, append_version=False)
     return app
+
+
+def _warm_context(pool: EstimatePool) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Start the estimate processes in the background as the server starts (requests that
+    come first wait for them)."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        warming = asyncio.create_task(pool.warm(), name="estimate-pool")
+        yield
+        warming.cancel()
+        await asyncio.gather(warming, return_exceptions=True)
+
+    return context
 
 
 def _store_context(
