@@ -15,6 +15,7 @@ from bot.web import estimates
 from bot.web.estimates import ClientLimits
 from bot.web.openapi import ESTIMATE_PATH, OPENAPI_PATH
 from bot.web.server import MAX_BODY_BYTES, create_app
+from tests.fakes import FakeTelegramAPI
 
 SLUG = "demo-clinic"
 SMALL = {"payer": "self_pay", "fees": {"billed_per_unit": "40.00"}}
@@ -216,3 +217,50 @@ def test_client_limits_forget_the_least_recent_client_first(monkeypatch):
     assert limits.retry_after("d") is None  # b is forgotten
     assert limits.retry_after("a") is not None and limits.retry_after("c") is not None
     assert limits.retry_after("b") is None
+
+
+# --- the Expect header (found by tests/test_fuzz_http.py) --------------------------------------
+
+
+@pytest.fixture
+async def full_server():
+    from tests.test_web_server import TOKEN, echo_application, make_settings
+
+    async with FakeTelegramAPI(token=TOKEN) as fake:
+        app = create_app(make_settings(fake), clinics=load_clinics(),
+                         telegram_app=echo_application(fake))
+        async with TestClient(TestServer(app)) as client:
+            yield client
+
+
+BODY_ROUTES = [("/telegram", b"{}"), (ESTIMATE_PATH, json.dumps(SMALL).encode()),
+               (f"/c/{SLUG}/estimate", b"payer=self_pay")]
+
+
+@pytest.mark.parametrize(("path", "body"), BODY_ROUTES)
+@pytest.mark.parametrize("expect", [b"\xff", b"something-else"])
+async def test_an_unknown_expect_is_417_without_a_traceback(full_server, caplog, path, body,
+                                                           expect):
+    from tests.test_web_server import post_bytes, raw_request, tracebacks
+
+    status = await raw_request(full_server.port, post_bytes(path, {b"Expect": expect}, body))
+    assert status == 417
+    assert tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize(("path", "body"), BODY_ROUTES)
+async def test_a_client_leaving_before_100_continue_leaves_no_traceback(full_server, caplog,
+                                                                       path, body):
+    from tests.test_web_server import post_bytes, tracebacks
+
+    request = post_bytes(path, {b"Expect": b"100-continue"}, body)
+    for _ in range(10):  # gone at once: the server finds the connection closing
+        _, writer = await asyncio.open_connection("127.0.0.1", full_server.port)
+        writer.write(request)
+        writer.close()
+    await asyncio.sleep(0.3)
+    assert tracebacks(caplog) == []
+    # And a client that waits for the 100 Continue is served as usual.
+    response = await full_server.post(ESTIMATE_PATH, json=SMALL,
+                                      headers={"Expect": "100-continue"})
+    assert response.status == 200

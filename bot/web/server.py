@@ -41,7 +41,7 @@ from ..settings import Settings, SettingsError, load_settings
 from ..store import StoreError
 from ..store.retention import purge_idle_chats_forever
 from ..telegram.inbox import Inbox
-from .api import EstimateAPI, UnreadableBody, parse_json, problem, read_body
+from .api import EstimateAPI, UnreadableBody, expect_continue, parse_json, problem, read_body
 from .estimates import EstimatePool
 from .pages import ClinicPages
 
@@ -392,7 +392,7 @@ def create_app(
         webhook = TelegramWebhook(telegram_app, settings, metrics, allowed_updates, store)
         app[WEBHOOK_KEY] = webhook
         app.cleanup_ctx.append(webhook.lifecycle)
-        app.router.add_post(WEBHOOK_PATH, webhook.handle)
+        app.router.add_post(WEBHOOK_PATH, webhook.handle, expect_handler=expect_continue)
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"}, headers={"Cache-Control": "no-store"})
