@@ -264,3 +264,81 @@ async def test_a_client_leaving_before_100_continue_leaves_no_traceback(full_ser
     response = await full_server.post(ESTIMATE_PATH, json=SMALL,
                                       headers={"Expect": "100-continue"})
     assert response.status == 200
+
+
+# --- the OpenAPI document and the validation agree ---------------------------------------------
+
+BASE = {"payer": "auto", "fallback_payer": "commercial", "fees": {"billed_per_unit": "40.00"}}
+PROBES = [True, False, 0, 1, 0.0, 1.0, 5, 5.0, 5.5, 1e300, "5", "true", "yes", "", None, [], {}]
+
+
+def _document_schema() -> dict:
+    from bot.web.openapi import document
+
+    doc = document()
+    return {"$ref": "#/components/schemas/Scenario", **doc}, doc["components"]["schemas"]
+
+
+def _fields(schemas: dict, kind: str) -> list[tuple[str, ...]]:
+    """The scenario's fields (paths) whose document type is `kind` (alone or with null)."""
+    found = []
+    for model, prefix in (("Scenario", ()), ("Plan", ("plan",)), ("WorkersComp",
+                                                                ("workers_comp",)),
+                          ("Auto", ("auto",))):
+        for name, prop in schemas[model]["properties"].items():
+            types = {option.get("type") for option in prop.get("anyOf", [prop])}
+            if kind in types:
+                found.append((*prefix, name))
+    return found
+
+
+def _with(path: tuple[str, ...], value: object) -> dict:
+    data = json.loads(json.dumps(BASE))
+    target = data
+    for part in path[:-1]:
+        target = target.setdefault(part, {})
+    target[path[-1]] = value
+    return data
+
+
+@pytest.mark.parametrize("kind", ["boolean", "integer"])
+def test_what_the_document_allows_is_what_the_api_accepts(kind):
+    """Every boolean and integer field, probed with values of every JSON type: the scenario
+    validates exactly when the OpenAPI document's schema says it does (`lmn: 0` was accepted
+    though the document says boolean; `sessions: 69.0` refused though it says integer)."""
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")
+    from pydantic import ValidationError
+
+    from estimator import Scenario
+
+    schema, schemas = _document_schema()
+    validator = jsonschema_rs.Draft202012Validator(schema)
+    fields = _fields(schemas, kind)
+    assert ("lmn",) in fields or ("sessions",) in fields
+    disagreements = []
+    for path in fields:
+        for value in PROBES:
+            data = _with(path, value)
+            try:
+                Scenario.model_validate(data)
+                accepted = True
+            except ValidationError:
+                accepted = False
+            if accepted != validator.is_valid(data):
+                disagreements.append(f"{'.'.join(path)}={value!r}: document "
+                                     f"{'allows' if validator.is_valid(data) else 'refuses'}")
+    assert disagreements == []
+
+
+async def test_the_api_takes_lmn_as_a_boolean_only_and_counts_without_a_fraction(client):
+    def post(**fields):
+        return client.post(ESTIMATE_PATH, json={**SMALL, **fields})
+
+    assert (await post(lmn=0)).status == 422
+    assert (await post(lmn="yes")).status == 422
+    assert (await post(lmn=True)).status == 200
+    response = await post(sessions=69.0)
+    assert response.status == 200
+    assert len((await response.json())["sessions"]) == 69
+    assert (await post(sessions=69.5)).status == 422
+    assert (await post(sessions=True)).status == 422
