@@ -4,14 +4,16 @@
     massage-estimate --text --lang es F   the plain-language explanation
     massage-estimate check FILES...       run scenario files; exit 1 when a case fails
 
-Bad input exits 2 with a message naming the field, never a traceback; with `--lang es` or
-`--lang ru` the message is in that language (the field's JSON path as it is in the file; the
-validation errors are said by bot/validation_messages.py).
+Bad input exits 2 with a message naming the field (or the key an object names twice), never a
+traceback; with `--lang es` or `--lang ru` the message is in that language (the field's JSON
+path as it is in the file; the validation errors are said by bot/validation_messages.py). A
+reader that leaves early (`| head`) ends the run quietly (exit 1), without a traceback.
 """
 
 import argparse
 import errno
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +22,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.i18n import N_, SUPPORTED, Translator, translator
+from bot.strict_json import DuplicateKey
+from bot.strict_json import loads as strict_loads
 from bot.validation_messages import describe_errors
 from estimator import Scenario, estimate
 from estimator.cases import CaseFileError, load_cases, run_case
@@ -106,12 +110,18 @@ def parse_scenario(text: str, source: str | Lazy) -> Scenario:
     """The scenario in the JSON `text`; BadInput names `source` (a path, or a function of the
     translator that names it) and the field at fault."""
     try:
-        data = json.loads(text)
+        data = strict_loads(text)
     except json.JSONDecodeError as exc:
         raise BadInput(
             # TRANSLATORS: reason is what the JSON reader says, such as "Expecting value".
             N_("%(source)s, line %(line)s: not valid JSON (%(reason)s)"),
             source=source, line=exc.lineno, reason=_json_reason(exc),
+        ) from None
+    except DuplicateKey as exc:
+        raise BadInput(
+            # TRANSLATORS: key is the key as written in JSON, in double quotes.
+            N_("%(source)s: the key %(key)s appears twice in one object"),
+            source=source, key=exc.shown,
         ) from None
     except (RecursionError, ValueError):  # absurd nesting, or an integer of thousands of digits
         raise BadInput(
@@ -161,7 +171,20 @@ def _check(files: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    try:
+        code = _main(sys.argv[1:] if argv is None else argv)
+        sys.stdout.flush()  # inside the try: a reader gone shows up here at the latest
+        return code
+    except BrokenPipeError:
+        # The reader left early (`massage-estimate --text F | head`): that is its choice, not
+        # an error to report. What is still buffered goes nowhere, so that the interpreter's
+        # own flush at exit does not fail again (Python's documented recipe, see the signal
+        # module's "Note on SIGPIPE").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+
+
+def _main(argv: list[str]) -> int:
     lang = "en"  # `check` and the errors before --lang is read are in English
     try:
         if argv[:1] == ["check"]:

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=30, ge=1)
     rate_limit_updates: int = Field(default=20, ge=1)
     rate_limit_seconds: int = Field(default=10, ge=1)
+    # The estimate API (bot/web/estimates.py): processes that compute its estimates, requests
+    # that may wait for one, and the per-client limit (per worker).
+    api_estimate_processes: int = Field(default=1, ge=1, le=64)
+    api_estimate_queue: int = Field(default=8, ge=0, le=10_000)
+    api_rate_limit_requests: int = Field(default=60, ge=1)
+    api_rate_limit_seconds: int = Field(default=60, ge=1)
     log_level: str = "INFO"
 
     # --- validators ------------------------------------------------------------------------

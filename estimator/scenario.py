@@ -4,9 +4,18 @@ An omitted field takes its documented default; `null` means "the patient does no
 engine then works with every answer inside a realistic domain (see `estimator.domains`).
 """
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from .money import HUNDRED, ZERO, Money, Percent
@@ -27,6 +36,22 @@ ProviderType = Literal["massage_therapist", "physical_therapist", "chiropractor"
 CptCode = Literal["97124", "97140"]
 Account = Literal["none", "hsa", "fsa", "hra"]
 NoLimit = Literal["none"]
+
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON Schema's "integer" (the OpenAPI document's) is any number without a fraction: 69.0
+    # is one. Nothing else becomes an integer: not true, not "69", not 69.5.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# A count: an integer, or a number without a fraction. Booleans are true and false only (JSON's,
+# or Python's): the document says "boolean", so 0, 1 and "yes" are refused.
+Count = Annotated[StrictInt, BeforeValidator(_whole_number)]
+# Bounds inside the union member, so that the document carries them as minimum and maximum.
+_VisitsUsed = Annotated[StrictInt, Field(ge=0, le=1000), BeforeValidator(_whole_number)]
 
 US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
@@ -52,19 +77,19 @@ class Plan(_Strict):
 
     deductible: Money | None = ZERO
     deductible_met: Money | None = ZERO
-    deductible_applies: bool | None = True
+    deductible_applies: StrictBool | None = True
     copay: Money | None = ZERO
     coinsurance_pct: Percent | None = ZERO
     oop_max: Money | NoLimit | None = "none"
     oop_met: Money | None = ZERO
-    visit_limit: StrictInt | NoLimit | None = Field(default="none")
-    visits_used: StrictInt | None = Field(default=0, ge=0, le=1000)
+    visit_limit: Count | NoLimit | None = Field(default="none")
+    visits_used: _VisitsUsed | None = 0
     # Whether sessions paid entirely toward the deductible use up visits varies by plan.
-    deductible_visits_count: bool = True
-    covers_massage_therapists: bool | None = True
+    deductible_visits_count: StrictBool = True
+    covers_massage_therapists: StrictBool | None = True
     # Out of network (used only when network is "out" or unknown).
     # Omitted: false for HMO and EPO, true otherwise (see `domains.oon_covered`); null: unknown.
-    oon_covered: bool | None = None
+    oon_covered: StrictBool | None = None
     # Out-of-network benefits usually have their own, higher deductible and coinsurance
     # (DOMAIN.md "Cost sharing"): omitted, they are unknown rather than zero.
     oon_deductible: Money | None = None
@@ -87,7 +112,7 @@ class Plan(_Strict):
 
 
 class WorkersComp(_Strict):
-    claim_accepted: bool | None = None
+    claim_accepted: StrictBool | None = None
 
 
 class Auto(_Strict):
@@ -114,13 +139,13 @@ class Scenario(_Strict):
     plan_type: PlanType = "ppo"
     network: Network | None = "in"
     purpose: Purpose = "medical"
-    prescription: bool | None = False
+    prescription: StrictBool | None = False
     diagnosis_codes: list[str] | None = Field(default_factory=list, max_length=12)
     preauth: Preauth | None = "unknown"
     provider_type: ProviderType = "massage_therapist"
     state: str | None = None
-    sessions: StrictInt = Field(default=1, ge=1, le=365)
-    session_minutes: StrictInt = Field(default=60, ge=8, le=240)
+    sessions: Count = Field(default=1, ge=1, le=365)
+    session_minutes: Count = Field(default=60, ge=8, le=240)
     cpt_code: CptCode = "97124"
     fees: Fees
     plan: Plan = Plan()
@@ -129,14 +154,14 @@ class Scenario(_Strict):
     hsa_fsa: Account = "none"
     # What is in the HSA or HRA now (null: not known); an FSA's election is available in full.
     account_balance: Money | None = None
-    lmn: bool = False
+    lmn: StrictBool = False
     tax_rate_pct: Percent | None = None
     # Auto and workers' compensation only: the health plan that pays after them, described by
     # `plan_type`, `network` and `plan`. null: not known whether the patient has one.
     fallback_payer: FallbackPayer | None = None
     # Original Medicare: whether the provider participates (accepts Medicare's approved amount
     # as payment in full). null: not known.
-    medicare_participating: bool | None = True
+    medicare_participating: StrictBool | None = True
 
     @field_validator("state")
     @classmethod

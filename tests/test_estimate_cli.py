@@ -3,6 +3,7 @@ its errors in the language of --lang."""
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -315,3 +316,37 @@ def test_english_errors_are_unchanged_with_lang_en():
     assert run("-", stdin=bad).stderr.startswith(
         "massage-estimate: standard input: payer: Input should be 'commercial'"
     )
+
+
+# --- issue 12: a reader that leaves early, a key named twice --------------------------------
+
+
+@pytest.mark.parametrize("args", [["--text", str(EXAMPLE)], [str(EXAMPLE)]])
+def test_a_closed_pipe_ends_the_run_without_a_traceback(args):
+    # `massage-estimate --text F | head`: the reader is gone before the output is written.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.estimate_cli", *args], stdout=write_end,
+            stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert done.stderr == ""
+    assert done.returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [('{"lmn": true, "fees": {"billed_per_unit": "40"}, "lmn": false}', '"lmn"'),
+     ('{"fees": {"billed_per_unit": "40", "billed_per_unit": "90"}}', '"billed_per_unit"')],
+)
+def test_a_key_named_twice_is_refused_naming_it(text, key):
+    done = run("-", stdin=text)
+    assert done.returncode == 2
+    assert done.stderr == f"massage-estimate: standard input: the key {key} appears twice in " \
+                          "one object\n"
+    done = run("--lang", "es", "-", stdin=text)
+    assert done.returncode == 2
+    assert f"la clave {key} aparece dos veces" in done.stderr

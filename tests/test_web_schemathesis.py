@@ -84,7 +84,8 @@ class LiveServer:
 @pytest.fixture(scope="module")
 def live() -> Iterator[LiveServer]:
     settings_ = Settings(_env_file=None, telegram_bot_token=None, webhook_url=None,
-                         bot_username="DemoClinicBot", api_keys=[KEY])
+                         bot_username="DemoClinicBot", api_keys=[KEY],
+                         api_rate_limit_requests=1_000_000)
     with LiveServer(create_app(settings_, clinics=load_clinics())) as server:
         yield server
 

@@ -5,63 +5,50 @@
 
 - 200: the estimate (`Estimate.model_dump(mode="json")`), plus `explanation` when asked for
   (`explain=true`), in the language of Accept-Language (en, es, ru; English otherwise);
-- 400: the body is not JSON (`not_json`), cannot be read (`unreadable_body`: not in the
+- 400: the body is not JSON (`not_json`), names a key twice in one object (`duplicate_key`,
+  the message names the key), cannot be read (`unreadable_body`: not in the
   Content-Encoding it names, or cut short), or `explain` is not a boolean (`bad_parameter`);
 - 401: API_KEYS is set and the request has no `Authorization: Bearer <one of them>` (a key
   with characters no key has, raw bytes included, is a wrong key);
 - 413: the body is over the server's limit (1 MB);
 - 422: the JSON is not a valid scenario: `errors` lists each field (`loc`, `msg`, `type`) and
-  `message` is the one-line description the command line prints.
+  `message` is the one-line description the command line prints;
+- 429: the client (its API key, or its address when the server has no keys) sent more than
+  API_RATE_LIMIT_REQUESTS requests in API_RATE_LIMIT_SECONDS; `Retry-After` says when to;
+- 503 (`busy`): every estimate process is computing and API_ESTIMATE_QUEUE requests wait
+  already; `Retry-After: 1`.
+
+The scenario is validated, estimated and explained in a worker process (`bot.web.estimates`):
+the event loop, which the webhook shares, only waits for it.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import time
 from typing import Any
 
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 from aiohttp.web_protocol import RequestPayloadError
-from pydantic import ValidationError
 
-from estimator import Scenario, estimate
-from estimator.cases import describe
-
-from ..i18n import translator
 from ..metrics import Metrics
-from ..render import explain
 from ..settings import Settings
+from ..strict_json import DuplicateKey
+from ..strict_json import loads as strict_loads
 from . import openapi
+from .estimates import Busy, ClientLimits, EstimatePool, field_errors
 from .lang import choose
 
-__all__ = ["EstimateAPI", "UnreadableBody", "field_errors", "read_body"]
+__all__ = ["EstimateAPI", "UnreadableBody", "expect_continue", "field_errors", "read_body"]
 
 log = logging.getLogger(__name__)
 
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off", ""})
-# pydantic puts the member of a union it tried into the location: ("plan", "copay", "decimal").
-_TYPE_TAGS = frozenset({"decimal", "int", "bool", "str", "float", "none", "list", "dict"})
 
 
 def problem(status: int, error: str, message: str, **headers: str) -> web.Response:
     return web.json_response({"error": error, "message": message}, status=status, headers=headers)
-
-
-def _is_type_tag(part: object) -> bool:
-    return isinstance(part, str) and (part in _TYPE_TAGS or "[" in part)
-
-
-def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
-    """pydantic's errors as `{loc, msg, type}`, the location without union member tags."""
-    return [
-        {
-            "loc": [part for part in error["loc"] if not _is_type_tag(part)],
-            "msg": error["msg"],
-            "type": error["type"],
-        }
-        for error in exc.errors(include_url=False, include_input=False, include_context=False)
-    ]
 
 
 def _reject_constant(name: str) -> Any:
@@ -69,9 +56,10 @@ def _reject_constant(name: str) -> Any:
 
 
 def parse_json(body: bytes) -> Any:
-    """The JSON value of `body`; ValueError when it is not JSON (NaN and Infinity are not)."""
+    """The JSON value of `body`; ValueError when it is not JSON (NaN and Infinity are not),
+    DuplicateKey (a ValueError) when an object names a key twice."""
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        return strict_loads(body.decode("utf-8"), parse_constant=_reject_constant)
     except RecursionError:
         raise ValueError("nested too deeply") from None
 
@@ -95,16 +83,35 @@ async def read_body(request: web.Request) -> bytes:
         raise UnreadableBody(type(error).__name__) from None
 
 
+async def expect_continue(request: web.Request) -> None:
+    """The `Expect` header of the routes that take a body, as aiohttp's default handler does it
+    but for the client's faults: an unknown expectation (raw bytes included, which aiohttp's
+    own handler cannot echo in its 417 and turns into a 500) gets 417, and a client gone before
+    the "100 Continue" is simply gone, not a traceback."""
+    if request.version != HttpVersion11:
+        return
+    if request.headers.get("Expect", "").strip().lower() != "100-continue":
+        raise web.HTTPExpectationFailed(text="the only Expect known here is 100-continue")
+    try:
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    except ConnectionError:
+        raise web.HTTPBadRequest(text="the client left") from None
+    request.writer.output_size = 0  # the response proper has not started (as aiohttp does)
+
+
 class EstimateAPI:
     """The handlers of the JSON API for one application."""
 
-    def __init__(self, settings: Settings, metrics: Metrics) -> None:
+    def __init__(self, settings: Settings, metrics: Metrics, pool: EstimatePool) -> None:
         self.settings = settings
         self.metrics = metrics
+        self.pool = pool
+        self.limits = ClientLimits(settings.api_rate_limit_requests,
+                                   settings.api_rate_limit_seconds)
 
     def routes(self) -> list[web.AbstractRouteDef]:
         return [
-            web.post(openapi.ESTIMATE_PATH, self.estimate),
+            web.post(openapi.ESTIMATE_PATH, self.estimate, expect_handler=expect_continue),
             web.get(openapi.OPENAPI_PATH, self.document),
         ]
 
@@ -129,8 +136,26 @@ class EstimateAPI:
             **{"WWW-Authenticate": challenge},
         )
 
+    def _client(self, request: web.Request) -> str:
+        """Whose window a request counts in: its API key (checked already), or the address
+        it came from when the server has no keys."""
+        if self.settings.api_keys:
+            key = request.headers.get("Authorization", "").strip().partition(" ")[2]
+            return "key " + key.strip()
+        return "address " + (request.remote or "")
+
+    def _limited(self, request: web.Request) -> web.Response | None:
+        wait = self.limits.retry_after(self._client(request))
+        if wait is None:
+            return None
+        return problem(
+            429, "rate_limited",
+            f"more than {self.limits.limit} estimates in {self.limits.period:g} seconds from "
+            f"this client; try again in {wait} seconds", **{"Retry-After": str(wait)},
+        )
+
     async def estimate(self, request: web.Request) -> web.Response:
-        refused = self._unauthorized(request)
+        refused = self._unauthorized(request) or self._limited(request)
         if refused is not None:
             return refused
         flag = request.query.get("explain", "false").strip().lower()
@@ -147,30 +172,23 @@ class EstimateAPI:
             return response
         try:
             data = parse_json(body)
+        except DuplicateKey as exc:
+            return problem(400, "duplicate_key", f"the body names a key twice: {exc}")
         except ValueError as exc:
             return problem(400, "not_json", f"the body is not valid JSON ({exc})")
+        lang = choose(None, request.headers.get("Accept-Language")) if flag in _TRUE else None
+        started = time.perf_counter()
         try:
-            scenario = Scenario.model_validate(data)
-        except ValidationError as exc:
-            return web.json_response(
-                {
-                    "error": "invalid_scenario",
-                    "message": describe(exc),
-                    "errors": field_errors(exc),
-                },
-                status=422,
-            )
-        try:
-            with self.metrics.estimate_timer("api"):
-                result = estimate(scenario)
-            out = result.model_dump(mode="json")
-            headers: dict[str, str] = {}
-            if flag in _TRUE:
-                lang = choose(None, request.headers.get("Accept-Language"))
-                out["explanation"] = explain(result, scenario, translator(lang))
-                headers = {"Content-Language": lang, "Vary": "Accept-Language"}
+            status, out = await self.pool.run(data, lang)
+        except Busy:
+            return problem(503, "busy", "every estimate process is busy and the line is full; "
+                           "try again in a moment", **{"Retry-After": str(Busy.retry_after)})
         except Exception:
-            log.exception("the estimate failed for a valid scenario")
+            log.exception("the estimate failed")
             self.metrics.error("api")
             return problem(500, "internal_error", "the estimate failed; this is a bug")
+        if status != 200:
+            return web.json_response(out, status=status)
+        self.metrics.estimate_given("api", time.perf_counter() - started)
+        headers = {"Content-Language": lang, "Vary": "Accept-Language"} if lang else {}
         return web.json_response(out, headers=headers)

@@ -48,6 +48,13 @@ def _problem(description: str, name: str = "Problem") -> dict[str, Any]:
     return {"description": description, "content": _json(_ref(name))}
 
 
+def _retry(response: dict[str, Any]) -> dict[str, Any]:
+    response["headers"] = {"Retry-After": {
+        "description": "Whole seconds to wait before trying again.",
+        "schema": {"type": "integer", "minimum": 1}, "required": True}}
+    return response
+
+
 class _ContractSchema(GenerateJsonSchema):
     """pydantic's JSON Schema, with decimals on input described as the validator reads them."""
 
@@ -153,11 +160,17 @@ def _model_schemas() -> dict[str, Any]:
 def _estimate_operation(secured: bool) -> dict[str, Any]:
     responses: dict[str, Any] = {
         "200": {"description": "The estimate.", "content": _json(_ref("EstimateResponse"))},
-        "400": _problem("The body is not JSON (`not_json`), cannot be read (`unreadable_body`: "
-                         "not in the Content-Encoding it names, or cut short), or a query "
-                         "parameter is malformed (`bad_parameter`)."),
+        "400": _problem("The body is not JSON (`not_json`), names a key twice in one object "
+                         "(`duplicate_key`: the message names the key), cannot be read "
+                         "(`unreadable_body`: not in the Content-Encoding it names, or cut "
+                         "short), or a query parameter is malformed (`bad_parameter`)."),
         "413": _problem("The body is larger than 1 MB."),
         "422": _problem("The scenario is not valid: one entry per field.", "ValidationProblem"),
+        "429": _retry(_problem("This client (its API key; without keys, its address) sent "
+                               "more requests than the server's per-client limit "
+                               "(`rate_limited`).")),
+        "503": _retry(_problem("Every estimate process is busy and the line of requests "
+                               "waiting for one is full (`busy`).")),
     }
     operation: dict[str, Any] = {
         "operationId": "estimate",

@@ -38,6 +38,7 @@ from ..interview.questions import QUESTIONS
 from ..metrics import Metrics
 from ..render import answer_text, cost_span, cost_text, explain, recommendation_text
 from . import forms
+from .api import expect_continue
 from .lang import choose
 from .links import qr_svg, start_link
 
@@ -98,7 +99,8 @@ class ClinicPages:
     def routes(self) -> list[web.AbstractRouteDef]:
         return [
             web.get("/c/{slug}", self.clinic_page, name="clinic"),
-            web.post("/c/{slug}/estimate", self.estimate_page, name="clinic-estimate"),
+            web.post("/c/{slug}/estimate", self.estimate_page, name="clinic-estimate",
+                     expect_handler=expect_continue),
         ]
 
     # Shared parts.

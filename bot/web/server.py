@@ -41,7 +41,8 @@ from ..settings import Settings, SettingsError, load_settings
 from ..store import StoreError
 from ..store.retention import purge_idle_chats_forever
 from ..telegram.inbox import Inbox
-from .api import EstimateAPI, UnreadableBody, parse_json, problem, read_body
+from .api import EstimateAPI, UnreadableBody, expect_continue, parse_json, problem, read_body
+from .estimates import EstimatePool
 from .pages import ClinicPages
 
 __all__ = ["MAX_BODY_BYTES", "WEBHOOK_PATH", "TelegramWebhook", "create_app", "run"]
@@ -63,6 +64,7 @@ MESSAGE_FIELDS = ("message", "edited_message", "channel_post", "edited_channel_p
 STATIC = Path(__file__).parent / "static"
 
 METRICS_KEY = web.AppKey("metrics", Metrics)
+POOL_KEY = web.AppKey("estimate_pool", EstimatePool)
 
 
 class TelegramWebhook:
@@ -357,6 +359,14 @@ def _client_error(error: BaseException | None) -> bool:
     return False
 
 
+async def _nosniff(request: web.Request, response: web.StreamResponse) -> None:
+    """Every response the application sends (aiohttp's own 404, 405 and 413 pages, the JSON,
+    the static files) tells browsers not to guess another content type than the one it names.
+    A request aiohttp's HTTP parser refuses (a malformed request line or header) never reaches
+    the application: its plain-text 400 goes without it."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+
+
 def create_app(
     settings: Settings,
     *,
@@ -376,12 +386,13 @@ def create_app(
         handler_args={"logger": _ProtocolLog(logging.getLogger("aiohttp.server"), {})},
     )
     app[METRICS_KEY] = metrics
+    app.on_response_prepare.append(_nosniff)
     webhook = None
     if telegram_app is not None:
         webhook = TelegramWebhook(telegram_app, settings, metrics, allowed_updates, store)
         app[WEBHOOK_KEY] = webhook
         app.cleanup_ctx.append(webhook.lifecycle)
-        app.router.add_post(WEBHOOK_PATH, webhook.handle)
+        app.router.add_post(WEBHOOK_PATH, webhook.handle, expect_handler=expect_continue)
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"}, headers={"Cache-Control": "no-store"})
@@ -413,12 +424,28 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_page)
-    app.router.add_routes(EstimateAPI(settings, metrics).routes())
+    pool = EstimatePool(settings.api_estimate_processes, settings.api_estimate_queue)
+    app[POOL_KEY] = pool
+    app.cleanup_ctx.append(_warm_context(pool))
+    app.router.add_routes(EstimateAPI(settings, metrics, pool).routes())
     app.router.add_routes(
         ClinicPages(clinics, metrics, _bot_username(settings, telegram_app)).routes()
     )
     app.router.add_static("/static", STATIC, append_version=False)
     return app
+
+
+def _warm_context(pool: EstimatePool) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Start the estimate processes in the background as the server starts (requests that
+    come first wait for them)."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        warming = asyncio.create_task(pool.warm(), name="estimate-pool")
+        yield
+        warming.cancel()
+        await asyncio.gather(warming, return_exceptions=True)
+
+    return context
 
 
 def _store_context(
