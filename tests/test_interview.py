@@ -469,3 +469,16 @@ def test_the_account_balance_bounds_what_the_account_pays():
     state, prompt = drive(script)
     accounts = prompt.estimate.accounts
     assert accounts.kind == "hra" and accounts.amount == 300 and accounts.tax_savings is None
+
+
+def test_help_on_the_estimate_explains_the_terms_it_uses_instead_of_reprinting_it():
+    from bot.i18n import translator
+    from bot.render import prompt_text
+
+    state, result = drive(COMMERCIAL)
+    state, prompt = step(state, HELP, CLINICS)
+    assert prompt.kind == "glossary" and state.finished
+    text = prompt_text(prompt, translator("en"))
+    assert text.startswith("Glossary") and "Deductible:" in text and "Coinsurance:" in text
+    assert "We recommend" not in text  # the estimate is not printed again
+    assert "PIP / MedPay" not in text  # a term this estimate does not use

@@ -734,8 +734,9 @@ def step(
     if answer.kind == "back":
         return _back(state, clinics, lang)
     if answer.kind == "help":
-        if state.finished or state.current is None:
-            return state, _current_prompt(state, clinics, lang)
+        if state.finished or state.current is None:  # "?" on the estimate: the terms it uses
+            prompt = _current_prompt(state, clinics, lang)
+            return state, prompt.model_copy(update={"kind": "glossary"})
         question = BY_ID[state.current]
         return state, _ask(state, clinics, question, lang, help=question.help)
     if answer.kind == "change":

@@ -107,8 +107,10 @@ def prompt_text(prompt: Prompt, t: Translator) -> str:
     """The prompt's whole text: a note, what was wrong with the last reply, the question, and its
     explanation when asked for. The result prompt is the explanation of the estimate."""
     parts: list[str] = []
-    if prompt.kind == "glossary":
-        parts.append(glossary_text(t))
+    if prompt.kind == "glossary":  # under an estimate: the terms it uses, not the estimate again
+        shown = (explain(prompt.estimate, prompt.scenario, t)
+                 if prompt.estimate is not None and prompt.scenario is not None else None)
+        return glossary_text(t, used_in=shown)
     if prompt.so_far:
         parts.append(problem_text(prompt.so_far, t))
     if prompt.note:
@@ -152,10 +154,14 @@ GLOSSARY = (
 )
 
 
-def glossary_text(t: Translator) -> str:
-    lines = [t.gettext("Glossary")]
-    lines += [f"• {t.gettext(term)}: {t.gettext(meaning)}" for term, meaning in GLOSSARY]
-    return "\n".join(lines)
+def glossary_text(t: Translator, used_in: str | None = None) -> str:
+    """The glossary; with `used_in` (an estimate's text), only the terms that text uses (all of
+    them if it uses none)."""
+    entries = [(t.gettext(term), t.gettext(meaning)) for term, meaning in GLOSSARY]
+    if used_in is not None:
+        text = used_in.casefold()
+        entries = [e for e in entries if e[0].casefold() in text] or entries
+    return "\n".join([t.gettext("Glossary"), *(f"• {term}: {meaning}" for term, meaning in entries)])
 
 
 # --- the record of answers -------------------------------------------------------------------
