@@ -479,6 +479,6 @@ def test_help_on_the_estimate_explains_the_terms_it_uses_instead_of_reprinting_i
     state, prompt = step(state, HELP, CLINICS)
     assert prompt.kind == "glossary" and state.finished
     text = prompt_text(prompt, translator("en"))
-    assert text.startswith("Glossary") and "Deductible:" in text and "Coinsurance:" in text
+    assert text.startswith("Glossary") and "Deductible:" in text and "Allowed amount:" in text
     assert "We recommend" not in text  # the estimate is not printed again
     assert "PIP / MedPay" not in text  # a term this estimate does not use
