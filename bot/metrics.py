@@ -56,8 +56,8 @@ ERROR_PLACES = frozenset({"webhook", "handler", "api", "page", "store", "telegra
 CHANNELS = frozenset({"telegram", "api", "page", "terminal"})
 REJECT_REASONS = frozenset({"secret", "not_json", "too_large", "not_an_update", "unreadable"})
 # How the Telegram handlers ended an update (the `outcome=` of their log lines).
-OUTCOMES = frozenset({"ok", "duplicate", "unavailable", "busy", "error", "rate_limited",
-                      "answered", "ignored"})
+OUTCOMES = frozenset({"ok", "duplicate", "unavailable", "postponed", "busy", "error",
+                      "rate_limited", "stale", "out_of_order", "answered", "ignored"})
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 

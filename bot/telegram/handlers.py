@@ -37,7 +37,7 @@ from ..interview.model import Problem, Prompt
 from ..logs import log_failure
 from ..settings import Settings
 from ..store import StateDecryptionError, Store, StoreUnavailable
-from . import keyboards, staff_commands, texts
+from . import inbox, keyboards, staff_commands, texts
 from .keyboards import Callback
 from .outbox import AnswerQuery, Edit, Op, Retire, Send, deliver
 from .turn import INTERVIEW_KINDS, Turn, load_state
@@ -125,6 +125,7 @@ class Channel:
                         ops = [AnswerQuery(query.id)] if query else []
                     else:
                         outcome = "rate_limited" if turn.rate_limited else outcome
+                        outcome = turn.outcome or outcome
                         ops = turn.ops
                         if turn.after is not None:
                             ops += await turn.after(context.bot)
@@ -132,7 +133,13 @@ class Channel:
                     outcome = "unavailable"
                     metrics.error("store")
                     log.warning("store unavailable: %s", type(error).__name__)
-                    ops = self._apology(update, texts.UNAVAILABLE)
+                    stored = inbox.applying()
+                    if stored is not None and isinstance(error, StoreUnavailable):
+                        # Applied later (the inbox keeps it): "try again" would get it twice.
+                        stored.kept, outcome = True, "postponed"
+                        ops = [AnswerQuery(query.id)] if query else []
+                    else:
+                        ops = self._apology(update, texts.UNAVAILABLE)
                 except Exception as error:  # never let one update take the bot down
                     outcome = "error"
                     metrics.error("handler")
@@ -324,13 +331,17 @@ class Channel:
     async def answer_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Typed text: the answer to an amount, percent, count or code question (or a choice
         typed out); the next question comes as a new message and the old one goes."""
-        text = (update.effective_message.text or "")[:MAX_TYPED]
+        message = update.effective_message
+        text = (message.text or "")[:MAX_TYPED]
 
         def work(turn: Turn) -> None:
             if turn.interview is None:
                 self._begin(turn, None)
             elif turn.interview.finished:
                 turn.say(texts.FINISHED_HINT)
+            elif _typed_before(message.message_id, turn):
+                turn.outcome = "stale"  # meant for a question already answered: not applied
+                turn.show(self._current(turn, turn.t.gettext(texts.STALE_BUTTON)), edit=False)
             else:
                 turn.show(self._step(turn, Answer(kind="text", value=text)), edit=False)
 
@@ -543,6 +554,15 @@ async def _run(work: Work, turn: Turn) -> None:
     result = work(turn)
     if result is not None:
         await result
+
+
+def _typed_before(message_id: int, turn: Turn) -> bool:
+    """The typed message came before the question now shown: it was meant for an earlier one
+    (a private chat numbers its messages, both ways, in the order they were sent). So an answer
+    retyped while the bot was silent (slow, or its database down) is not applied to the next
+    question once the first one is: the patient sees the current question again instead."""
+    shown = turn.tg.message_id
+    return shown is not None and turn.tg.kind == "question" and message_id < shown
 
 
 def _after_command(text: str | None) -> str:

@@ -107,6 +107,7 @@ class Turn:
     ops: list[Op] = field(default_factory=list)
     forgotten: bool = False  # /forget ran: do not save
     rate_limited: bool = False  # over the rate limit: the work was not done
+    outcome: str | None = None  # the update was dropped: why (metrics.OUTCOMES)
     question_before: str | None = None
     after: Any = None  # a coroutine function run after the section, returning more ops
 

@@ -1,0 +1,123 @@
+"""The webhook and its inbox when PostgreSQL fails under them, end to end through
+python-telegram-bot and the fake Bot API: the database reached through a TCP proxy that drops or
+freezes connections (tests/fakes/db_proxy.py; the shared server is never stopped)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+
+from bot.i18n import translator
+from bot.telegram import inbox as inbox_module
+from bot.telegram import texts
+from bot.web.server import SECRET_HEADER
+from tests.fakes.db_proxy import DatabaseProxy
+from tests.fakes.patients import INTERVIEW, question_of
+from tests.fakes.workers import fresh_schema
+from tests.test_telegram_inbox import CHAT, PG_URL, SECRET, Webhook, fake, serving  # noqa: F401
+
+UNAVAILABLE = translator("en").gettext(texts.UNAVAILABLE)
+
+
+@pytest.fixture
+async def proxied():
+    """(proxy, database URL through it): a fresh schema of the test server."""
+    try:
+        admin = await asyncpg.connect(PG_URL, timeout=3)
+    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({exc!r})")
+    parts = PG_URL.split("//", 1)[1].split("/", 1)[0].rpartition("@")[2]
+    host, _, port = parts.partition(":")
+    try:
+        async with fresh_schema(admin, PG_URL, "faults") as (_, url), \
+                DatabaseProxy(host or "127.0.0.1", int(port or 5432)) as proxy:
+            yield proxy, proxy.url(url)
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def quick_sweep(monkeypatch):
+    """Updates left behind are looked for at once and often (normally 10 s, every 5 s)."""
+    monkeypatch.setattr(inbox_module, "LEFT_BEHIND", timedelta(0))
+    monkeypatch.setattr(inbox_module, "SWEEP_EVERY_SECONDS", 0.1)
+
+
+async def post(hook: Webhook, update: dict[str, Any]) -> int:
+    response = await hook.client.post("/telegram", json=update, headers={SECRET_HEADER: SECRET})
+    return response.status
+
+
+async def settled(hook: Webhook) -> None:
+    """Nothing left in the inbox, nothing being applied."""
+    for _ in range(1000):
+        try:
+            waiting = await hook.store.waiting_chats(timedelta(0))
+        except Exception:  # the store is still recovering
+            waiting = [CHAT]
+        if not waiting and not hook.inbox.in_flight:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("updates left in the inbox")
+
+
+async def answer_until(hook: Webhook, stop_at: str) -> None:
+    """/start, then INTERVIEW's answers up to the question `stop_at` (not answered)."""
+    fake = hook.fake
+    await fake.user_sends(CHAT, "/start")
+    await hook.deliver()
+    await settled(hook)
+    for question, (kind, value) in INTERVIEW.items():
+        if question == stop_at:
+            return
+        if kind == "choice":
+            await fake.press_button(CHAT, lambda text, data, v=value: bool(data)
+                                    and data.endswith("|" + v))
+        else:
+            await fake.user_sends(CHAT, value)
+        await hook.deliver()
+        await settled(hook)
+
+
+async def answers(hook: Webhook) -> dict[str, Any]:
+    async with hook.store.chat(CHAT) as session:
+        return session.record.state["interview"]["answers"]
+
+
+async def test_an_answer_the_database_dropped_while_saving_is_applied_once_unapologised(
+    fake, tmp_path, proxied, quick_sweep
+):
+    """Issue 12, item 1: the database dropped while a typed answer was being saved; the patient
+    was told "cannot reach my records ... try again", the stored update was applied after the
+    recovery anyway, and the retyped answer then answered the next question too."""
+    proxy, url = proxied
+    async with serving(fake, tmp_path, database_url=url) as hook:
+        await answer_until(hook, "deductible")
+        proxy.drop_on(b'"deductible":"1000.00"')  # the save of this very answer
+        await fake.user_sends(CHAT, "1000")
+        [typed] = fake.take_updates()
+        assert await post(hook, typed) == 200  # stored before the drop
+        await asyncio.wait_for(proxy.triggered.wait(), 30)
+        # The patient, hearing nothing, types it again while the database is still down.
+        await fake.user_sends(CHAT, "1000")
+        [again] = fake.take_updates()
+        status = await post(hook, again)
+        assert status != 200 or UNAVAILABLE not in "".join(fake.bot_texts(CHAT))
+        proxy.restore()
+        while status != 200:  # Telegram re-sends an update that got no 2xx
+            await asyncio.sleep(0.1)
+            status = await post(hook, again)
+        await settled(hook)
+        texts_sent = fake.bot_texts(CHAT)
+        assert not any(UNAVAILABLE in text for text in texts_sent), fake.transcript(CHAT)
+        saved = await answers(hook)
+        assert saved["deductible"] == "1000.00"
+        assert "deductible_met" not in saved, fake.transcript(CHAT)
+        # The retyped answer came before the next question: that question is shown again.
+        assert question_of(fake.last_bot_message(CHAT)) == "deductible_met"
+        note = translator("en").gettext(texts.STALE_BUTTON)
+        assert note in fake.last_bot_message(CHAT).text, fake.transcript(CHAT)
