@@ -369,3 +369,31 @@ async def test_the_largest_ids_that_fit_are_taken(fake, tmp_path, database_url):
         update["update_id"] = 2**63 - 1
         await hook.post(update)
         assert "medical condition" in (await fake.wait_for_bot(CHAT)).text
+
+
+@pytest.mark.parametrize("order", [[3, 2, 1, 0], [2, 0, 3, 1], [1, 3, 0, 2]])
+async def test_updates_arriving_out_of_order_are_applied_in_update_id_order_or_dropped(
+    fake, tmp_path, order
+):
+    """Issue 12, item 6: a chat's updates delivered reversed or shuffled, each once and each
+    applied before the next arrives, were applied in arrival order (a /cancel before the /start
+    it followed). An update older than the chat's last applied one is dropped and counted."""
+    from tests.test_web_server import metric
+
+    async with serving(fake, tmp_path) as hook:
+        for text in ("/start", "/help", "/privacy", "/cancel"):
+            await fake.user_sends(CHAT, text)
+        updates = fake.take_updates()
+        applied, newest = [], -1
+        for index in order:
+            await hook.post(updates[index])
+            await idle(hook)
+            if updates[index]["update_id"] > newest:
+                newest = updates[index]["update_id"]
+                applied.append(index)
+        assert len(fake.calls_to("sendMessage")) == len(applied), fake.transcript(CHAT)
+        dropped = len(order) - len(applied)
+        assert metric(hook.client, 'massage_bot_update_outcomes_total{outcome="out_of_order"}'
+                      ) == dropped
+        async with hook.store.chat(CHAT) as session:
+            assert session.record.state["telegram"]["last_update"] == newest

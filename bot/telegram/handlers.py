@@ -180,6 +180,9 @@ class Channel:
                     return None
                 record = session.record
                 turn = self._turn(update, record)
+                if _out_of_order(update, turn):
+                    return turn  # nothing saved
+                turn.tg.last_update = update.update_id
                 if self._within_rate_limit(update, turn):
                     await _run(work, turn)
                 if not turn.forgotten:
@@ -554,6 +557,19 @@ async def _run(work: Work, turn: Turn) -> None:
     result = work(turn)
     if result is not None:
         await result
+
+
+def _out_of_order(update: Update, turn: Turn) -> bool:
+    """An update older than the chat's last applied one (Telegram numbers them in the order
+    sent) came late: applied now it would garble the interview, so it is dropped and counted
+    (a button press still gets its query answered)."""
+    last = turn.tg.last_update
+    if last is None or update.update_id > last:
+        return False
+    turn.outcome = "out_of_order"
+    if update.callback_query:
+        turn.answer_query(update.callback_query.id)
+    return True
 
 
 def _typed_before(message_id: int, turn: Turn) -> bool:

@@ -10,6 +10,7 @@ What a chat keeps in the store (a JSON dict; the store never looks inside):
                   "question": "deductible",     the question token its buttons carry
                   "options": ["ppo", "hmo"],    its option values, for index-coded buttons
                   "seq": 7,                     bumped on every save of an update (a count)
+                  "last_update": 812,           the update_id of the last update applied
                   "scenario": {...},            staff: the last /scenario or /whatif
                   "rate": {"times": [...],      when the user's last updates came, and whether
                            "told": false}}}     they were told to slow down (bot.ratelimit)
@@ -48,6 +49,7 @@ class TelegramState:
     seq: int = 0
     scenario: dict[str, Any] | None = None
     rate: Window = field(default_factory=Window)  # the user's rate-limit window
+    last_update: int | None = None  # the update_id of the last update applied
 
     @classmethod
     def from_json(cls, data: Any) -> TelegramState:
@@ -62,6 +64,8 @@ class TelegramState:
             seq=int(data.get("seq") or 0),
             scenario=data.get("scenario") if isinstance(data.get("scenario"), dict) else None,
             rate=Window.from_json(data.get("rate")),
+            last_update=data.get("last_update") if isinstance(data.get("last_update"), int)
+            else None,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -73,6 +77,7 @@ class TelegramState:
             "seq": self.seq,
             "scenario": self.scenario,
             "rate": self.rate.to_json(),
+            "last_update": self.last_update,
         }
 
     def untrack(self) -> None:
