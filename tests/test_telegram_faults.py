@@ -5,7 +5,10 @@ freezes connections (tests/fakes/db_proxy.py; the shared server is never stopped
 from __future__ import annotations
 
 import asyncio
+import re
+import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -21,6 +24,13 @@ from tests.fakes.workers import fresh_schema
 from tests.test_telegram_inbox import CHAT, PG_URL, SECRET, Webhook, fake, serving  # noqa: F401
 
 UNAVAILABLE = translator("en").gettext(texts.UNAVAILABLE)
+NGINX_CONF = Path(__file__).resolve().parents[1] / "deploy" / "nginx" / "massage-bot.conf"
+
+
+def nginx_setting(name: str) -> int:
+    """An integer setting of the recommended nginx configuration (e.g. `proxy_read_timeout`)."""
+    [value] = re.findall(rf"^\s*{name}\s+(\d+)s?;", NGINX_CONF.read_text(), re.MULTILINE)
+    return int(value)
 
 
 @pytest.fixture
@@ -121,3 +131,32 @@ async def test_an_answer_the_database_dropped_while_saving_is_applied_once_unapo
         assert question_of(fake.last_bot_message(CHAT)) == "deductible_met"
         note = translator("en").gettext(texts.STALE_BUTTON)
         assert note in fake.last_bot_message(CHAT).text, fake.transcript(CHAT)
+
+
+async def test_a_hung_database_gets_the_webhook_its_answer_within_nginx_timeout(
+    fake, tmp_path, proxied
+):
+    """Issue 12, item 4: a database that accepts connections and never answers held the
+    webhook's answer 35 s (the 30 s command timeout, then a reconnection), past nginx's
+    proxy_read_timeout, so nginx gave up on the worker and the next one hung alike. Storing
+    the update is bounded: 503 (not stored: Telegram sends it again) in time for nginx to try
+    every worker it may; the update sent again once the database answers is applied."""
+    proxy, url = proxied
+    budget = nginx_setting("proxy_read_timeout") / nginx_setting("proxy_next_upstream_tries")
+    async with serving(fake, tmp_path, database_url=url) as hook:
+        await fake.user_sends(CHAT, "/help")  # the pool has connections: they hang too
+        await hook.deliver()
+        await fake.wait_for_bot(CHAT)
+        await settled(hook)
+        await fake.user_sends(CHAT, "/start")
+        [update] = fake.take_updates()
+        proxy.hang()
+        started = time.monotonic()
+        status = await post(hook, update)
+        assert status == 503
+        assert time.monotonic() - started < budget
+        proxy.restore()
+        while await post(hook, update) != 200:  # Telegram sends it again
+            await asyncio.sleep(0.2)
+        reply = await fake.wait_for_bot(CHAT, timeout=60)
+        assert "medical condition" in reply.text

@@ -23,6 +23,10 @@ LOCK_WAIT_SECONDS = 15.0
 # PostgreSQL only: a section that sits idle longer than this (a hung or frozen
 # process) loses its connection, so it cannot block a chat forever.
 SECTION_IDLE_SECONDS = 60.0
+# Storing an incoming update (the webhook answers Telegram after it) gives up after this
+# long: nginx waits 30 s for a worker and may try two, and a database that hangs instead of
+# refusing would otherwise hold the answer for the 30 s command timeout and a reconnection.
+STORE_UPDATE_SECONDS = 4.0
 # Processed update ids are only needed while Telegram may still retry a delivery.
 PROCESSED_UPDATES_TTL = timedelta(hours=24)
 

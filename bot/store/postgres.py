@@ -36,6 +36,7 @@ from .base import (
     LOCK_WAIT_SECONDS,
     PROCESSED_UPDATES_TTL,
     SECTION_IDLE_SECONDS,
+    STORE_UPDATE_SECONDS,
     BaseSession,
     ChatRecord,
     Lease,
@@ -222,13 +223,22 @@ class PostgresStore(StoreBase):
     # -- the inbox ---------------------------------------------------------------
 
     async def enqueue(self, chat_id: int, update_id: int, update: dict[str, Any]) -> bool:
-        status = await self._statement(
-            "execute",
-            "INSERT INTO inbox (chat_id, update_id, payload) SELECT $1, $2, $3 "
-            "WHERE NOT EXISTS (SELECT 1 FROM processed_updates "
-            "WHERE chat_id = $1 AND update_id = $2) ON CONFLICT DO NOTHING",
-            chat_id, update_id, self._codec.encode(update),
-        )
+        try:
+            async with asyncio.timeout(STORE_UPDATE_SECONDS):
+                status = await self._statement(
+                    "execute",
+                    "INSERT INTO inbox (chat_id, update_id, payload) SELECT $1, $2, $3 "
+                    "WHERE NOT EXISTS (SELECT 1 FROM processed_updates "
+                    "WHERE chat_id = $1 AND update_id = $2) ON CONFLICT DO NOTHING",
+                    chat_id, update_id, self._codec.encode(update),
+                )
+        except TimeoutError:
+            # A hung server: its other pooled connections are likely stuck too.
+            if self._pool is not None:
+                await self._pool.expire_connections()
+            raise StoreUnavailable(
+                f"PostgreSQL did not store the update within {STORE_UPDATE_SECONDS:g} s"
+            ) from None
         return _count(status) == 1
 
     async def next_stored(
@@ -406,6 +416,11 @@ class PostgresStore(StoreBase):
                 if conn is None or busy or attempt == 2:
                     raise  # could not even connect, waited long enough, or failed twice
                 await pool.expire_connections()
+            except BaseException:  # cancelled (a caller's timeout) mid-statement: not reusable
+                if conn is not None:
+                    _terminate(conn)
+                    await self._release(conn)
+                raise
         raise AssertionError("unreachable")
 
     async def _release(self, conn: asyncpg.Connection) -> None:
