@@ -160,3 +160,31 @@ async def test_a_hung_database_gets_the_webhook_its_answer_within_nginx_timeout(
             await asyncio.sleep(0.2)
         reply = await fake.wait_for_bot(CHAT, timeout=60)
         assert "medical condition" in reply.text
+
+
+async def test_an_outage_is_logged_as_error_types_without_tracebacks(tmp_path, proxied):
+    """Issue 12, item 7: during an outage asyncpg's pool logs a failure every few seconds;
+    docs/deploy.md promises its error type only. A `massage-bot serve` worker's own log, with
+    the database gone under it."""
+    import aiohttp
+
+    from tests.fakes.workers import WebhookFake, serve_workers
+
+    proxy, url = proxied
+    token = "123456:" + "L" * 35
+    async with WebhookFake(token=token) as fake, aiohttp.ClientSession() as http, \
+            serve_workers(1, folder=tmp_path, http=http, database_url=url, token=token,
+                          secret=SECRET, api_base_url=f"{fake.url}/bot",
+                          start_seconds=120) as [worker]:
+        proxy.drop()
+        for _ in range(300):
+            async with http.get(f"{worker.url}/readyz") as response:
+                assert response.status == 503 or proxy.mode != "drop"
+            if "asyncpg.pool" in worker.stderr():
+                break
+            await asyncio.sleep(0.1)
+        log = worker.stderr()
+    pool_lines = [line for line in log.splitlines() if " asyncpg.pool: " in line]
+    assert pool_lines, log
+    assert all(re.search(r" \[\w+\]$", line) for line in pool_lines), log
+    assert "Traceback" not in log and 'File "' not in log, log
