@@ -245,7 +245,7 @@ class Channel:
                 tg.message_id = message_id
                 await session.save(
                     user_id=record.user_id,
-                    state={**record.state, "telegram": tg.to_json()},
+                    state={**record.state, "telegram": tg.model_dump(mode="json")},
                     language=record.language,
                     update_id=None,
                 )
