@@ -24,8 +24,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from telegram import Update
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from telegram import Update
 
 __all__ = [
     "CONTENT_TYPE_LATEST",

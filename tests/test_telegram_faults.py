@@ -18,10 +18,11 @@ from bot.i18n import translator
 from bot.telegram import inbox as inbox_module
 from bot.telegram import texts
 from bot.web.server import SECRET_HEADER
+from tests.fakes import FakeTelegramAPI
 from tests.fakes.db_proxy import DatabaseProxy
 from tests.fakes.patients import INTERVIEW, question_of
 from tests.fakes.workers import fresh_schema
-from tests.test_telegram_inbox import CHAT, PG_URL, SECRET, Webhook, fake, serving  # noqa: F401
+from tests.test_telegram_inbox import CHAT, PG_URL, SECRET, TOKEN, Webhook, serving
 
 UNAVAILABLE = translator("en").gettext(texts.UNAVAILABLE)
 NGINX_CONF = Path(__file__).resolve().parents[1] / "deploy" / "nginx" / "massage-bot.conf"
@@ -31,6 +32,13 @@ def nginx_setting(name: str) -> int:
     """An integer setting of the recommended nginx configuration (e.g. `proxy_read_timeout`)."""
     [value] = re.findall(rf"^\s*{name}\s+(\d+)s?;", NGINX_CONF.read_text(), re.MULTILINE)
     return int(value)
+
+
+@pytest.fixture
+async def fake():
+    async with FakeTelegramAPI(token=TOKEN) as api:
+        yield api
+    assert api.internal_errors == []
 
 
 @pytest.fixture
@@ -172,9 +180,9 @@ async def test_an_outage_is_logged_as_error_types_without_tracebacks(tmp_path, p
 
     proxy, url = proxied
     token = "123456:" + "L" * 35
-    async with WebhookFake(token=token) as fake, aiohttp.ClientSession() as http, \
+    async with WebhookFake(token=token) as telegram, aiohttp.ClientSession() as http, \
             serve_workers(1, folder=tmp_path, http=http, database_url=url, token=token,
-                          secret=SECRET, api_base_url=f"{fake.url}/bot",
+                          secret=SECRET, api_base_url=f"{telegram.url}/bot",
                           start_seconds=120) as [worker]:
         proxy.drop()
         for _ in range(300):

@@ -29,9 +29,9 @@ from ..interview import parsing
 from ..logs import quiet_third_party_loggers
 from ..settings import Settings
 from ..store import Store
-from . import texts
-from .handlers import Channel
+from . import handlers, texts
 from .outbox import quiet_wrapper_warnings
+from .pipeline import Pipeline
 from .transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def build_application(
     app = builder.build()
     _warm_up()
     quiet_wrapper_warnings()
-    Channel(settings, store, clinics, log_salt=log_salt).register(app)
+    handlers.register(app, Pipeline(settings, store, clinics, log_salt=log_salt))
     return app
 
 
