@@ -397,3 +397,18 @@ async def test_updates_arriving_out_of_order_are_applied_in_update_id_order_or_d
                       ) == dropped
         async with hook.store.chat(CHAT) as session:
             assert session.record.state["telegram"]["last_update"] == newest
+
+
+async def test_the_first_button_press_after_a_restart_is_answered(fake, tmp_path):
+    """Issue 12, item 7 (not reproduced here): a press on a message the stopped worker sent is
+    the new worker's first update; it is answered and applied."""
+    async with serving(fake, tmp_path) as hook:
+        await fake.user_sends(CHAT, "/start")
+        await hook.deliver()
+        await idle(hook)
+    async with serving(fake, tmp_path) as hook:
+        query_id = await fake.press_button(CHAT, "A medical condition")
+        await hook.deliver()
+        await idle(hook)
+        assert query_id in fake.answered_callbacks, fake.transcript(CHAT)
+        assert "Who would pay" in fake.last_bot_message(CHAT).text
