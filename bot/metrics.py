@@ -44,7 +44,7 @@ __all__ = [
 
 # The kinds of Telegram updates (the Update object's optional fields), as python-telegram-bot
 # knows them: a kind it adds is counted under its own name, not "other".
-UPDATE_KINDS = frozenset(str(kind.value) for kind in Update.ALL_TYPES)
+UPDATE_KINDS = frozenset(str(kind) for kind in Update.ALL_TYPES)
 ERROR_PLACES = frozenset({"webhook", "handler", "api", "page", "store", "telegram"})
 CHANNELS = frozenset({"telegram", "api", "page", "terminal"})
 REJECT_REASONS = frozenset({"secret", "not_json", "too_large", "not_an_update", "unreadable"})

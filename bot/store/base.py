@@ -14,7 +14,10 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .crypto import StateCodec
 
 # How long entering a chat section waits for another process holding the same
 # chat before giving up with StoreUnavailable. Telegram re-sends an unanswered
@@ -91,7 +94,9 @@ class Store(Protocol):
 
 
 @asynccontextmanager
-async def locked(lock: asyncio.Lock, timeout: float, what: str) -> AsyncIterator[None]:
+async def locked(
+    lock: asyncio.Lock | asyncio.Semaphore, timeout: float, what: str
+) -> AsyncIterator[None]:
     """Hold an asyncio lock, but wait at most `timeout` for it.
 
     Bounded so that a stuck section (or a task awaiting one that waits on it)
@@ -181,7 +186,7 @@ class SectionGuard:
     """
 
     def __init__(self) -> None:
-        self._sections: dict[asyncio.Task, BaseSession] = {}
+        self._sections: dict[asyncio.Task[Any] | None, BaseSession] = {}
 
     def current(self) -> BaseSession | None:
         return self._sections.get(asyncio.current_task())
@@ -218,7 +223,8 @@ class StoreBase:
         self.applied_migrations: list[str] = []  # names applied by the last open()
         self._chat_locks = KeyedLocks()
         self._guard = SectionGuard()
-        self._leases: dict[asyncio.Task, Lease] = {}
+        self._leases: dict[asyncio.Task[Any] | None, Lease] = {}
+        self._codec: StateCodec  # set by each backend
         self._opened = False
         self._closed = False
 

@@ -29,8 +29,8 @@ from contextlib import asynccontextmanager, contextmanager, nullcontext, suppres
 from datetime import timedelta
 from typing import Any
 
-import asyncpg
-import asyncpg.exceptions as pgerr
+import asyncpg  # type: ignore[import-untyped]
+import asyncpg.exceptions as pgerr  # type: ignore[import-untyped]
 
 from .base import (
     LOCK_WAIT_SECONDS,
@@ -401,6 +401,7 @@ class PostgresStore(StoreBase):
         """
         self._check_usable()
         pool = self._pool
+        assert pool is not None  # opened and not closed (checked above)
         for attempt in (1, 2):
             conn = None
             try:
@@ -425,7 +426,8 @@ class PostgresStore(StoreBase):
 
     async def _release(self, conn: asyncpg.Connection) -> None:
         try:
-            await self._pool.release(conn)
+            if self._pool is not None:  # else closed: the connection went with the pool
+                await self._pool.release(conn)
         except Exception:
             log.debug("discarded a broken PostgreSQL connection", exc_info=True)
 

@@ -99,7 +99,8 @@ def build_application(
             POOL_TIMEOUT_SECONDS
         )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+        # PTB types the builder by its rate limiter's argument type; AIORateLimiter's differs.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
     app = builder.build()
     _warm_up()
     quiet_wrapper_warnings()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -145,7 +145,7 @@ async def show_estimate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Typed text: the answer to an amount, percent, count or code question (or a choice
     typed out); the next question comes as a new message and the old one goes."""
-    message = update.effective_message
+    message = _message(update)
     text = (message.text or "")[:MAX_TYPED]
 
     def work(turn: Turn) -> None:
@@ -174,6 +174,7 @@ def _typed_before(message_id: int, turn: Turn) -> bool:
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button press: answered first, then applied to the message it was pressed on."""
     query = update.callback_query
+    assert query is not None  # a CallbackQueryHandler's update
     message = query.message
     if message is None or message.chat.type != "private":
         await in_group(update, context)
@@ -234,11 +235,14 @@ def _answer_for(turn: Turn, callback: Callback | None) -> Answer | None:
     if action == keyboards.CHOICE:
         return Answer(kind="choice", value=callback.value)
     if action == keyboards.CHOICE_INDEX:
-        index = int(callback.value) if (callback.value or "").isdecimal() else -1
+        value = callback.value or ""
+        index = int(value) if value.isdecimal() else -1
         if not 0 <= index < len(turn.tg.options):
             return None
         return Answer(kind="choice", value=turn.tg.options[index])
-    kinds = {keyboards.UNKNOWN: "unknown", keyboards.HELP: "help", keyboards.BACK: "back"}
+    kinds: dict[str, Literal["unknown", "help", "back"]] = {
+        keyboards.UNKNOWN: "unknown", keyboards.HELP: "help", keyboards.BACK: "back",
+    }
     if action in kinds:
         return Answer(kind=kinds[action])
     finished = turn.interview.finished
@@ -374,7 +378,7 @@ def _addressed_to(update: Update, username: str, bot_id: int) -> bool:
 
 async def scenario(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/scenario key=value ...: staff only; the full estimate and the session table."""
-    text = _after_command(update.effective_message.text)
+    text = _after_command(_message(update).text)
     pipeline = pipeline_of(context)
     await pipeline.run(
         update, context, "command:scenario",
@@ -384,7 +388,7 @@ async def scenario(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def whatif(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/whatif key=value ...: staff only; the last scenario changed, old and new totals."""
-    text = _after_command(update.effective_message.text)
+    text = _after_command(_message(update).text)
     pipeline = pipeline_of(context)
     await pipeline.run(
         update, context, "command:whatif",
@@ -394,12 +398,20 @@ async def whatif(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A scenario YAML file from staff: each case run, pass or fail."""
-    file = update.effective_message.document
+    file = _message(update).document
+    assert file is not None  # filters.Document.ALL
     pipeline = pipeline_of(context)
     await pipeline.run(
         update, context, "document",
         lambda turn: staff_commands.document(turn, file, pipeline.clinics, pipeline.settings),
     )
+
+
+def _message(update: Update) -> Message:
+    """The message of an update a MessageHandler or CommandHandler took (never None there)."""
+    message = update.effective_message
+    assert message is not None
+    return message
 
 
 def _after_command(text: str | None) -> str:

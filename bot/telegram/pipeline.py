@@ -73,7 +73,7 @@ class Pipeline:
         decrypted: it then sees no state and nothing is saved (how /forget still deletes such a
         chat)."""
         started = time.perf_counter()
-        chat_id = update.effective_chat.id
+        chat_id = _chat_id(update)
         turn: Turn | None = None
         outcome, store_ms, send_ms = "busy", 0.0, 0.0
         try:
@@ -142,7 +142,7 @@ class Pipeline:
     async def _in_section(self, update: Update, work: Work, keyless: bool) -> Turn | None:
         entered = False
         try:
-            async with self.store.chat(update.effective_chat.id) as session:
+            async with self.store.chat(_chat_id(update)) as session:
                 entered = True
                 if await session.seen(update.update_id):
                     return None
@@ -190,7 +190,7 @@ class Pipeline:
         user = update.effective_user
         interview, tg = load_state(record.state if record else None)
         return Turn(
-            chat_id=update.effective_chat.id,
+            chat_id=_chat_id(update),
             user_id=user.id if user else None,
             interview=interview,
             tg=tg,
@@ -243,6 +243,13 @@ class Pipeline:
             outcome,
             (time.perf_counter() - started) * 1000,
         )
+
+
+def _chat_id(update: Update) -> int:
+    """The private chat's id (the handlers that use the pipeline only take updates with one)."""
+    chat = update.effective_chat
+    assert chat is not None
+    return chat.id
 
 
 async def _run(work: Work, turn: Turn) -> None:
