@@ -196,3 +196,32 @@ async def test_an_outage_is_logged_as_error_types_without_tracebacks(tmp_path, p
     assert pool_lines, log
     assert all(re.search(r" \[\w+\]$", line) for line in pool_lines), log
     assert "Traceback" not in log and 'File "' not in log, log
+
+
+async def test_an_answer_saved_as_the_database_dropped_shows_its_next_question_later(
+    fake, tmp_path, proxied, quick_sweep
+):
+    """Issue 12, item 1, the commit that went through unanswered: the answer is saved, the
+    process thinks not and keeps the stored update, which is then found applied. The patient
+    still needs the next question (or a retyped answer would be applied to it)."""
+    proxy, url = proxied
+    async with serving(fake, tmp_path, database_url=url) as hook:
+        await answer_until(hook, "deductible")
+        proxy.drop_on(b"COMMIT", after=True)  # the commit of this answer's section
+        await fake.user_sends(CHAT, "1000")
+        [typed] = fake.take_updates()
+        assert await post(hook, typed) == 200
+        await asyncio.wait_for(proxy.triggered.wait(), 30)
+        await fake.user_sends(CHAT, "1000")  # retyped while the bot says nothing
+        [again] = fake.take_updates()
+        status = await post(hook, again)
+        proxy.restore()
+        while status != 200:
+            await asyncio.sleep(0.1)
+            status = await post(hook, again)
+        await settled(hook)
+        saved = await answers(hook)
+        assert saved["deductible"] == "1000.00"
+        assert "deductible_met" not in saved, fake.transcript(CHAT)
+        assert question_of(fake.last_bot_message(CHAT)) == "deductible_met", fake.transcript(CHAT)
+        assert not any(UNAVAILABLE in text for text in fake.bot_texts(CHAT))

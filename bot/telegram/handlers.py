@@ -39,6 +39,7 @@ SHOW_ESTIMATE = Answer(kind="start")
 def register(app: Application, pipeline: Pipeline) -> None:
     """Every handler of the bot, over `pipeline` (kept in the Application's bot_data)."""
     app.bot_data[PIPELINE] = pipeline
+    pipeline.redisplay = _show_current
     private = filters.ChatType.PRIVATE
     new_message = filters.UpdateType.MESSAGE
     app.add_handler(MessageHandler(~private & new_message, in_group))
@@ -86,6 +87,11 @@ def _current(turn: Turn, note: str | None = None) -> Prompt:
     assert turn.interview is not None
     prompt = _step(turn, Answer(kind="start", value=turn.interview.clinic))
     return prompt.model_copy(update={"note": Problem(message=note) if note else None})
+
+
+def _show_current(turn: Turn) -> None:
+    """The interview's current question (or result) again, as a new message."""
+    turn.show(_current(turn), edit=False)
 
 
 def _begin(turn: Turn, slug: str | None) -> None:

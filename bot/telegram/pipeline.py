@@ -61,6 +61,8 @@ class Pipeline:
         self.store = store
         self.clinics = clinics
         self._salt = log_salt if log_salt is not None else secrets.token_bytes(16)
+        # Shows the interview's current message again (set by the handlers: see _interrupted).
+        self.redisplay: Callable[[Turn], None] | None = None
 
     def chat_hash(self, chat_id: int) -> str:
         """The chat id as logs show it: salted, hashed, short."""
@@ -145,7 +147,7 @@ class Pipeline:
             async with self.store.chat(_chat_id(update)) as session:
                 entered = True
                 if await session.seen(update.update_id):
-                    return None
+                    return self._interrupted(update, session.record)
                 turn = self._turn(update, session.record)
                 if _out_of_order(update, turn):
                     return turn  # nothing saved
@@ -166,6 +168,23 @@ class Pipeline:
         log.warning("the saved state cannot be decrypted: handled without it")
         turn = self._turn(update, None)
         await _run(work, turn)
+        return turn
+
+    def _interrupted(self, update: Update, record: ChatRecord | None) -> Turn | None:
+        """An update applied before: None (only acknowledged), unless it is a stored one the
+        inbox still holds. Then its section committed but its process stopped (or lost the
+        database's answer to the commit) before it was done, and its replies may never have
+        gone out: the interview's current message is shown again, so the patient sees where
+        they are, and an answer they retype meanwhile counts as sent before it (not applied to
+        the next question)."""
+        if inbox.applying() is None or self.redisplay is None:
+            return None
+        turn = self._turn(update, record)
+        turn.outcome = "duplicate"
+        if update.callback_query:
+            turn.answer_query(update.callback_query.id)
+        if turn.interview is not None:
+            self.redisplay(turn)
         return turn
 
     def _within_rate_limit(self, update: Update, turn: Turn) -> bool:

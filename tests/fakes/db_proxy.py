@@ -6,6 +6,7 @@ database fails, for the store's fault tests (the shared server itself is never s
         proxy.drop()        # every connection closed, new ones closed at once (a stop)
         proxy.hang()        # connections kept open but nothing passes, either way (a freeze)
         proxy.drop_on(b"INSERT INTO chats")   # drop() as soon as a client sends that
+        proxy.drop_on(b"COMMIT", after=True)  # ... once the server got it, its answer lost
         proxy.restore()     # new connections pass again
 
 Modes apply to new connections and to those open: a frozen connection stays frozen after
@@ -27,6 +28,7 @@ class DatabaseProxy:
         self.host, self.port = host, port
         self.mode = "pass"  # pass | drop | hang
         self.trigger: bytes | None = None
+        self.trigger_after = False
         self.triggered = asyncio.Event()
         self._server: asyncio.Server | None = None
         self._links: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
@@ -71,8 +73,8 @@ class DatabaseProxy:
         for client, server in self._links:
             self._frozen.update((client, server))
 
-    def drop_on(self, pattern: bytes) -> None:
-        self.trigger = pattern
+    def drop_on(self, pattern: bytes, *, after: bool = False) -> None:
+        self.trigger, self.trigger_after = pattern, after
 
     def restore(self) -> None:
         self.mode, self.trigger = "pass", None
@@ -101,7 +103,8 @@ class DatabaseProxy:
                     link: tuple[asyncio.StreamWriter, asyncio.StreamWriter], watch: bool) -> None:
         try:
             while data := await source.read(CHUNK):
-                if watch and self.trigger is not None and self.trigger in data:
+                fire = watch and self.trigger is not None and self.trigger in data
+                if fire and not self.trigger_after:
                     self.triggered.set()
                     self.drop()
                     return
@@ -109,8 +112,15 @@ class DatabaseProxy:
                     await asyncio.sleep(0.05)
                 if link not in self._links:
                     return
+                if fire:
+                    self._frozen.add(link[0])  # the server's answer never reaches the client
                 target.write(data)
                 await target.drain()
+                if fire:
+                    await asyncio.sleep(0.2)  # the server has it (a local socket) and acts on it
+                    self.triggered.set()
+                    self.drop()
+                    return
         except (ConnectionError, OSError):
             pass
         finally:
