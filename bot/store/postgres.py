@@ -50,6 +50,8 @@ from .crypto import StateCodec
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 5.0
+# Any one statement (asyncpg's command_timeout): longer than a lock wait, which it may contain.
+COMMAND_TIMEOUT_SECONDS = LOCK_WAIT_SECONDS + 15
 # Leases keep a connection while the replies go out, so the pool bounds how many chats
 # one process serves at the same moment (the others wait their turn, LOCK_WAIT_SECONDS).
 POOL_MAX_SIZE = 20
@@ -136,7 +138,7 @@ class PostgresStore(StoreBase):
                     max_size=POOL_MAX_SIZE,
                     reset=_keep_session,
                     timeout=CONNECT_TIMEOUT_SECONDS,
-                    command_timeout=LOCK_WAIT_SECONDS + 15,
+                    command_timeout=COMMAND_TIMEOUT_SECONDS,
                 )
         self._opened = True
         async with self._transaction() as conn:
