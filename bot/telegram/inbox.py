@@ -9,7 +9,9 @@ before its answer is in the database when the chat's next one arrives, at whiche
 and the worker holding the chat's lease (`Store.lease`) applies every stored update of that
 chat in update_id order: a chat's updates are applied in the order Telegram sent them, across
 processes. An update delivered again is stored once (`Store.enqueue`), and one accepted by a
-process that died before applying it is applied by another process's sweep.
+process that died before applying it is applied by another process's sweep. One whose store
+section failed stays stored (`Applying.kept`: the patient is told nothing, since it will be
+applied) and the sweep applies it once the store answers again.
 
 Updates without a private chat (group messages, inline buttons) go straight to the handlers:
 nothing of theirs is stored.
