@@ -25,6 +25,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from telegram import Update
 
 __all__ = [
     "CONTENT_TYPE_LATEST",
@@ -41,23 +42,15 @@ __all__ = [
     "update_outcome",
 ]
 
-# The kinds of Telegram updates (the Update object's optional fields).
-UPDATE_KINDS = frozenset(
-    {
-        "message", "edited_message", "channel_post", "edited_channel_post", "callback_query",
-        "inline_query", "chosen_inline_result", "my_chat_member", "chat_member",
-        "chat_join_request", "message_reaction", "message_reaction_count", "poll",
-        "poll_answer", "pre_checkout_query", "shipping_query", "business_connection",
-        "business_message", "edited_business_message", "deleted_business_messages",
-        "chat_boost", "removed_chat_boost", "purchased_paid_media",
-    }
-)
+# The kinds of Telegram updates (the Update object's optional fields), as python-telegram-bot
+# knows them: a kind it adds is counted under its own name, not "other".
+UPDATE_KINDS = frozenset(str(kind) for kind in Update.ALL_TYPES)
 ERROR_PLACES = frozenset({"webhook", "handler", "api", "page", "store", "telegram"})
 CHANNELS = frozenset({"telegram", "api", "page", "terminal"})
 REJECT_REASONS = frozenset({"secret", "not_json", "too_large", "not_an_update", "unreadable"})
 # How the Telegram handlers ended an update (the `outcome=` of their log lines).
-OUTCOMES = frozenset({"ok", "duplicate", "unavailable", "busy", "error", "rate_limited",
-                      "answered", "ignored"})
+OUTCOMES = frozenset({"ok", "duplicate", "unavailable", "postponed", "busy", "error",
+                      "rate_limited", "stale", "out_of_order", "answered", "ignored"})
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 

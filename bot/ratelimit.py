@@ -5,30 +5,37 @@ and updated inside the chat's store section: every worker sees the same window, 
 does not forget it. The clock is passed in, so the check is pure and testable.
 """
 
-from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from pydantic import BaseModel, field_validator, model_validator
 
 Verdict = Literal["allow", "refuse_and_tell", "refuse_quietly"]
 
 
-@dataclass
-class Window:
+class Window(BaseModel):
     """One user's recent updates: when the allowed ones came (at most `limit` of them), and
-    whether the user was told about the limit during this burst."""
+    whether the user was told about the limit during this burst. Saved with the chat as JSON
+    (`model_dump()`); what cannot be read of a saved one counts as nothing (an empty window)."""
 
-    times: list[float] = field(default_factory=list)
+    times: list[float] = []
     told: bool = False
 
+    @model_validator(mode="before")
     @classmethod
-    def from_json(cls, data: Any) -> "Window":
-        if not isinstance(data, dict):
-            return cls()
-        times = data.get("times") if isinstance(data.get("times"), list) else []
-        return cls(times=[float(t) for t in times if isinstance(t, int | float)],
-                   told=data.get("told") is True)
+    def _a_dict(cls, data: Any) -> Any:
+        return data if isinstance(data, dict) else {}
 
-    def to_json(self) -> dict[str, Any]:
-        return {"times": self.times, "told": self.told}
+    @field_validator("times", mode="before")
+    @classmethod
+    def _numbers_only(cls, times: Any) -> list[float]:
+        if not isinstance(times, list):
+            return []
+        return [float(t) for t in times if isinstance(t, int | float) and not isinstance(t, bool)]
+
+    @field_validator("told", mode="before")
+    @classmethod
+    def _true_only(cls, told: Any) -> bool:
+        return told is True
 
 
 def check(window: Window, now: float, limit: int, period: float) -> Verdict:

@@ -30,7 +30,12 @@ from bot.metrics import Metrics
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import open_store, retention
 from bot.store import postgres as postgres_store
-from bot.store.base import LOCK_WAIT_SECONDS, PROCESSED_UPDATES_TTL, SECTION_IDLE_SECONDS
+from bot.store.base import (
+    LOCK_WAIT_SECONDS,
+    PROCESSED_UPDATES_TTL,
+    SECTION_IDLE_SECONDS,
+    STORE_UPDATE_SECONDS,
+)
 from bot.telegram import inbox
 from bot.telegram.app import CONCURRENT_UPDATES
 from bot.web import server
@@ -408,7 +413,8 @@ def test_the_commands_and_settings_the_doc_names_exist():
     commands = set(re.findall(r"`massage-bot ([a-z-]+)", doc))
     assert {"serve", "migrate", "rekey"} <= commands <= set(cli.COMMANDS)
     constants = {"POOL_MAX_SIZE", "RESERVED_CONNECTIONS", "CONCURRENT_UPDATES", "LOCK_WAIT_SECONDS",
-                 "SECTION_IDLE_SECONDS", "PROCESSED_UPDATES_TTL"}
+                 "SECTION_IDLE_SECONDS", "PROCESSED_UPDATES_TTL", "STORE_UPDATE_SECONDS",
+                 "CONNECT_TIMEOUT_SECONDS"}
     for name in set(re.findall(r"`([A-Z][A-Z0-9]*_[A-Z0-9_]+)`", doc)) - constants:
         assert name in FIELDS, f"docs/deploy.md names {name}, which is not a setting"
 
@@ -423,6 +429,11 @@ def test_the_commands_and_settings_the_doc_names_exist():
         ("handled up to 128 at once", CONCURRENT_UPDATES, 128),
         ("60 s idle (`SECTION_IDLE_SECONDS`)", SECTION_IDLE_SECONDS, 60),
         ("15 s (`LOCK_WAIT_SECONDS`)", LOCK_WAIT_SECONDS, 15),
+        ("Storing is bounded by 4 s (`STORE_UPDATE_SECONDS`)", STORE_UPDATE_SECONDS, 4),
+        ("cannot be opened after 5 s (`CONNECT_TIMEOUT_SECONDS`)",
+         postgres_store.CONNECT_TIMEOUT_SECONDS, 5),
+        ("Other statements wait up to 30 s (`command_timeout`)",
+         postgres_store.COMMAND_TIMEOUT_SECONDS, 30),
         ("Update ids are kept 24 h", PROCESSED_UPDATES_TTL, timedelta(hours=24)),
         ("every 5 s for updates stored more than 10 s ago", (inbox.SWEEP_EVERY_SECONDS,
          inbox.LEFT_BEHIND), (5, timedelta(seconds=10))),

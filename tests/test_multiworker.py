@@ -42,7 +42,15 @@ import pytest_asyncio
 
 from bot.store import open_store
 from bot.web.server import SECRET_HEADER
-from tests.fakes.patients import CHOICE, INTERVIEW, TEXT, Step, expected_outcome, steps
+from tests.fakes.patients import (
+    CHOICE,
+    INTERVIEW,
+    TEXT,
+    Step,
+    expected_outcome,
+    question_of,
+    steps,
+)
 from tests.fakes.workers import WebhookFake, Worker, fresh_schema, serve_workers
 
 PG_URL = os.environ.get("STORE_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
@@ -165,8 +173,7 @@ async def question_message(fake: WebhookFake, chat: int, question: str) -> int:
     deadline = time.monotonic() + IDLE_SECONDS
     while True:
         for message in reversed(fake.messages(chat)):
-            if any(data and data.split("|")[:2] == ["a", question]
-                   for _, data in message.buttons):
+            if question_of(message) == question:
                 return message.message_id
         if time.monotonic() > deadline:
             raise AssertionError(f"the chat went off the script (an update lost, applied twice "
@@ -178,8 +185,10 @@ async def question_message(fake: WebhookFake, chat: int, question: str) -> int:
 async def patient(c: Cluster, chat: int, script: list[Step],
                   seed: int, workers: list[Worker] | None = None) -> list[int]:
     """One patient through `script`, their updates to the workers in turn, each POSTed once
-    the previous one was accepted; one in four also to another worker at the same moment, one
-    in five again after its acceptance. Returns the ids of the distinct updates sent."""
+    the previous one was accepted and its question shown (a typed answer sent before its
+    question is dropped as meant for an earlier one); one in four also to another worker at the
+    same moment, one in five again after its acceptance. Returns the ids of the distinct
+    updates sent."""
     rng = random.Random(seed)
     workers = workers or c.workers
     sent: list[int] = []
@@ -188,6 +197,8 @@ async def patient(c: Cluster, chat: int, script: list[Step],
             message_id = await question_message(c.fake, chat, question)
             update = await c.fake.press(chat, message_id, f"a|{question}|{value}")
         else:
+            if question is not None:
+                await question_message(c.fake, chat, question)
             update = await c.fake.text(chat, value)
         sent.append(update["update_id"])
         first = workers[number % len(workers)]

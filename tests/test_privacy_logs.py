@@ -222,7 +222,7 @@ def everything_at_debug():
 
 
 def chat_hash(chat_id: int) -> str:
-    """How the bot writes a chat id in its logs (see Channel.chat_hash)."""
+    """How the bot writes a chat id in its logs (see Pipeline.chat_hash)."""
     return hashlib.sha256(LOG_SALT + str(chat_id).encode()).hexdigest()[:12]
 
 

@@ -310,9 +310,9 @@ def _chat_hash(settings: Settings, **build) -> Callable[[int], str]:
     """The chat-id hash of the log lines of an application built as the workers build it."""
     app = build_application(settings, store=open_store("sqlite:///:memory:"),
                             clinics=load_clinics(), **build)
-    [channel] = {handler.callback.__self__ for group in app.handlers.values()
-                 for handler in group}
-    return channel.chat_hash
+    from bot.telegram.handlers import pipeline_of
+
+    return pipeline_of(app).chat_hash
 
 
 def test_workers_sharing_a_log_salt_hash_a_chat_alike():

@@ -1,6 +1,6 @@
 """The webhook's inbox in one process, end to end through python-telegram-bot and the fake Bot
 API: a private chat's update is stored before the 200, applied once, lowest update_id first;
-groups are never stored; a store that cannot take an update still gets the patient an answer;
+groups are never stored; an update the store cannot take gets 503 (Telegram sends it again);
 /forget deletes a chat whose state the keys no longer read. (Two workers: test_multiworker.)"""
 
 from __future__ import annotations
@@ -165,17 +165,32 @@ async def test_group_updates_are_answered_and_never_stored(fake, tmp_path, monke
         assert stored == []
 
 
-async def test_a_store_that_cannot_take_an_update_still_gets_it_answered(fake, tmp_path,
-                                                                         monkeypatch):
+async def test_an_update_the_store_cannot_take_gets_503_and_is_applied_when_sent_again(
+    fake, tmp_path, monkeypatch
+):
+    """Not stored, not applied, no apology: Telegram sends it again (no 2xx), and then it is
+    applied once. (Applied at once with "try again in a minute" while it might be stored all
+    the same, a timeout after the commit, it could be applied twice: issue 12, item 1.)"""
     async with serving(fake, tmp_path) as hook:
+        store_enqueue = hook.store.enqueue
+
         async def refuse(*args):
             raise StoreUnavailable("the database is down")
 
         monkeypatch.setattr(hook.store, "enqueue", refuse)
         await fake.user_sends(CHAT, "/start")
-        await hook.deliver()
+        [update] = fake.take_updates()
+        response = await hook.client.post("/telegram", json=update,
+                                          headers={SECRET_HEADER: SECRET})
+        assert response.status == 503
+        await asyncio.sleep(0.1)
+        assert fake.calls_to("sendMessage") == []
+        monkeypatch.setattr(hook.store, "enqueue", store_enqueue)
+        await hook.post(update)
         reply = await fake.wait_for_bot(CHAT)
-        assert "medical condition" in reply.text  # processed at once, without the inbox
+        assert "medical condition" in reply.text
+        await idle(hook)
+        assert len(fake.calls_to("sendMessage")) == 1
 
 
 async def test_an_unreadable_stored_update_is_dropped_and_the_chat_goes_on(fake, tmp_path,
@@ -356,3 +371,46 @@ async def test_the_largest_ids_that_fit_are_taken(fake, tmp_path, database_url):
         update["update_id"] = 2**63 - 1
         await hook.post(update)
         assert "medical condition" in (await fake.wait_for_bot(CHAT)).text
+
+
+@pytest.mark.parametrize("order", [[3, 2, 1, 0], [2, 0, 3, 1], [1, 3, 0, 2]])
+async def test_updates_arriving_out_of_order_are_applied_in_update_id_order_or_dropped(
+    fake, tmp_path, order
+):
+    """Issue 12, item 6: a chat's updates delivered reversed or shuffled, each once and each
+    applied before the next arrives, were applied in arrival order (a /cancel before the /start
+    it followed). An update older than the chat's last applied one is dropped and counted."""
+    from tests.test_web_server import metric
+
+    async with serving(fake, tmp_path) as hook:
+        for text in ("/start", "/help", "/privacy", "/cancel"):
+            await fake.user_sends(CHAT, text)
+        updates = fake.take_updates()
+        applied, newest = [], -1
+        for index in order:
+            await hook.post(updates[index])
+            await idle(hook)
+            if updates[index]["update_id"] > newest:
+                newest = updates[index]["update_id"]
+                applied.append(index)
+        assert len(fake.calls_to("sendMessage")) == len(applied), fake.transcript(CHAT)
+        dropped = len(order) - len(applied)
+        assert metric(hook.client, 'massage_bot_update_outcomes_total{outcome="out_of_order"}'
+                      ) == dropped
+        async with hook.store.chat(CHAT) as session:
+            assert session.record.state["telegram"]["last_update"] == newest
+
+
+async def test_the_first_button_press_after_a_restart_is_answered(fake, tmp_path):
+    """Issue 12, item 7 (not reproduced here): a press on a message the stopped worker sent is
+    the new worker's first update; it is answered and applied."""
+    async with serving(fake, tmp_path) as hook:
+        await fake.user_sends(CHAT, "/start")
+        await hook.deliver()
+        await idle(hook)
+    async with serving(fake, tmp_path) as hook:
+        query_id = await fake.press_button(CHAT, "A medical condition")
+        await hook.deliver()
+        await idle(hook)
+        assert query_id in fake.answered_callbacks, fake.transcript(CHAT)
+        assert "Who would pay" in fake.last_bot_message(CHAT).text

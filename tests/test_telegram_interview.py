@@ -264,9 +264,13 @@ async def test_restart_mid_interview_continues(fake, tmp_path, caplog):
 
     second = await BotUnderTest(fake, database).start()
     try:
-        # The button on the message the first process sent still works.
+        # The button on the message the first process sent still works, and is answered.
+        presses = len(fake.calls_to("answerCallbackQuery"))
         view = await act(fake, chat, "network", ("choice", "in"))
         assert question_of(view) == "provider"
+        await fake.wait_idle()
+        assert len(fake.calls_to("answerCallbackQuery")) == presses + 1
+        assert len(fake.answered_callbacks) == len(fake.calls_to("answerCallbackQuery"))
         assert "Who pays: Health plan" in view.text and "Network: In network" in view.text
         await fake.user_sends(chat, "/start")
         resumed = await fake.wait_for_bot(chat, interview_view)

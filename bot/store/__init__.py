@@ -42,7 +42,8 @@ network calls between them (the bot holds it from loading the state until its re
 sent and recorded); sections of that chat opened inside it by the same task do not wait.
 On PostgreSQL it holds across processes; SQLite is for one process. The inbox keeps
 updates accepted but not yet applied: `enqueue()` stores one (False when it was stored or
-applied before), `next_stored(chat_id, done=...)` drops the one applied and returns the
+applied before; on PostgreSQL it gives up after STORE_UPDATE_SECONDS, since the webhook's
+answer waits for it), `next_stored(chat_id, done=...)` drops the one applied and returns the
 chat's lowest stored update, `waiting_chats()` finds those left behind (bot.telegram.inbox).
 
 Backends: SQLite (`sqlite:///path/to/file.db`, `sqlite:///:memory:`) and PostgreSQL

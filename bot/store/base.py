@@ -14,7 +14,10 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .crypto import StateCodec
 
 # How long entering a chat section waits for another process holding the same
 # chat before giving up with StoreUnavailable. Telegram re-sends an unanswered
@@ -23,6 +26,10 @@ LOCK_WAIT_SECONDS = 15.0
 # PostgreSQL only: a section that sits idle longer than this (a hung or frozen
 # process) loses its connection, so it cannot block a chat forever.
 SECTION_IDLE_SECONDS = 60.0
+# Storing an incoming update (the webhook answers Telegram after it) gives up after this
+# long: nginx waits 30 s for a worker and may try two, and a database that hangs instead of
+# refusing would otherwise hold the answer for the 30 s command timeout and a reconnection.
+STORE_UPDATE_SECONDS = 4.0
 # Processed update ids are only needed while Telegram may still retry a delivery.
 PROCESSED_UPDATES_TTL = timedelta(hours=24)
 
@@ -87,7 +94,9 @@ class Store(Protocol):
 
 
 @asynccontextmanager
-async def locked(lock: asyncio.Lock, timeout: float, what: str) -> AsyncIterator[None]:
+async def locked(
+    lock: asyncio.Lock | asyncio.Semaphore, timeout: float, what: str
+) -> AsyncIterator[None]:
     """Hold an asyncio lock, but wait at most `timeout` for it.
 
     Bounded so that a stuck section (or a task awaiting one that waits on it)
@@ -177,7 +186,7 @@ class SectionGuard:
     """
 
     def __init__(self) -> None:
-        self._sections: dict[asyncio.Task, BaseSession] = {}
+        self._sections: dict[asyncio.Task[Any] | None, BaseSession] = {}
 
     def current(self) -> BaseSession | None:
         return self._sections.get(asyncio.current_task())
@@ -214,7 +223,8 @@ class StoreBase:
         self.applied_migrations: list[str] = []  # names applied by the last open()
         self._chat_locks = KeyedLocks()
         self._guard = SectionGuard()
-        self._leases: dict[asyncio.Task, Lease] = {}
+        self._leases: dict[asyncio.Task[Any] | None, Lease] = {}
+        self._codec: StateCodec  # set by each backend
         self._opened = False
         self._closed = False
 

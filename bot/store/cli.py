@@ -101,7 +101,7 @@ async def _rotate(store: Store) -> int:
 def _database_failure(command: str, exc: Exception) -> int:
     """Exit 1 (or 2 for a DATABASE_URL the driver cannot read) with one line for an error met
     while using the database; anything else is a bug and keeps its traceback."""
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     if isinstance(exc, StoreUnavailable):
         return _fail(command, f"the database is not available: {_one_line(exc)}", 1)

@@ -29,13 +29,14 @@ from contextlib import asynccontextmanager, contextmanager, nullcontext, suppres
 from datetime import timedelta
 from typing import Any
 
-import asyncpg
-import asyncpg.exceptions as pgerr
+import asyncpg  # type: ignore[import-untyped]
+import asyncpg.exceptions as pgerr  # type: ignore[import-untyped]
 
 from .base import (
     LOCK_WAIT_SECONDS,
     PROCESSED_UPDATES_TTL,
     SECTION_IDLE_SECONDS,
+    STORE_UPDATE_SECONDS,
     BaseSession,
     ChatRecord,
     Lease,
@@ -49,6 +50,8 @@ from .crypto import StateCodec
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 5.0
+# Any one statement (asyncpg's command_timeout): longer than a lock wait, which it may contain.
+COMMAND_TIMEOUT_SECONDS = LOCK_WAIT_SECONDS + 15
 # Leases keep a connection while the replies go out, so the pool bounds how many chats
 # one process serves at the same moment (the others wait their turn, LOCK_WAIT_SECONDS).
 POOL_MAX_SIZE = 20
@@ -135,7 +138,7 @@ class PostgresStore(StoreBase):
                     max_size=POOL_MAX_SIZE,
                     reset=_keep_session,
                     timeout=CONNECT_TIMEOUT_SECONDS,
-                    command_timeout=LOCK_WAIT_SECONDS + 15,
+                    command_timeout=COMMAND_TIMEOUT_SECONDS,
                 )
         self._opened = True
         async with self._transaction() as conn:
@@ -222,13 +225,22 @@ class PostgresStore(StoreBase):
     # -- the inbox ---------------------------------------------------------------
 
     async def enqueue(self, chat_id: int, update_id: int, update: dict[str, Any]) -> bool:
-        status = await self._statement(
-            "execute",
-            "INSERT INTO inbox (chat_id, update_id, payload) SELECT $1, $2, $3 "
-            "WHERE NOT EXISTS (SELECT 1 FROM processed_updates "
-            "WHERE chat_id = $1 AND update_id = $2) ON CONFLICT DO NOTHING",
-            chat_id, update_id, self._codec.encode(update),
-        )
+        try:
+            async with asyncio.timeout(STORE_UPDATE_SECONDS):
+                status = await self._statement(
+                    "execute",
+                    "INSERT INTO inbox (chat_id, update_id, payload) SELECT $1, $2, $3 "
+                    "WHERE NOT EXISTS (SELECT 1 FROM processed_updates "
+                    "WHERE chat_id = $1 AND update_id = $2) ON CONFLICT DO NOTHING",
+                    chat_id, update_id, self._codec.encode(update),
+                )
+        except TimeoutError:
+            # A hung server: its other pooled connections are likely stuck too.
+            if self._pool is not None:
+                await self._pool.expire_connections()
+            raise StoreUnavailable(
+                f"PostgreSQL did not store the update within {STORE_UPDATE_SECONDS:g} s"
+            ) from None
         return _count(status) == 1
 
     async def next_stored(
@@ -391,6 +403,7 @@ class PostgresStore(StoreBase):
         """
         self._check_usable()
         pool = self._pool
+        assert pool is not None  # opened and not closed (checked above)
         for attempt in (1, 2):
             conn = None
             try:
@@ -406,11 +419,17 @@ class PostgresStore(StoreBase):
                 if conn is None or busy or attempt == 2:
                     raise  # could not even connect, waited long enough, or failed twice
                 await pool.expire_connections()
+            except BaseException:  # cancelled (a caller's timeout) mid-statement: not reusable
+                if conn is not None:
+                    _terminate(conn)
+                    await self._release(conn)
+                raise
         raise AssertionError("unreachable")
 
     async def _release(self, conn: asyncpg.Connection) -> None:
         try:
-            await self._pool.release(conn)
+            if self._pool is not None:  # else closed: the connection went with the pool
+                await self._pool.release(conn)
         except Exception:
             log.debug("discarded a broken PostgreSQL connection", exc_info=True)
 

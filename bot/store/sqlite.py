@@ -100,10 +100,10 @@ class SQLiteStore(StoreBase):
             self._transaction() as db,
         ):
             with self._translate():
-                rows = await db.execute_fetchall(
+                rows = list(await db.execute_fetchall(
                     "SELECT user_id, state, language, updated_at FROM chats WHERE chat_id = ?",
                     (chat_id,),
-                )
+                ))
             record = None
             if rows:
                 user_id, stored, language, updated_at = rows[0]
@@ -145,11 +145,11 @@ class SQLiteStore(StoreBase):
                     await db.execute(
                         "DELETE FROM inbox WHERE chat_id = ? AND update_id = ?", (chat_id, done)
                     )
-                rows = await db.execute_fetchall(
+                rows = list(await db.execute_fetchall(
                     "SELECT update_id, payload FROM inbox WHERE chat_id = ? "
                     "ORDER BY update_id LIMIT 1",
                     (chat_id,),
-                )
+                ))
         return None if not rows else (rows[0][0], self._readable(rows[0][1], chat_id))
 
     async def waiting_chats(self, older_than: timedelta) -> list[int]:

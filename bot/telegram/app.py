@@ -29,9 +29,9 @@ from ..interview import parsing
 from ..logs import quiet_third_party_loggers
 from ..settings import Settings
 from ..store import Store
-from . import texts
-from .handlers import Channel
+from . import handlers, texts
 from .outbox import quiet_wrapper_warnings
+from .pipeline import Pipeline
 from .transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
@@ -99,11 +99,12 @@ def build_application(
             POOL_TIMEOUT_SECONDS
         )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+        # PTB types the builder by its rate limiter's argument type; AIORateLimiter's differs.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
     app = builder.build()
     _warm_up()
     quiet_wrapper_warnings()
-    Channel(settings, store, clinics, log_salt=log_salt).register(app)
+    handlers.register(app, Pipeline(settings, store, clinics, log_salt=log_salt))
     return app
 
 

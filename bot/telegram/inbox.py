@@ -9,7 +9,9 @@ before its answer is in the database when the chat's next one arrives, at whiche
 and the worker holding the chat's lease (`Store.lease`) applies every stored update of that
 chat in update_id order: a chat's updates are applied in the order Telegram sent them, across
 processes. An update delivered again is stored once (`Store.enqueue`), and one accepted by a
-process that died before applying it is applied by another process's sweep.
+process that died before applying it is applied by another process's sweep. One whose store
+section failed stays stored (`Applying.kept`: the patient is told nothing, since it will be
+applied) and the sweep applies it once the store answers again.
 
 Updates without a private chat (group messages, inline buttons) go straight to the handlers:
 nothing of theirs is stored.
@@ -20,6 +22,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -27,7 +31,7 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from ..logs import log_failure
-from ..store import Store, StoreError
+from ..store import Store, StoreError, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,24 @@ SWEEP_EVERY_SECONDS = 5.0
 LEFT_BEHIND = timedelta(seconds=10)
 
 Accepted = Literal["stored", "repeated", "direct"]
+
+
+@dataclass
+class Applying:
+    """A stored update being applied. The handlers set `kept` when the store failed under it:
+    it stays stored, and is applied again once the store answers (by the sweep)."""
+
+    update_id: int
+    kept: bool = False
+
+
+_applying: ContextVar[Applying | None] = ContextVar("applying_stored_update", default=None)
+
+
+def applying() -> Applying | None:
+    """The stored update this task is applying (None: an update straight from Telegram, which
+    nobody applies again if it fails)."""
+    return _applying.get()
 
 
 class Inbox:
@@ -105,7 +127,14 @@ class Inbox:
             if data is None:
                 log.warning("dropped a stored update the configured keys cannot read")
             else:
-                await self._apply(data)
+                current = Applying(update_id)
+                token = _applying.set(current)
+                try:
+                    await self._apply(data)
+                finally:
+                    _applying.reset(token)
+                if current.kept:  # not applied: left stored, for the sweep
+                    raise StoreUnavailable("the store failed while applying a stored update")
             return await self.store.next_stored(chat_id, done=update_id) is not None
 
     async def _apply(self, data: dict[str, Any]) -> None:

@@ -5,11 +5,13 @@ What a chat keeps in the store (a JSON dict; the store never looks inside):
 
     {"v": 1,
      "interview": InterviewState as JSON, or null,
-     "telegram": {"message_id": 12,            the interview message: the one with live buttons
+     "telegram": TelegramState as JSON:
+                 {"message_id": 12,            the interview message: the one with live buttons
                   "kind": "question",           question | change | result
                   "question": "deductible",     the question token its buttons carry
                   "options": ["ppo", "hmo"],    its option values, for index-coded buttons
                   "seq": 7,                     bumped on every save of an update (a count)
+                  "last_update": 812,           the update_id of the last update applied
                   "scenario": {...},            staff: the last /scenario or /whatif
                   "rate": {"times": [...],      when the user's last updates came, and whether
                            "told": false}}}     they were told to slow down (bot.ratelimit)
@@ -21,7 +23,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from .. import render
 from ..clinics import ClinicDirectory
@@ -39,41 +41,30 @@ INTERVIEW_KINDS = frozenset({"question", "change", "glossary"})
 
 
 
-@dataclass
-class TelegramState:
+class TelegramState(BaseModel):
+    """The channel's bookkeeping of a chat (the "telegram" part of the saved state). A field a
+    saved state has in a form that cannot be read (an older version, a hand edit) starts
+    afresh; the others are kept."""
+
     message_id: int | None = None
     kind: str | None = None
     question: str = ""
-    options: list[str] = field(default_factory=list)
+    options: list[str] = []
     seq: int = 0
     scenario: dict[str, Any] | None = None
-    rate: Window = field(default_factory=Window)  # the user's rate-limit window
+    rate: Window = Field(default_factory=Window)  # the user's rate-limit window
+    last_update: int | None = None  # the update_id of the last update applied
 
+    @model_validator(mode="wrap")
     @classmethod
-    def from_json(cls, data: Any) -> TelegramState:
+    def _unreadable_fields_afresh(cls, data: Any, handler: Any) -> TelegramState:
         if not isinstance(data, dict):
-            return cls()
-        message_id = data.get("message_id")
-        return cls(
-            message_id=message_id if isinstance(message_id, int) else None,
-            kind=data.get("kind") if isinstance(data.get("kind"), str) else None,
-            question=str(data.get("question") or ""),
-            options=[str(v) for v in data.get("options") or []],
-            seq=int(data.get("seq") or 0),
-            scenario=data.get("scenario") if isinstance(data.get("scenario"), dict) else None,
-            rate=Window.from_json(data.get("rate")),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "message_id": self.message_id,
-            "kind": self.kind,
-            "question": self.question,
-            "options": self.options,
-            "seq": self.seq,
-            "scenario": self.scenario,
-            "rate": self.rate.to_json(),
-        }
+            return handler({})
+        try:
+            return handler(data)
+        except ValidationError as error:
+            unreadable = {problem["loc"][0] for problem in error.errors() if problem["loc"]}
+            return handler({k: v for k, v in data.items() if k not in unreadable})
 
     def untrack(self) -> None:
         self.message_id, self.kind, self.question, self.options = None, None, "", []
@@ -89,7 +80,7 @@ def load_state(stored: dict[str, Any] | None) -> tuple[InterviewState | None, Te
             interview = InterviewState.model_validate(stored["interview"])
         except ValidationError:
             log.warning("a stored interview could not be read; starting that chat afresh")
-    return interview, TelegramState.from_json(stored.get("telegram"))
+    return interview, TelegramState.model_validate(stored.get("telegram"))
 
 
 @dataclass
@@ -107,6 +98,7 @@ class Turn:
     ops: list[Op] = field(default_factory=list)
     forgotten: bool = False  # /forget ran: do not save
     rate_limited: bool = False  # over the rate limit: the work was not done
+    outcome: str | None = None  # the update was dropped: why (metrics.OUTCOMES)
     question_before: str | None = None
     narrowing_before: bool = False  # the question before narrowed an estimate already shown
     after: Any = None  # a coroutine function run after the section, returning more ops
@@ -128,7 +120,7 @@ class Turn:
         return {
             "v": STATE_VERSION,
             "interview": self.interview.model_dump(mode="json") if self.interview else None,
-            "telegram": self.tg.to_json(),
+            "telegram": self.tg.model_dump(mode="json"),
         }
 
     # --- simple replies -----------------------------------------------------------------

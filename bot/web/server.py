@@ -11,9 +11,9 @@
 The python-telegram-bot Application runs without its updater: the server initialises and
 starts it and registers the webhook when WEBHOOK_URL is set. An update of a private chat is
 stored in the inbox (`bot.telegram.inbox`) before the 200 goes back, then applied in its chat's
-update_id order by whichever worker holds the chat; any other update (or every update, when
-the store cannot take it: the patient then hears that the bot is unavailable) is answered with
-200 at once and processed in a task through the Application's update processor. On shutdown
+update_id order by whichever worker holds the chat (when the store cannot take it, the answer
+is 503 and Telegram sends it again later); any other update is answered with 200 at once and
+processed in a task through the Application's update processor. On shutdown
 the server finishes the updates in flight before stopping the Application. Polling (`massage-bot
 polling`) and the webhook share the same Application and handlers.
 """
@@ -220,7 +220,11 @@ class TelegramWebhook:
                 if accepted != "direct":
                     return web.Response(status=200)
             except StoreError:
-                pass  # processed now instead: the handlers tell the patient the bot is unavailable
+                # Not stored: Telegram re-sends an update that got no 2xx, and the store keeps
+                # it once. Applied now with an apology, it could be stored all the same (a
+                # timeout after the commit) and applied again later.
+                return web.Response(status=503, text="store unavailable",
+                                    headers={"Retry-After": "5"})
         task = asyncio.create_task(self._process(update), name=f"update-{update.update_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

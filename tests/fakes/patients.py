@@ -7,7 +7,8 @@ the patient write `{**INTERVIEW, "question": (kind, value)}`.
 
 steps() turns such a script into the updates a patient sends, in the order the interview asks
 (it narrows the first estimate down until the script is used up), for a harness that sends them
-without waiting to see the question (a webhook load test); expected_outcome() runs
+in turn (a webhook load test; a typed answer must wait for its question to be shown, or the bot
+drops it as meant for an earlier question); expected_outcome() runs
 those steps through the interview engine (bot.interview.step) for the answers and history the
 store must end up with. question_of(), is_result() and interview_view() read a bot message the
 way a patient does: which question its buttons answer, or whether it is the estimate.
