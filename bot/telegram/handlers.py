@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 
 from .. import metrics, render
-from ..interview import Answer, step
+from ..interview import Answer, step, words
 from ..interview.model import Problem, Prompt
 from . import keyboards, staff_commands, texts
 from .keyboards import Callback
