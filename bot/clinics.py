@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -248,7 +249,7 @@ def _format_loc(loc: tuple[int | str, ...]) -> str:
 _FIELDS_AT_DEPTH: dict[int, type[BaseModel]] = {0: ClinicDirectory, 2: Clinic, 4: ClinicPayer}
 
 
-def _message(error: dict[str, Any], loc: tuple[int | str, ...]) -> str:
+def _message(error: Mapping[str, Any], loc: tuple[int | str, ...]) -> str:
     if error["type"] == "extra_forbidden":
         model = _FIELDS_AT_DEPTH.get(len(loc) - 1)
         allowed = f"; allowed: {', '.join(model.model_fields)}" if model else ""

@@ -40,7 +40,7 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from babel import Locale
 from babel.dates import format_date
@@ -48,6 +48,10 @@ from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
+
+# The styles of babel.lists.format_list.
+ListStyle = Literal["standard", "standard-short", "or", "or-short", "unit", "unit-short",
+                    "unit-narrow"]
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +138,8 @@ def compile_catalog(po_path: Path, lang: str) -> bytes:
         # Babel would fill an untranslated plural form with the English singular or plural,
         # picked by this language's plural rule (wrong for "21" in Russian): leave the whole
         # message out instead, so that it falls back to English as a whole.
-        if message.id and message.pluralizable and not all(message.string):
+        if (message.id and message.pluralizable and isinstance(message.string, (tuple, list))
+                and not all(message.string)):
             message.string = ""
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
@@ -259,7 +264,7 @@ class Translator:
         """`format`: "short", "medium", "long", "full" or a CLDR pattern."""
         return format_date(value, format=format, locale=self.locale)
 
-    def join(self, items: list[str], style: str = "standard") -> str:
+    def join(self, items: list[str], style: ListStyle = "standard") -> str:
         """`a, b, and c` / `a, b y c` / `a, b и c`."""
         return format_list(items, style=style, locale=self.locale)
 

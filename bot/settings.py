@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -283,7 +284,7 @@ def _env_name(loc: tuple[int | str, ...]) -> str:
     return name
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: Mapping[str, Any]) -> str:
     message = str(error["msg"])
     return message.removeprefix("Value error, ")
 

@@ -2,8 +2,9 @@
 
 Choices are numbered; typed questions take the answer as text, and their options ("No
 deductible") by name, so that "1" stays an amount. Everywhere: `<` goes back, `?` explains the
-question, `-` means "I don't know", `q` quits; `=` shows the estimate while narrowing it down. When standard input is not a terminal, the replies are read
-from it line by line and echoed, so tests and staff can replay a conversation:
+question, `-` means "I don't know", `q` quits; `=` shows the estimate while narrowing it down.
+When standard input is not a terminal, the replies are read from it line by line and echoed, so
+tests and staff can replay a conversation:
 
     printf '1\n3\n...' | massage-bot chat --lang es
 """
@@ -17,14 +18,15 @@ from typing import TextIO
 from bot.clinics import ClinicDirectory, ClinicFileError, load_clinics
 from bot.i18n import Translator, negotiate, translator
 from bot.interview import Answer, InterviewState, Prompt, step
+from bot.interview.model import AnswerKind
 from bot.render import action_label, narrow_label, option_label, prompt_text
 
 QUIT = "q"
-SHORTCUTS = {"<": "back", "?": "help", "-": "unknown", "=": "stop"}
-AFTER_RESULT = ("change", "restart", "glossary")
+SHORTCUTS: dict[str, AnswerKind] = {"<": "back", "?": "help", "-": "unknown", "=": "stop"}
+AFTER_RESULT: tuple[AnswerKind, ...] = ("change", "restart", "glossary")
 
 
-def after_result(prompt: Prompt) -> tuple[str, ...]:
+def after_result(prompt: Prompt) -> tuple[AnswerKind, ...]:
     """The numbered actions under an estimate: narrowing it down first, when there is more to
     ask."""
     return ("narrow", *AFTER_RESULT) if prompt.narrow else AFTER_RESULT

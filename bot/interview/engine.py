@@ -14,7 +14,7 @@ pays an explanation and then the most common case, and three unusable replies in
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from bot.clinics import Clinic, ClinicDirectory
 from bot.i18n import N_, translator
@@ -23,7 +23,17 @@ from estimator.scenario import US_STATES
 
 from . import diagnosis, plausibility, words
 from .facts import OTHER_INSURER, Facts
-from .model import Answer, Asking, Confirmation, InterviewState, Option, Problem, Prompt
+from .model import (
+    Answer,
+    AnswerKind,
+    Asking,
+    Confirmation,
+    InterviewState,
+    Option,
+    Problem,
+    Prompt,
+)
+from .narrowing import exact, questions_left
 from .parsing import (
     ParseError,
     decimal_reading,
@@ -33,7 +43,6 @@ from .parsing import (
     parse_count,
     parse_percent,
 )
-from .narrowing import exact, questions_left
 from .questions import BY_ID, NO, QUESTIONS, YES, Question, next_question, open_questions
 from .scenario import build_scenario, relevant_answers
 
@@ -372,11 +381,12 @@ def _bound(question: Question, facts: Facts):
     low, high = question.low, question.high
     other = _number(facts.get(question.high_from)) if question.high_from else None
     if other is not None:
-        high = type(question.high)(other) if high is not None else other
+        high = (other if high is None
+                else Decimal(other) if isinstance(high, Decimal) else int(other))
     for used in BOUNDED_BY.get(question.id, ()):
         value = _number(facts.get(used))
         if value is not None and low is not None:
-            low = max(low, type(low)(value))
+            low = max(low, Decimal(value) if isinstance(low, Decimal) else int(value))
     return low, high
 
 
@@ -477,9 +487,9 @@ def _back(state: InterviewState, clinics, lang: str) -> tuple[InterviewState, Pr
         state = state.model_copy(update={"asking": Asking()})
         return state, _ask(state, clinics, current, lang)
     if state.current in CLARIFYING:  # back from the clarifier: the question it stands for
-        state = state.model_copy(update={"current": CLARIFYING[state.current],
-                                         "asking": Asking()})
-        return state, _ask(state, clinics, BY_ID[state.current], lang)
+        origin = CLARIFYING[state.current]
+        state = state.model_copy(update={"current": origin, "asking": Asking()})
+        return state, _ask(state, clinics, BY_ID[origin], lang)
     if not state.history:
         return state, _current_prompt(state, clinics, lang,
                                       problem=Problem(message=NO_EARLIER_QUESTION))
@@ -713,7 +723,7 @@ def _as_action(state: InterviewState, answer: Answer, lang: str) -> Answer:
     action = words.action(answer.value, lang)
     if (action == "narrow" and not state.finished) or (action == "stop" and not state.narrowing):
         return answer
-    return Answer(kind=action) if action else answer
+    return Answer(kind=cast(AnswerKind, action)) if action else answer
 
 
 def step(

@@ -50,7 +50,7 @@ READINGS = "readings"
 FRACTION = "fraction"
 
 # A parameter of a rule's message: (format, value), format "money", "percent" or "number".
-Params = dict[str, tuple[str, Decimal]]
+Params = dict[str, tuple[str, Decimal | None]]
 
 
 @dataclass(frozen=True)

@@ -161,7 +161,8 @@ def glossary_text(t: Translator, used_in: str | None = None) -> str:
     if used_in is not None:
         text = used_in.casefold()
         entries = [e for e in entries if e[0].casefold() in text] or entries
-    return "\n".join([t.gettext("Glossary"), *(f"• {term}: {meaning}" for term, meaning in entries)])
+    lines = [f"• {term}: {meaning}" for term, meaning in entries]
+    return "\n".join([t.gettext("Glossary"), *lines])
 
 
 # --- the record of answers -------------------------------------------------------------------

@@ -138,7 +138,7 @@ def coverage_text(e: Estimate, s: Scenario, t: Translator) -> str:
 
 
 def _payers_pay(e: Estimate, s: Scenario, t: Translator) -> list[str]:
-    counts = e.recommended.sessions_by_payer
+    counts = {str(payer): n for payer, n in e.recommended.sessions_by_payer.items()}
     total = sum(counts.values()) or s.sessions
     order = _payers(e.recommended.route)
     order += [p for p in counts if p not in order and p != "cash"]
@@ -317,7 +317,7 @@ def _reasons(e: Estimate, t: Translator) -> Iterator[str]:
 def step_text(code: str, params: dict[str, Any], t: Translator) -> str:
     """A next step as a sentence ("" for a code or topic without wording)."""
     if code == "ask_insurer":
-        topic = TOPICS.get(params.get("topic"))
+        topic = TOPICS.get(str(params.get("topic")))
         return t.gettext(STEPS[code], topic=t.gettext(topic)) if topic else ""
     if code == "use_billable_code":  # one of them
         return t.gettext(STEPS[code], code=params["code"],
@@ -411,10 +411,11 @@ def _effective_route(e: Estimate) -> str:
     sure (its own route is not available: a denied claim, PIP used up or excluded) and pays no
     session is, for the patient, the rest of the chain ("workers' comp, then the plan" after a
     denied claim is "bill your health plan")."""
-    route = e.recommended.route
+    route: str = e.recommended.route
+    paid = {str(payer): n for payer, n in e.recommended.sessions_by_payer.items()}
     for first, paid_by in (("workers_comp", "workers_comp"), ("auto_pip", "pip")):
         prefix = first + "_then_"
-        if not route.startswith(prefix) or e.recommended.sessions_by_payer.get(paid_by):
+        if not route.startswith(prefix) or paid.get(paid_by):
             continue
         if any(r.route == first and not r.available for r in e.routes):
             rest = route[len(prefix):]
@@ -426,7 +427,7 @@ def recommendation_text(e: Estimate, s: Scenario, t: Translator) -> str:
     """The headline's first sentence: the recommended way to pay (original Medicare and
     Medicaid by name)."""
     route = _effective_route(e)
-    return t.gettext(HEADLINES_BY_PLAN.get((route, s.plan_payer)) or HEADLINES[route])
+    return t.gettext(HEADLINES_BY_PLAN.get((route, s.plan_payer or "")) or HEADLINES[route])
 
 
 # --- for staff -------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """The interview a simulated patient goes through, and what the interview engine makes of it.
 
 INTERVIEW is the patient the tests and benchmarks share: a PPO plan, in network, with an answer
-to every question the interview may ask, as {question: (kind, value)}. A kind is "choice" (press the option's button) or "text" (type the value); the
-Telegram tests also answer "unknown" (the "I don't know" button) and "back". Callers that vary
-the patient write `{**INTERVIEW, "question": (kind, value)}`.
+to every question the interview may ask, as {question: (kind, value)}. A kind is "choice"
+(press the option's button) or "text" (type the value); the Telegram tests also answer
+"unknown" (the "I don't know" button) and "back". Callers that vary the patient write
+`{**INTERVIEW, "question": (kind, value)}`.
 
 steps() turns such a script into the updates a patient sends, in the order the interview asks
 (it narrows the first estimate down until the script is used up), for a harness that sends them
