@@ -342,3 +342,36 @@ async def test_the_api_takes_lmn_as_a_boolean_only_and_counts_without_a_fraction
     assert len((await response.json())["sessions"]) == 69
     assert (await post(sessions=69.5)).status == 422
     assert (await post(sessions=True)).status == 422
+
+
+# The clinic page's form is the whole interview narrowed down (dozens of estimates for a car
+# accident over 365 sessions): it is read in the same pool, not on the loop.
+HEAVY_FORM = {"purpose": "medical", "payer": "auto", "fallback": "commercial", "insurer": "p0",
+              "prescription": "yes", "diagnosis": "M54.50", "sessions": "365"}
+FORM_PATH = "/c/demo-clinic/estimate"
+
+
+async def test_the_clinic_form_is_read_in_the_pool_and_a_full_line_keeps_the_answers():
+    from bot.web.server import POOL_KEY
+
+    client = await started(api_estimate_processes=1, api_estimate_queue=1)
+    try:
+        pool = client.server.app[POOL_KEY]
+        assert (await client.post(ESTIMATE_PATH, json=SMALL)).status == 200  # processes up
+        forms = [asyncio.create_task(client.post(FORM_PATH, data=HEAVY_FORM)) for _ in range(4)]
+        while pool.in_flight < 2 and not all(task.done() for task in forms):
+            await asyncio.sleep(0.001)
+        assert (await client.get("/healthz")).status == 200
+        healthy_before = sum(task.done() for task in forms)
+        responses = await asyncio.gather(*forms)
+        assert healthy_before <= 2  # the loop answered while the forms were being read
+        assert sorted(r.status for r in responses) == [200, 200, 503, 503]
+        busy = next(r for r in responses if r.status == 503)
+        page = await busy.text()
+        assert busy.headers["Retry-After"] == "1"
+        assert "send the form again in a moment" in page
+        assert 'value="365"' in page  # nothing the visitor typed is lost
+        done = next(r for r in responses if r.status == 200)
+        assert 'id="recommended"' in await done.text()
+    finally:
+        await client.close()

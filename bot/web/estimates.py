@@ -28,7 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -37,6 +37,7 @@ from ..ratelimit import Window, check
 __all__ = ["Busy", "ClientLimits", "EstimatePool", "compute", "field_errors"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_CLIENTS = 10_000  # windows kept; the least recently seen client is forgotten first
 # pydantic puts the member of a union it tried into the location: ("plan", "copay", "decimal").
@@ -130,13 +131,17 @@ class EstimatePool:
 
     async def run(self, data: Any, lang: str | None) -> tuple[int, dict[str, Any]]:
         """`compute(data, lang)` in a pool process; Busy when the line is full."""
+        return await self.call(compute, data, lang)
+
+    async def call(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(*args)` in a pool process (a module-level function, its arguments and
+        result picklable); Busy when the line is full."""
         if self.in_flight >= self.capacity:
             raise Busy
         self.in_flight += 1
         executor = _executor(self.processes)
         try:
-            return await asyncio.get_running_loop().run_in_executor(
-                executor, compute, data, lang)
+            return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
         except BrokenProcessPool:
             # A process died (killed for memory, say): the pool refuses everything after that,
             # so the next request gets a new one; this one is told to try again.

@@ -15,19 +15,23 @@ added by earlier answers, such as the billable code under a category).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
-from bot.clinics import Clinic
+from pydantic import ValidationError
+
+from bot.clinics import Clinic, ClinicDirectory
 from bot.i18n import Translator
 from bot.interview.engine import options_for
 from bot.interview.facts import Facts
-from bot.interview.forms import Outcome, Reply, form_questions, health_plan_questions
+from bot.interview.forms import Outcome, Reply, fill, form_questions, health_plan_questions
 from bot.interview.model import Answer, Option, Prompt
 from bot.interview.questions import BY_ID, QUESTIONS, Question
 from bot.render import ACTIONS, option_label, problem_text
+from estimator.cases import describe
 
-__all__ = ["MAX_FIELD_LENGTH", "FormField", "fields", "problem_text", "replies", "shown"]
+__all__ = ["MAX_FIELD_LENGTH", "FormField", "fields", "fill_form", "problem_text", "replies",
+           "shown"]
 
 MAX_FIELD_LENGTH = 200
 INPUT_MODES = {"amount": "decimal", "percent": "decimal", "count": "numeric"}
@@ -179,3 +183,15 @@ def fields(
     return result
 
 
+
+
+def fill_form(replies: Mapping[str, Reply], slug: str, clinics: ClinicDirectory, lang: str,
+              shown: Collection[str]) -> tuple[Outcome | None, tuple[int, str] | None]:
+    """`fill` as the clinic page runs it, in the estimate pool's processes (a whole interview
+    narrowed down is dozens of estimates: too long for the event loop). Returns the outcome, or
+    (errors, what is wrong) when the scenario refuses the answers: pydantic's errors do not
+    cross processes."""
+    try:
+        return fill(replies, slug, clinics, lang, shown), None
+    except ValidationError as exc:
+        return None, (exc.error_count(), describe(exc))

@@ -15,7 +15,7 @@ or logged; the pages holding it are sent with `Cache-Control: no-store`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from functools import cache
 from typing import Any
 from urllib.parse import quote
@@ -26,19 +26,17 @@ from aiohttp.web_protocol import RequestPayloadError
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 from multidict import MultiDict, MultiDictProxy
-from pydantic import ValidationError
-
-from estimator.cases import describe
 
 from ..clinics import Clinic, ClinicDirectory
-from ..i18n import SUPPORTED, Translator, translator
+from ..i18n import N_, SUPPORTED, Translator, translator
 from ..interview.facts import Facts
-from ..interview.forms import Outcome, fill
+from ..interview.forms import Outcome, Reply
 from ..interview.questions import QUESTIONS
 from ..metrics import Metrics
 from ..render import answer_text, cost_span, cost_text, explain, recommendation_text
 from . import forms
 from .api import expect_continue
+from .estimates import Busy, EstimatePool
 from .lang import choose
 from .links import qr_svg, start_link
 
@@ -56,6 +54,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 NO_STORE = {"Cache-Control": "no-store"}  # pages that hold what the visitor typed
+BUSY = N_("Many people are asking for estimates right now. Please send the form again in a "
+          "moment: your answers are still here.")
 
 
 @cache
@@ -91,10 +91,19 @@ class ClinicPages:
         clinics: ClinicDirectory,
         metrics: Metrics,
         bot_username: Callable[[], str | None],
+        pool: EstimatePool | None = None,
     ) -> None:
         self.clinics = clinics
         self.metrics = metrics
         self.bot_username = bot_username
+        self.pool = pool  # None: the form is read in this process (tests, a single script)
+
+    async def _fill(self, replies: Mapping[str, Reply], slug: str, lang: str,
+                    shown: Collection[str]) -> tuple[Outcome | None, tuple[int, str] | None]:
+        """The form read by the chat's interview, in the estimate pool when there is one."""
+        if self.pool is None:
+            return forms.fill_form(replies, slug, self.clinics, lang, shown)
+        return await self.pool.call(forms.fill_form, replies, slug, self.clinics, lang, shown)
 
     def routes(self) -> list[web.AbstractRouteDef]:
         return [
@@ -198,13 +207,18 @@ class ClinicPages:
         shown = forms.shown(text_form, clinic, form.getall("asked", []))
         try:
             with self.metrics.estimate_timer("page"):
-                outcome = fill(forms.replies(text_form), clinic.slug, self.clinics, t.lang,
-                               shown)
-        except ValidationError as exc:
+                outcome, refused = await self._fill(
+                    forms.replies(text_form), clinic.slug, t.lang, shown)
+        except Busy:  # the answers come back in the form, to send again
+            response = self._form_page(clinic, t, text_form, problem=t.gettext(BUSY), status=503)
+            response.headers["Retry-After"] = str(Busy.retry_after)
+            return response
+        if outcome is None:
             # Answers the interview took but the scenario refuses: never logged with values.
-            log.warning("form answers refused by the scenario (%d errors)", exc.error_count())
+            errors, details = refused or (0, "")
+            log.warning("form answers refused by the scenario (%d errors)", errors)
             problem = t.gettext("These answers do not fit together: %(details)s",
-                                details=describe(exc))
+                                details=details)
             return self._form_page(clinic, t, text_form, problem=problem, status=422)
         if text_form.get("edit"):  # "Change the answers" on the result page
             return self._form_page(clinic, t, text_form, outcome, status=200)

@@ -34,6 +34,8 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 
+from estimator import icd10
+
 from ..clinics import ClinicDirectory, ClinicFileError, load_clinics
 from ..logs import configure_logging
 from ..metrics import CONTENT_TYPE_LATEST, Metrics, activate, update_kind
@@ -428,12 +430,15 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_page)
+    # The clinic pages name each diagnosis code's title: load the code set (seconds) before the
+    # first visitor, not on the loop while others wait.
+    icd10.load()
     pool = EstimatePool(settings.api_estimate_processes, settings.api_estimate_queue)
     app[POOL_KEY] = pool
     app.cleanup_ctx.append(_warm_context(pool))
     app.router.add_routes(EstimateAPI(settings, metrics, pool).routes())
     app.router.add_routes(
-        ClinicPages(clinics, metrics, _bot_username(settings, telegram_app)).routes()
+        ClinicPages(clinics, metrics, _bot_username(settings, telegram_app), pool).routes()
     )
     app.router.add_static("/static", STATIC, append_version=False)
     return app
