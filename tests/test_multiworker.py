@@ -45,8 +45,10 @@ from bot.web.server import SECRET_HEADER
 from tests.fakes.patients import (
     CHOICE,
     INTERVIEW,
+    NARROW_TEXT,
     TEXT,
     Step,
+    can_narrow,
     expected_outcome,
     question_of,
     steps,
@@ -167,13 +169,13 @@ async def cluster(folder: Path, workers: int = 2) -> AsyncIterator[Cluster]:
 # --------------------------------------------------------------------------- the patients
 
 
-async def question_message(fake: WebhookFake, chat: int, question: str) -> int:
-    """The bot message whose buttons answer `question`, once the bot has sent it (a patient
-    presses a button only once they see it)."""
+async def question_message(fake: WebhookFake, chat: int, question: str | None) -> int:
+    """The bot message whose buttons answer `question` (None: the estimate offering to narrow
+    it down), once the bot has sent it (a patient answers only what they see)."""
     deadline = time.monotonic() + IDLE_SECONDS
     while True:
         for message in reversed(fake.messages(chat)):
-            if question_of(message) == question:
+            if (question_of(message) == question if question else can_narrow(message)):
                 return message.message_id
         if time.monotonic() > deadline:
             raise AssertionError(f"the chat went off the script (an update lost, applied twice "
@@ -197,7 +199,7 @@ async def patient(c: Cluster, chat: int, script: list[Step],
             message_id = await question_message(c.fake, chat, question)
             update = await c.fake.press(chat, message_id, f"a|{question}|{value}")
         else:
-            if question is not None:
+            if question is not None or value == NARROW_TEXT:
                 await question_message(c.fake, chat, question)
             update = await c.fake.text(chat, value)
         sent.append(update["update_id"])

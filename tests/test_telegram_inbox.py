@@ -24,7 +24,7 @@ from bot.telegram import texts
 from bot.telegram.app import build_application
 from bot.web.server import SECRET_HEADER, WEBHOOK_KEY, create_app
 from tests.fakes import FakeTelegramAPI
-from tests.fakes.patients import INTERVIEW, expected_outcome, steps
+from tests.fakes.patients import INTERVIEW, expected_outcome, interview_view, steps
 
 TOKEN = "123456:" + "I" * 35
 SECRET = "inbox_secret"
@@ -235,10 +235,10 @@ async def test_outcomes_estimates_and_refused_bot_api_calls_are_counted(fake, tm
     script = steps(INTERVIEW)
     results = expected_outcome(script)[2].count("result")  # the first estimate, the narrowed one
     async with serving(fake, tmp_path) as hook:
-        for _, _, value in script:  # every answer typed, each once answered
+        for _, _, value in script:  # every answer typed once its question is shown
             await fake.user_sends(CHAT, value)
             await hook.deliver()
-            await fake.wait_for_bot(CHAT)
+            await fake.wait_for_bot(CHAT, interview_view)
         await idle(hook)
         fake.fail_next("sendMessage", status=400)
         await fake.user_sends(CHAT, "/help")
