@@ -19,7 +19,7 @@ from bot.clinics import ClinicDirectory, ClinicFileError, load_clinics
 from bot.i18n import Translator, negotiate, translator
 from bot.interview import Answer, InterviewState, Prompt, step
 from bot.interview.model import AnswerKind
-from bot.render import action_label, narrow_label, option_label, prompt_text
+from bot.render import action_label, answer_lines, narrow_label, option_label, prompt_text
 
 QUIT = "q"
 SHORTCUTS: dict[str, AnswerKind] = {"<": "back", "?": "help", "-": "unknown", "=": "stop"}
@@ -51,13 +51,18 @@ def answer_for(prompt: Prompt, reply: str) -> Answer | None:
     return Answer(kind="text", value=text)
 
 
-def render(prompt: Prompt, t: Translator) -> str:
+def render(prompt: Prompt, t: Translator, answers: dict[str, str] | None = None) -> str:
+    """The prompt as text with its numbered choices; `answers` ("Title: answer" by question)
+    label the list of answers to change, so that each shows what it holds now."""
     lines = [prompt_text(prompt, t), ""]
     if prompt.kind in ("result", "glossary") and prompt.question_id is None:
         labels = [narrow_label(prompt, t) if kind == "narrow" else action_label(kind, t)
                   for kind in after_result(prompt)]
         lines += [f"{i}) {label}" for i, label in enumerate(labels, 1)]
-    elif prompt.kind == "change" or prompt.question_kind == "choice":
+    elif prompt.kind == "change":
+        labels = [(answers or {}).get(o.value) or option_label(o, t) for o in prompt.options]
+        lines += [f"{i}) {label}" for i, label in enumerate(labels, 1)]
+    elif prompt.question_kind == "choice":
         lines += [f"{i}) {option_label(o, t)}" for i, o in enumerate(prompt.options, 1)]
     elif prompt.options:  # typed answers: the options are words to type, not numbered choices
         names = " · ".join(option_label(o, t) for o in prompt.options)
@@ -99,7 +104,8 @@ def chat(
         if answer is None:
             break
         state, prompt = step(state, answer, clinics, lang)
-        stdout.write("\n" + render(prompt, t) + "\n")
+        answers = answer_lines(state, clinics, t) if prompt.kind == "change" else None
+        stdout.write("\n" + render(prompt, t, answers) + "\n")
     return state
 
 

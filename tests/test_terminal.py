@@ -52,6 +52,8 @@ def test_a_replayed_conversation_completes_in_english():
     assert f"Your cost for 12 sessions: between ${low:,.2f} and ${high:,.2f}" in headline
     assert headline in done.stdout
     assert "Other ways to pay:" in done.stdout
+    # Under the first estimate's questions for the insurer: how to enter what they said.
+    assert 'Once your insurer has answered, choose "Narrow it down"' in done.stdout
 
 
 def test_a_replayed_conversation_completes_in_spanish():
@@ -98,3 +100,16 @@ def test_typed_questions_take_their_options_by_name_not_by_letter():
     assert answer_for(prompt, "q") is None
     shown = render(prompt, translator("en"))
     assert "Type it, or: No deductible" in shown and "a)" not in shown
+
+
+def test_the_list_of_answers_to_change_shows_what_each_holds_now():
+    done = chat(["1", "1", "1", "1", "M54.50", "12", "2", "q"], "--clinic", "demo-clinic")
+    assert done.returncode == 0, done.stderr
+    listed = done.stdout.split("Which answer do you want to change?")[1]
+    assert "1) Reason: A medical condition" in listed
+    assert "3) Insurer: Aetna" in listed and "6) Sessions: 12" in listed
+
+
+def test_the_first_questions_say_how_many_there_are():
+    done = chat(["1", "1", "q"], "--clinic", "demo-clinic")
+    assert "Question 1 of about" in done.stdout and "Question 3 of about 6" in done.stdout

@@ -181,10 +181,23 @@ def _ask(state: InterviewState, clinics, question: Question, lang: str = "en",
     )
 
 
+# What a typical patient answers to a typed question, to count the questions ahead.
+TYPICAL: dict[str, Any] = {"code": ["M54.50"], "state": "NY", "count": 12, "amount": "100.00",
+                           "percent": "20"}
+
+
 def _count(state: InterviewState, facts: Facts) -> int | None:
-    """About how many questions come before the first estimate (None: too many to say)."""
-    left = sum(1 for q in open_questions(facts) if q.first(facts))
-    total = len(state.history) + max(left, 1)
+    """About how many questions come before the first estimate (None: too many to say): those
+    answered, and those a typical patient would still be asked (the first option of each)."""
+    answers = dict(facts.answers)
+    ahead = 0
+    while (question := next_question(Facts(answers, facts.clinic))) is not None:
+        options = options_for(question, Facts(answers, facts.clinic))
+        typical = _option_value(question, options[0].value) if options else TYPICAL.get(
+            question.kind)
+        answers[question.id] = typical
+        ahead += 1
+    total = len(state.history) + max(ahead, 1)
     return total if total <= SHOW_COUNT_UP_TO else None
 
 

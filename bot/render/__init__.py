@@ -37,9 +37,9 @@ from .estimate import (
 
 __all__ = [
     "ACTIONS", "GLOSSARY", "PAYER_NAMES", "REASONS", "ROUTES", "STEPS", "TOPICS",
-    "accounts_text", "action_label", "answer_text", "answers_summary", "cost_span", "cost_text",
-    "coverage_text", "explain", "glossary_text", "headline_text", "narrow_label", "option_label",
-    "progress_text", "prompt_text", "recommendation_text", "route_label", "routes_text",
+    "accounts_text", "action_label", "answer_lines", "answer_text", "answers_summary",
+    "cost_span", "cost_text", "coverage_text", "explain", "glossary_text", "headline_text",
+    "narrow_label", "option_label", "progress_text", "prompt_text", "recommendation_text", "route_label", "routes_text",
     "session_table", "step_text",
 ]
 
@@ -54,6 +54,9 @@ ACTIONS = {
 }
 
 UNKNOWN_ANSWER = N_("don't know")
+# Under the questions for the insurer, in a chat (the web form has every question on the page).
+AFTER_THE_CALL = N_("Once your insurer has answered, choose \"Narrow it down\" to enter what "
+                    "they said: the estimate gets narrower with each answer.")
 
 
 def option_label(option: Option, t: Translator) -> str:
@@ -121,6 +124,8 @@ def prompt_text(prompt: Prompt, t: Translator) -> str:
         parts.append(t.gettext("Which answer do you want to change?"))
     elif prompt.estimate is not None and prompt.scenario is not None:
         parts.append(explain(prompt.estimate, prompt.scenario, t, prompt.previous_total))
+        if prompt.narrow and any(s.code == "ask_insurer" for s in prompt.estimate.next_steps):
+            parts.append(t.gettext(AFTER_THE_CALL))
     elif prompt.message:
         progress = progress_text(prompt, t)
         question = t.gettext(prompt.message, **prompt.params)
@@ -188,7 +193,14 @@ def answers_summary(
     state: InterviewState, clinics: ClinicDirectory | None, t: Translator
 ) -> list[str]:
     """Short "Title: answer" lines for the answers given so far, in the catalog's order."""
+    return list(answer_lines(state, clinics, t).values())
+
+
+def answer_lines(
+    state: InterviewState, clinics: ClinicDirectory | None, t: Translator
+) -> dict[str, str]:
+    """"Title: answer" for each question answered, by question id, in the catalog's order."""
     clinic = clinics.get(state.clinic) if clinics is not None and state.clinic else None
     facts = Facts(state.answers, clinic)
-    return [f"{t.gettext(q.title)}: {answer_text(q.id, state.answers[q.id], facts, t)}"
-            for q in QUESTIONS if q.id in state.answers]
+    return {q.id: f"{t.gettext(q.title)}: {answer_text(q.id, state.answers[q.id], facts, t)}"
+            for q in QUESTIONS if q.id in state.answers}
