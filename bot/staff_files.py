@@ -104,7 +104,7 @@ def _outcome(code: int | None, out: bytes, err: bytes) -> FileCheck:
 
     if code in (-signal.SIGXCPU, -signal.SIGKILL):
         return FileCheck(over="time")
-    if code == EXIT_MEMORY:
+    if code == EXIT_MEMORY or (code == -signal.SIGABRT and _fatal_memory_error(err)):
         return FileCheck(over="memory")
     if code == 0:
         try:
@@ -119,6 +119,13 @@ def _outcome(code: int | None, out: bytes, err: bytes) -> FileCheck:
     last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["nothing"]
     log.warning("a scenario file check failed: exit %s, %s", code, last[0][:200])
     return FileCheck(failed=True)
+
+
+def _fatal_memory_error(err: bytes) -> bool:
+    """The interpreter itself gave up at the memory limit: raising the MemoryError took memory
+    too ("Fatal Python error: _PyErr_NormalizeException: Cannot recover from MemoryErrors"), so
+    it aborted before the child could say so."""
+    return b"Fatal Python error" in err and (b"MemoryError" in err or b"memory" in err.lower())
 
 
 # --- the child ------------------------------------------------------------------------------

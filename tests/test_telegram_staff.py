@@ -235,3 +235,15 @@ async def test_the_limits_hold_for_any_child(tmp_path):
     checked = await staff_files.check_file(CASES, "cases.yaml")
     assert [r.passed for r in checked.results] == [True, False]
     assert checked.results[1].differences == ["totals.patient: expected '1.00', got '320.00'"]
+
+
+def test_an_interpreter_that_gives_up_at_the_memory_limit_is_over_memory():
+    """At the address-space limit, raising MemoryError can itself fail: Python aborts (SIGABRT)
+    with a fatal error instead of exiting with the child's code. Seen on a fresh venv."""
+    import signal
+
+    fatal = (b"Fatal Python error: _PyErr_NormalizeException: Cannot recover from MemoryErrors "
+             b"while normalizing exceptions.\nPython runtime state: initialized\n")
+    assert staff_files._outcome(-signal.SIGABRT, b"", fatal).over == "memory"
+    other = b"Fatal Python error: Segmentation fault\n"
+    assert staff_files._outcome(-signal.SIGABRT, b"", other).failed

@@ -43,7 +43,7 @@ from .parsing import (
     parse_count,
     parse_percent,
 )
-from .questions import BY_ID, NO, QUESTIONS, YES, Question, next_question, open_questions
+from .questions import BY_ID, NO, QUESTIONS, YES, Question, next_question
 from .scenario import build_scenario, relevant_answers
 
 # Why a typed reply was not accepted, by the parser's error kind and the question's kind.
