@@ -50,6 +50,9 @@ class Question:
     # its "ask your insurer" steps) this answer settles, itself or by opening the question that
     # does (cost sharing -> copay).
     settles: tuple[str, ...] = ()
+    # The scenario field the answer fills ("plan.deductible"), read by `scenario.build_scenario`
+    # in a loop; None for the answers it reads its own way (fees, diagnosis codes, defaults).
+    fills: str | None = None
 
 
 def nonbillable(answer: Any) -> DiagnosisCheck | None:
@@ -165,6 +168,7 @@ QUESTIONS: tuple[Question, ...] = (
         options=(*HEALTH_PLANS, _opt("none", N_("No other insurance"))),
         applies=lambda f: f.medical and f.payer in BEHIND,
         first=lambda f: True,
+        fills="fallback_payer",
     ),
     Question(
         "insurer", N_("Insurer"),
@@ -219,6 +223,7 @@ QUESTIONS: tuple[Question, ...] = (
         applies=lambda f: (f.health_plan and f.plan_payer == "medicare"
                            and f.provider == "physical_therapist"),
         settles=("medicare_participating",),
+        fills="medicare_participating",
     ),
     Question(
         "prescription", N_("Prescription"),
@@ -270,6 +275,7 @@ QUESTIONS: tuple[Question, ...] = (
         applies=lambda f: (f.health_plan and f.provider == "massage_therapist"
                            and f.plan_payer != "medicare" and f.clinic_payer is None),
         settles=("provider_coverage",),
+        fills="plan.covers_massage_therapists",
     ),
     Question(
         "deductible", N_("Deductible"),
@@ -281,6 +287,7 @@ QUESTIONS: tuple[Question, ...] = (
                                 _opt("met", N_("Already met this year"))),
         applies=_plan_terms, low=Decimal(0), high=MAX_AMOUNT,
         settles=("deductible",),
+        fills="plan.deductible",
     ),
     Question(
         "deductible_met", N_("Deductible met"),
@@ -291,6 +298,7 @@ QUESTIONS: tuple[Question, ...] = (
         applies=lambda f: _in_network_terms(f) and _deductible_left(f),
         low=Decimal(0), high=MAX_AMOUNT, high_from="deductible",
         settles=("deductible_met",),
+        fills="plan.deductible_met",
     ),
     Question(
         "cost_share", N_("Your share"),
@@ -313,6 +321,7 @@ QUESTIONS: tuple[Question, ...] = (
         applies=lambda f: _plan_terms(f) and f.get("cost_share") in ("copay", "both"),
         low=Decimal(0), high=Decimal(1000),
         settles=("copay",),
+        fills="plan.copay",
     ),
     Question(
         "deductible_applies", N_("Deductible before copay"),
@@ -323,6 +332,7 @@ QUESTIONS: tuple[Question, ...] = (
         applies=lambda f: (_plan_terms(f) and f.get("cost_share") in ("copay", "both")
                            and f.plan_type != "hdhp" and _deductible_left(f)),
         settles=("deductible_applies",),
+        fills="plan.deductible_applies",
     ),
     Question(
         "coinsurance", N_("Coinsurance"),
@@ -333,6 +343,7 @@ QUESTIONS: tuple[Question, ...] = (
         applies=lambda f: _plan_terms(f) and f.get("cost_share") in ("coinsurance", "both"),
         low=Decimal(0), high=Decimal(100),
         settles=("coinsurance_pct",),
+        fills="plan.coinsurance_pct",
     ),
     Question(
         "oop_max", N_("Out-of-pocket maximum"),
@@ -342,6 +353,7 @@ QUESTIONS: tuple[Question, ...] = (
         kind="amount", options=(_opt("none", N_("My plan has none")),),
         applies=_plan_terms, low=Decimal(0), high=MAX_AMOUNT,
         settles=("oop_max",),
+        fills="plan.oop_max",
     ),
     Question(
         "oop_met", N_("Out-of-pocket paid"),
@@ -352,6 +364,7 @@ QUESTIONS: tuple[Question, ...] = (
         applies=lambda f: _plan_terms(f) and f.amount("oop_max") not in (None, 0),
         low=Decimal(0), high=MAX_AMOUNT, high_from="oop_max",
         settles=("oop_met",),
+        fills="plan.oop_met",
     ),
     Question(
         "oon_covered", N_("Out-of-network benefits"),
@@ -361,6 +374,7 @@ QUESTIONS: tuple[Question, ...] = (
         options=(YES, NO),
         applies=lambda f: f.health_plan and f.plan_payer != "medicare" and f.network != "in",
         settles=("oon_covered", "oon_benefits"),
+        fills="plan.oon_covered",
     ),
     Question(
         "oon_deductible", N_("Out-of-network deductible"),
@@ -370,6 +384,7 @@ QUESTIONS: tuple[Question, ...] = (
         kind="amount", options=(_opt("0", N_("No deductible")),),
         applies=_out_of_network_terms, low=Decimal(0), high=MAX_AMOUNT,
         settles=("oon_deductible",),
+        fills="plan.oon_deductible",
     ),
     Question(
         "oon_deductible_met", N_("Out-of-network deductible met"),
@@ -380,6 +395,7 @@ QUESTIONS: tuple[Question, ...] = (
         applies=lambda f: _out_of_network_terms(f) and f.amount("oon_deductible") != 0,
         low=Decimal(0), high=MAX_AMOUNT, high_from="oon_deductible",
         settles=("oon_deductible_met",),
+        fills="plan.oon_deductible_met",
     ),
     Question(
         "oon_coinsurance", N_("Out-of-network coinsurance"),
@@ -388,6 +404,7 @@ QUESTIONS: tuple[Question, ...] = (
            "may bill you the difference between its price and what the plan allows."),
         kind="percent", applies=_out_of_network_terms, low=Decimal(0), high=Decimal(100),
         settles=("oon_coinsurance_pct",),
+        fills="plan.oon_coinsurance_pct",
     ),
     Question(
         "visit_limit", N_("Visit limit"),
@@ -398,6 +415,7 @@ QUESTIONS: tuple[Question, ...] = (
         # Original Medicare has no therapy visit limit (repealed in 2018).
         applies=lambda f: f.health_plan and f.plan_payer != "medicare", low=0, high=365,
         settles=("visit_limit",),
+        fills="plan.visit_limit",
     ),
     Question(
         "visits_used", N_("Visits used"),
@@ -408,6 +426,7 @@ QUESTIONS: tuple[Question, ...] = (
         applies=lambda f: f.health_plan and f.get("visit_limit") not in (None, 0, "none"),
         low=0, high=365, high_from="visit_limit",
         settles=("visits_used",),
+        fills="plan.visits_used",
     ),
     Question(
         "wc_claim", N_("Claim accepted"),
@@ -417,6 +436,7 @@ QUESTIONS: tuple[Question, ...] = (
         options=(YES, NO),
         applies=lambda f: f.medical and f.payer == "workers_comp",
         settles=("claim_accepted",),
+        fills="workers_comp.claim_accepted",
     ),
     Question(
         "state", N_("State"),
@@ -437,6 +457,7 @@ QUESTIONS: tuple[Question, ...] = (
         applies=lambda f: f.medical and f.payer == "auto",
         low=Decimal(0), high=Decimal(1_000_000),
         settles=("pip_remaining",),
+        fills="auto.pip_remaining",
     ),
     Question(
         "sessions", N_("Sessions"),
@@ -492,6 +513,7 @@ QUESTIONS: tuple[Question, ...] = (
         kind="amount",
         applies=lambda f: f.medical and f.get("account") not in (None, "none"),
         low=Decimal(0), high=MAX_AMOUNT,
+        fills="account_balance",
     ),
     Question(
         "lmn", N_("Letter of Medical Necessity"),
@@ -512,6 +534,7 @@ QUESTIONS: tuple[Question, ...] = (
         kind="percent",
         applies=lambda f: f.medical and f.get("account") not in (None, "none"),
         low=Decimal(0), high=Decimal(100),
+        fills="tax_rate_pct",
     ),
 )
 

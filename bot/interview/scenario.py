@@ -1,4 +1,8 @@
-"""From the interview's answers (and the clinic's profile) to the estimator's scenario."""
+"""From the interview's answers (and the clinic's profile) to the estimator's scenario.
+
+Each question names the scenario field it fills (`Question.fills`): building the scenario is a
+loop over them, then the few answers that stand for another's value ("All of it" paid) and the
+fields that come from the clinic, the diagnosis codes and the defaults."""
 
 from decimal import Decimal
 from typing import Any
@@ -11,7 +15,7 @@ from estimator.units import units_for_minutes
 
 from . import diagnosis
 from .facts import Facts
-from .questions import QUESTIONS, open_questions
+from .questions import QUESTIONS, Question, open_questions
 
 DEFAULT_SESSIONS = 12
 DEFAULT_MINUTES = 60
@@ -33,10 +37,6 @@ def _yes_no(value: str | None) -> bool | None:
     return None if value is None else value == "yes"
 
 
-def _amount(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(value)
-
-
 def _fees(f: Facts, clinic: Clinic | None, units: int) -> dict[str, Any]:
     if clinic is not None:
         payer = f.clinic_payer
@@ -52,47 +52,43 @@ def _fees(f: Facts, clinic: Clinic | None, units: int) -> dict[str, Any]:
     }
 
 
-def _plan(a: dict[str, Any]) -> dict[str, Any]:
-    plan: dict[str, Any] = {}
+def _value(question: Question, answer: Any) -> Any:
+    """An answer as the scenario holds it: yes/no as a boolean, an amount or percent as a
+    Decimal, options ("none", "all", a count) as they are; None ("I don't know") stays None."""
+    if answer is None or answer in ("none", "all", "met"):
+        return answer
+    if {o.value for o in question.options} == {"yes", "no"}:
+        return answer == "yes"
+    if question.kind in ("amount", "percent"):
+        return Decimal(answer)
+    return answer
+
+
+def _filled(a: dict[str, Any]) -> dict[str, Any]:
+    """The scenario fields the answers fill (`Question.fills`), as nested dicts."""
+    data: dict[str, Any] = {"plan": {}}
+    for question in QUESTIONS:
+        if question.fills and question.id in a:
+            *parents, name = question.fills.split(".")
+            target = data
+            for parent in parents:
+                target = target.setdefault(parent, {})
+            target[name] = _value(question, a[question.id])
+    return data
+
+
+def _standing_for_others(a: dict[str, Any], plan: dict[str, Any]) -> None:
+    """The answers that stand for another answer's value, which the loop cannot read alone."""
     if a.get("deductible") == "met":
         # Met this year: nothing of it is left to pay, whatever its amount. As none at all, the
         # walk is the same; only the floor of the out-of-pocket amount met (at least the
         # deductible) is lost, which widens a range and never misses the truth.
         plan["deductible"] = plan["deductible_met"] = Decimal(0)
-    elif "deductible" in a:
-        plan["deductible"] = _amount(a["deductible"])
-    if "deductible_met" in a:
-        met = a["deductible_met"]
-        plan["deductible_met"] = plan.get("deductible") if met == "all" else _amount(met)
-    share = a.get("cost_share", "absent")
-    if share is None:  # the patient does not know how they share costs
+    for side in ("", "oon_"):  # "All of it" paid: the deductible's amount
+        if plan.get(side + "deductible_met") == "all":
+            plan[side + "deductible_met"] = plan.get(side + "deductible")
+    if "cost_share" in a and a["cost_share"] is None:  # how costs are shared is not known
         plan["copay"] = plan["coinsurance_pct"] = None
-    if "copay" in a:
-        plan["copay"] = _amount(a["copay"])
-    if "deductible_applies" in a:
-        plan["deductible_applies"] = _yes_no(a["deductible_applies"])
-    if "coinsurance" in a:
-        plan["coinsurance_pct"] = _amount(a["coinsurance"])
-    if "oop_max" in a:
-        plan["oop_max"] = "none" if a["oop_max"] == "none" else _amount(a["oop_max"])
-    if "oop_met" in a:
-        plan["oop_met"] = _amount(a["oop_met"])
-    if "covers_mt" in a:
-        plan["covers_massage_therapists"] = _yes_no(a["covers_mt"])
-    if "oon_covered" in a:
-        plan["oon_covered"] = _yes_no(a["oon_covered"])
-    if "oon_deductible" in a:
-        plan["oon_deductible"] = _amount(a["oon_deductible"])
-    if "oon_deductible_met" in a:
-        met = a["oon_deductible_met"]
-        plan["oon_deductible_met"] = plan.get("oon_deductible") if met == "all" else _amount(met)
-    if "oon_coinsurance" in a:
-        plan["oon_coinsurance_pct"] = _amount(a["oon_coinsurance"])
-    if "visit_limit" in a:
-        plan["visit_limit"] = a["visit_limit"]
-    if "visits_used" in a:
-        plan["visits_used"] = a["visits_used"]
-    return plan
 
 
 def _diagnoses(a: dict[str, Any]) -> list[str] | None:
@@ -118,7 +114,9 @@ def build_scenario(facts: Facts) -> Scenario:
     clinic = facts.clinic
     minutes = clinic.session_minutes if clinic else (a.get("minutes") or DEFAULT_MINUTES)
     units = units_for_minutes(minutes)
-    data: dict[str, Any] = {
+    data = _filled(a)
+    _standing_for_others(a, data["plan"])
+    data.update({
         # No insurer pays for relaxation (the question is not asked): the patient pays.
         "payer": a.get("payer") or ("commercial" if facts.medical else "self_pay"),
         "purpose": a.get("purpose") or "medical",
@@ -127,12 +125,10 @@ def build_scenario(facts: Facts) -> Scenario:
         "sessions": a.get("sessions") or (DEFAULT_SESSIONS if facts.medical else 1),
         "session_minutes": minutes,
         "fees": _fees(facts, clinic, units),
-        "plan": _plan(a),
         "hsa_fsa": a.get("account") or "none",
         "lmn": a.get("lmn") == "yes",
-        "tax_rate_pct": _amount(a.get("tax_rate")),
         "state": clinic.state if clinic else a.get("state"),
-    }
+    })
     if clinic is not None:
         data["cpt_code"] = clinic.cpt_code
     if facts.health_plan:
@@ -145,14 +141,4 @@ def build_scenario(facts: Facts) -> Scenario:
     if facts.medical:
         data["prescription"] = _yes_no(a.get("prescription"))
         data["diagnosis_codes"] = _diagnoses(a)
-    if "fallback" in a:  # the plan behind auto or workers' comp ("none", or None: unknown)
-        data["fallback_payer"] = a["fallback"]
-    if "participating" in a:
-        data["medicare_participating"] = _yes_no(a["participating"])
-    if "account_balance" in a:
-        data["account_balance"] = _amount(a["account_balance"])
-    if "wc_claim" in a:
-        data["workers_comp"] = {"claim_accepted": _yes_no(a["wc_claim"])}
-    if "pip_remaining" in a:
-        data["auto"] = {"pip_remaining": _amount(a["pip_remaining"])}
     return Scenario.model_validate(data)
