@@ -24,7 +24,7 @@ from bot.telegram import texts
 from bot.telegram.app import build_application
 from bot.web.server import SECRET_HEADER, WEBHOOK_KEY, create_app
 from tests.fakes import FakeTelegramAPI
-from tests.fakes.patients import INTERVIEW, expected_outcome, interview_view, steps
+from tests.fakes.patients import INTERVIEW, expected_outcome, interview_view, question_of, steps
 
 TOKEN = "123456:" + "I" * 35
 SECRET = "inbox_secret"
@@ -414,3 +414,153 @@ async def test_the_first_button_press_after_a_restart_is_answered(fake, tmp_path
         await idle(hook)
         assert query_id in fake.answered_callbacks, fake.transcript(CHAT)
         assert "Who would pay" in fake.last_bot_message(CHAT).text
+
+
+# --------------------------------------------------------------------------- a stopped worker
+
+SCRIPT = steps(INTERVIEW)
+
+
+def stop_once(monkeypatch, owner: Any, name: str, *, after: bool = False,
+              when=lambda *args, **kwargs: True) -> None:
+    """The process stops (its task cancelled, as by SIGKILL but in this process) at its next
+    call of `owner.name` for which `when` holds: before the call, or right `after` it."""
+    original = getattr(owner, name)
+    armed = [True]
+
+    async def stopping(*args, **kwargs):
+        if not (armed[0] and when(*args, **kwargs)):
+            return await original(*args, **kwargs)
+        armed[0] = False
+        result = await original(*args, **kwargs) if after else None
+        asyncio.current_task().cancel()
+        await asyncio.sleep(0)
+        return result
+
+    monkeypatch.setattr(owner, name, stopping)
+
+
+async def answer_until(hook: Webhook, stop_at: str) -> None:
+    """SCRIPT up to the question `stop_at`, shown and not answered."""
+    fake = hook.fake
+    for kind, question, value in SCRIPT:
+        if question == stop_at:
+            return
+        if kind == "choice":
+            await fake.press_button(CHAT, lambda text, data, v=value: bool(data)
+                                    and data.endswith("|" + v))
+        else:
+            await fake.user_sends(CHAT, value)
+        await hook.deliver()
+        await idle(hook)
+
+
+async def stopped_while_applying(hook: Webhook, question: str, shown: str) -> None:
+    """The patient answers `question` (from SCRIPT) to a process that stops while applying
+    it; they see the next question, `shown`, or nothing (`shown` empty)."""
+    fake = hook.fake
+    [(kind, value)] = [(k, v) for k, q, v in SCRIPT if q == question]
+    if kind == "choice":
+        await fake.press_button(CHAT, lambda text, data: bool(data) and data.endswith("|" + value))
+    else:
+        await fake.user_sends(CHAT, value)
+    await hook.deliver()
+    if shown:
+        await fake.wait_for_bot(CHAT, lambda m: question_of(m) == shown)
+    for _ in range(500):  # the stopped drain is gone; its update is still stored
+        if not hook.inbox.in_flight:
+            break
+        await asyncio.sleep(0.01)
+    assert await hook.rows("SELECT 1 FROM inbox"), "the update was not left stored"
+
+
+def _after(question: str) -> str | None:
+    questions = [q for _, q, _ in SCRIPT]
+    index = questions.index(question) + 1
+    return questions[index] if index < len(questions) else None
+
+
+def _value(question: str) -> str:
+    [value] = [v for _, q, v in SCRIPT if q == question]
+    return value
+
+
+# A typed answer whose next question is typed too, and a pressed one followed by a typed one.
+TYPED = "visit_limit"
+PRESSED = next(q for k, q, _ in SCRIPT[:-1] if k == "choice" and SCRIPT[[s[1] for s in SCRIPT]
+               .index(q) + 1][0] == "text" and _after(q) is not None)
+
+
+@pytest.mark.parametrize("stops", ["before recording the question", "before the inbox is done"])
+async def test_an_answer_to_the_question_a_stopped_worker_sent_is_applied(
+        fake, tmp_path, monkeypatch, stops):
+    """Seen in test_multiworker (a worker SIGKILLed): the worker applying a typed answer sent
+    the next question and stopped before it was done with the update (before recording that
+    question, or after it but before taking the update out of the inbox). The patient
+    answered that question; the next worker applies the stored update again (found applied:
+    the question is shown again), then the patient's answer, which was refused as "sent
+    before the question now shown" (the one shown again) and never applied."""
+    from bot.telegram.pipeline import Pipeline
+
+    asked, answered = TYPED, _after(TYPED)
+    async with serving(fake, tmp_path) as hook:
+        await answer_until(hook, asked)
+        if stops == "before recording the question":
+            stop_once(monkeypatch, Pipeline, "_track")
+        else:
+            stop_once(monkeypatch, hook.store, "next_stored",
+                      when=lambda chat_id, done=None: done is not None)
+        await stopped_while_applying(hook, asked, shown=answered)
+        await fake.user_sends(CHAT, _value(answered))  # to the question the patient sees
+        await hook.deliver()
+        await idle(hook)
+        async with hook.store.chat(CHAT) as session:
+            answers = session.record.state["interview"]["answers"]
+        assert answered in answers, fake.transcript(CHAT)
+        last = fake.last_bot_message(CHAT)
+        assert question_of(last) == _after(answered), fake.transcript(CHAT)
+        assert translator("en").gettext(texts.STALE_BUTTON) not in last.text
+
+
+async def test_an_answer_to_the_question_a_stopped_worker_edited_in_is_applied(
+        fake, tmp_path, monkeypatch):
+    """The same for a button press: its reply, the next question edited into the message
+    pressed, went out; the process stopped before taking the update out of the inbox. Shown
+    again, the question stays in that message, so the answer typed under it is applied."""
+    answered = _after(PRESSED)
+    async with serving(fake, tmp_path) as hook:
+        await answer_until(hook, PRESSED)
+        stop_once(monkeypatch, hook.store, "next_stored",
+                  when=lambda chat_id, done=None: done is not None)
+        await stopped_while_applying(hook, PRESSED, shown=answered)
+        await fake.user_sends(CHAT, _value(answered))
+        await hook.deliver()
+        await idle(hook)
+        async with hook.store.chat(CHAT) as session:
+            answers = session.record.state["interview"]["answers"]
+        assert answered in answers, fake.transcript(CHAT)
+        assert question_of(fake.last_bot_message(CHAT)) == _after(answered)
+
+
+async def test_an_answer_retyped_after_a_stopped_worker_said_nothing_is_not_applied_twice(
+        fake, tmp_path, monkeypatch):
+    """The other side: the process stopped before sending the next question, so the patient,
+    hearing nothing, typed their answer again. It is not applied to the next question: that
+    question is shown again, with a note."""
+    from bot.telegram import pipeline
+
+    asked = TYPED
+    async with serving(fake, tmp_path) as hook:
+        await answer_until(hook, asked)
+        stop_once(monkeypatch, pipeline, "deliver")
+        await stopped_while_applying(hook, asked, shown="")
+        await fake.user_sends(CHAT, _value(asked))  # retyped
+        await hook.deliver()
+        await idle(hook)
+        async with hook.store.chat(CHAT) as session:
+            answers = session.record.state["interview"]["answers"]
+        assert asked in answers
+        assert _after(asked) not in answers, fake.transcript(CHAT)
+        last = fake.last_bot_message(CHAT)
+        assert question_of(last) == _after(asked), fake.transcript(CHAT)
+        assert translator("en").gettext(texts.STALE_BUTTON) in last.text

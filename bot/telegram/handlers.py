@@ -89,9 +89,10 @@ def _current(turn: Turn, note: str | None = None) -> Prompt:
     return prompt.model_copy(update={"note": Problem(message=note) if note else None})
 
 
-def _show_current(turn: Turn) -> None:
-    """The interview's current question (or result) again, as a new message."""
-    turn.show(_current(turn), edit=False)
+def _show_current(turn: Turn, edit: bool) -> None:
+    """The interview's current question (or result) again: in the interview message when
+    `edit`, else as a new message."""
+    turn.show(_current(turn), edit=edit)
 
 
 def _begin(turn: Turn, slug: str | None) -> None:
@@ -172,9 +173,18 @@ def _typed_before(message_id: int, turn: Turn) -> bool:
     """The typed message came before the question now shown: it was meant for an earlier one
     (a private chat numbers its messages, both ways, in the order they were sent). So an answer
     retyped while the bot was silent (slow, or its database down) is not applied to the next
-    question once the first one is: the patient sees the current question again instead."""
+    question once the first one is: the patient sees the current question again instead.
+
+    Except after a stopped process (Pipeline._interrupted): the question is shown again, but
+    it may have been sent already, unrecorded, right after the patient's message
+    `lost_reply_to` (kept up to date with the patient's messages since). A typed message with
+    a message in between came after one the bot sent, that reply, and answers it; one right
+    after was a retype."""
     shown = turn.tg.message_id
-    return shown is not None and turn.tg.kind == "question" and message_id < shown
+    if shown is None or turn.tg.kind != "question" or message_id > shown:
+        return False
+    lost = turn.tg.lost_reply_to
+    return lost is None or message_id <= lost + 1
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -62,7 +62,7 @@ class Pipeline:
         self.clinics = clinics
         self._salt = log_salt if log_salt is not None else secrets.token_bytes(16)
         # Shows the interview's current message again (set by the handlers: see _interrupted).
-        self.redisplay: Callable[[Turn], None] | None = None
+        self.redisplay: Callable[[Turn, bool], None] | None = None  # (turn, edit in place)
 
     def chat_hash(self, chat_id: int) -> str:
         """The chat id as logs show it: salted, hashed, short."""
@@ -89,7 +89,7 @@ class Pipeline:
                     metrics.reply_sent()
                 send_ms = (time.perf_counter() - send_started) * 1000
                 if delivered.tracked_id is not None and turn is not None and not turn.forgotten:
-                    await self._track(chat_id, delivered.tracked_id)
+                    await self._track(chat_id, delivered.tracked_id, turn.tg.lost_reply_to)
         except StoreUnavailable:  # no lease: the store is down, or the chat busy for too long
             outcome = "busy"
             await deliver(context.bot, chat_id, self.apology(update, texts.UNAVAILABLE))
@@ -154,6 +154,9 @@ class Pipeline:
                 turn.tg.last_update = update.update_id
                 if self._within_rate_limit(update, turn):
                     await _run(work, turn)
+                if update.message is not None and turn.tg.lost_reply_to is not None:
+                    # Not a reply the patient saw, if it comes next: see _interrupted.
+                    turn.tg.lost_reply_to = update.message.message_id
                 if not turn.forgotten:
                     await session.save(
                         user_id=turn.user_id,
@@ -176,15 +179,25 @@ class Pipeline:
         database's answer to the commit) before it was done, and its replies may never have
         gone out: the interview's current message is shown again, so the patient sees where
         they are, and an answer they retype meanwhile counts as sent before it (not applied to
-        the next question)."""
+        the next question).
+
+        But the stopped process may have sent that reply, the current question, before it
+        stopped (unrecorded, or recorded with the update left in the inbox), and the patient
+        may have answered it: so a typed update's own message id is kept with the message
+        shown again (`lost_reply_to`, see handlers._typed_before), and a button press's reply,
+        an edit of the message pressed, is shown again in place (no newer message id)."""
         if inbox.applying() is None or self.redisplay is None:
             return None
         turn = self._turn(update, record)
         turn.outcome = "duplicate"
-        if update.callback_query:
-            turn.answer_query(update.callback_query.id)
+        query = update.callback_query
+        if query:
+            turn.answer_query(query.id)
         if turn.interview is not None:
-            self.redisplay(turn)
+            pressed = query.message.message_id if query and query.message else None
+            self.redisplay(turn, pressed is not None and pressed == turn.tg.message_id)
+            if update.message is not None:
+                turn.tg.lost_reply_to = update.message.message_id
         return turn
 
     def _within_rate_limit(self, update: Update, turn: Turn) -> bool:
@@ -219,16 +232,18 @@ class Pipeline:
             clinics=self.clinics,
         )
 
-    async def _track(self, chat_id: int, message_id: int) -> None:
-        """Remember the new interview message. The chat's lease is still held, so nothing but
-        the retention purge can have changed the chat since its section."""
+    async def _track(self, chat_id: int, message_id: int, lost_reply_to: int | None) -> None:
+        """Remember the new interview message (and, for one shown again after a stopped
+        process, the message whose reply may be lost: see _interrupted). The chat's lease is
+        still held, so nothing but the retention purge can have changed the chat since its
+        section."""
         try:
             async with self.store.chat(chat_id) as session:
                 record = session.record
                 if record is None or not isinstance(record.state, dict):
                     return
                 _, tg = load_state(record.state)
-                tg.message_id = message_id
+                tg.message_id, tg.lost_reply_to = message_id, lost_reply_to
                 await session.save(
                     user_id=record.user_id,
                     state={**record.state, "telegram": tg.model_dump(mode="json")},

@@ -12,6 +12,8 @@ What a chat keeps in the store (a JSON dict; the store never looks inside):
                   "options": ["ppo", "hmo"],    its option values, for index-coded buttons
                   "seq": 7,                     bumped on every save of an update (a count)
                   "last_update": 812,           the update_id of the last update applied
+                  "lost_reply_to": 40,          the patient's message whose reply a stopped
+                                                worker may have sent unrecorded (see below)
                   "scenario": {...},            staff: the last /scenario or /whatif
                   "rate": {"times": [...],      when the user's last updates came, and whether
                            "told": false}}}     they were told to slow down (bot.ratelimit)
@@ -54,6 +56,10 @@ class TelegramState(BaseModel):
     scenario: dict[str, Any] | None = None
     rate: Window = Field(default_factory=Window)  # the user's rate-limit window
     last_update: int | None = None  # the update_id of the last update applied
+    # Set while the interview message is one shown again because the worker applying the
+    # patient's message of this id stopped before it was done: its reply (the same question)
+    # may have gone out unrecorded, and a message typed after it answered that question.
+    lost_reply_to: int | None = None
 
     @model_validator(mode="wrap")
     @classmethod
@@ -68,6 +74,7 @@ class TelegramState(BaseModel):
 
     def untrack(self) -> None:
         self.message_id, self.kind, self.question, self.options = None, None, "", []
+        self.lost_reply_to = None
 
 
 def load_state(stored: dict[str, Any] | None) -> tuple[InterviewState | None, TelegramState]:
@@ -196,6 +203,7 @@ class Turn:
         """
         pages = self.prompt_html(prompt, note)
         markup = keyboards.for_prompt(prompt, self.t)
+        self.tg.lost_reply_to = None  # a message shown in the normal course
         old_id, old_kind = self.tg.message_id, self.tg.kind
         if edit and old_id is not None and old_kind is not None:
             if len(pages) == 1:
