@@ -25,6 +25,10 @@ from pydantic import (
     field_validator,
 )
 from pydantic_core import PydanticCustomError
+from stdnum import luhn
+from stdnum.exceptions import ValidationError as ValidationError_
+from stdnum.us import ein
+from stdnum.us import tin as us_tin
 
 from estimator.money import Money
 from estimator.scenario import US_STATES, CptCode, ProviderType
@@ -64,6 +68,8 @@ class ClinicPayer(_Strict):
     allowed_per_unit: Money
 
 
+_SSN_SHAPE = re.compile(r"\d{3}-\d{2}-\d{4}")  # written as an SSN or ITIN, not an EIN
+
 class Clinic(_Strict):
     """A clinic profile: its fees, the insurers it is in network with, and its staff."""
 
@@ -82,6 +88,40 @@ class Clinic(_Strict):
     phone: str | None = None
     website: str | None = None
     address: str | None = None
+    # Who bills, for the documents a clinic owes its patients (a Good Faith Estimate names the
+    # provider's NPI and TIN, 45 CFR 149.610): optional, checked when given.
+    npi: str | None = None
+    tin: str | None = None
+    provider_name: str | None = Field(default=None, min_length=1, max_length=200)
+    provider_credentials: str | None = Field(default=None, min_length=1, max_length=100)
+
+    @field_validator("npi", mode="before")
+    @classmethod
+    def _npi(cls, value: Any) -> Any:
+        # An NPI is 10 digits whose last is a Luhn check digit computed with the prefix 80840
+        # (CMS, "Requirements for NPI check digit").
+        text = str(value).strip() if isinstance(value, int | str) else value
+        if not (isinstance(text, str) and text.isdigit() and len(text) == 10
+                and luhn.is_valid("80840" + text)):
+            raise PydanticCustomError(
+                "clinic_npi", "must be a 10-digit NPI with a valid check digit (the NPPES NPI "
+                "Registry shows the clinic's)")
+        return text
+
+    @field_validator("tin", mode="before")
+    @classmethod
+    def _tin(cls, value: Any) -> Any:
+        # An EIN (12-3456789) or, for a sole practitioner, an SSN or ITIN: python-stdnum knows
+        # their formats and the number ranges never issued.
+        text = str(value).strip()
+        try:
+            if ein.is_valid(text) and not _SSN_SHAPE.fullmatch(text):
+                return ein.format(text)  # a clinic's usual TIN: 12-3456789
+            return us_tin.format(us_tin.validate(text))
+        except (ValidationError_, TypeError):
+            raise PydanticCustomError(
+                "clinic_tin", "must be a US taxpayer identification number, such as the "
+                "clinic's EIN 12-3456789") from None
 
     @field_validator("slug")
     @classmethod

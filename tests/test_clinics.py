@@ -327,3 +327,41 @@ def test_provider_types(provider):
     assert clinic.provider_type == provider
     with pytest.raises(ValidationError):
         Clinic(slug="a", name="A", state="WA", billed_per_unit="1", provider_type="acupuncturist")
+
+
+# --- who bills: NPI and TIN (issue 13: the Good Faith Estimate names them) -------------------
+
+BILLING = VALID + """\
+    npi: "1234567893"
+    tin: "12-3456789"
+    provider_name: Jane Doe
+    provider_credentials: LMT
+"""
+
+
+def test_the_billing_provider_is_read_and_its_numbers_checked(tmp_path):
+    clinic = load_clinics(write(tmp_path, BILLING)).clinics[0]
+    # 1234567893 is CMS's own example of the NPI check digit (Luhn over 80840 + the digits).
+    assert clinic.npi == "1234567893" and clinic.tin == "12-3456789"
+    assert (clinic.provider_name, clinic.provider_credentials) == ("Jane Doe", "LMT")
+    assert load_clinics(write(tmp_path, VALID)).clinics[0].npi is None  # optional
+
+
+@pytest.mark.parametrize("npi", ["1234567890", "123456789", "12345678931", "ABCDEFGHIJ"])
+def test_an_npi_with_a_wrong_check_digit_or_length_is_refused_naming_it(tmp_path, npi):
+    message = load_error(tmp_path, BILLING.replace('"1234567893"', f'"{npi}"'))
+    assert "line 13 (clinics[0].npi)" in message and "check digit" in message
+
+
+@pytest.mark.parametrize(("typed", "kept"), [("123456789", "12-3456789"),
+                                              ("12-3456789", "12-3456789"),
+                                              ("123-45-6789", "123-45-6789")])
+def test_a_tin_is_kept_in_its_usual_form(typed, kept):
+    clinic = Clinic(slug="a", name="A", state="WA", billed_per_unit="40", tin=typed)
+    assert clinic.tin == kept
+
+
+@pytest.mark.parametrize("tin", ["00-0000000", "12-345678", "EIN", "123-45-678"])
+def test_a_tin_never_issued_or_malformed_is_refused(tin):
+    with pytest.raises(ValidationError, match="taxpayer identification number"):
+        Clinic(slug="a", name="A", state="WA", billed_per_unit="40", tin=tin)
