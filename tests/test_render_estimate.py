@@ -18,7 +18,7 @@ import pytest
 from bot.i18n import translator
 from bot.render import codes, explain, headline_text, step_text
 from bot.render.estimate import note_text, reason_text
-from estimator import Scenario
+from estimator import Scenario, estimate
 from estimator.estimate import (
     Accounts,
     CostRange,
@@ -495,3 +495,23 @@ def test_sessions_paid_wholly_to_the_deductible_are_said_to_be_paid_in_full():
     text = explain(estimate(s), s, translator("en"))
     assert ("Your first 6 covered sessions go to your deductible, so you pay for them in full."
             in text)
+
+
+def test_original_medicare_and_medicaid_are_named_in_every_way_to_pay():
+    """Not "your health plan": the patient knows them by name, in the headline and the list."""
+    base = {"network": "in", "sessions": 12, "prescription": True, "diagnosis_codes": ["M54.50"],
+            "provider_type": "physical_therapist",
+            "fees": {"billed_per_unit": "40", "allowed_per_unit": "30", "cash_per_session": "80"}}
+    medicaid = Scenario.model_validate({**base, "payer": "medicaid",
+                                        "plan": {"visit_limit": 5}})
+    text = explain(estimate(medicaid), medicaid, translator("en"))
+    assert text.startswith("We recommend billing Medicaid, then paying the clinic's cash price")
+    assert "• Medicaid: " in text and "health plan" not in text
+    behind_pip = Scenario.model_validate({**base, "payer": "auto", "state": "NY",
+                                          "fallback_payer": "medicare",
+                                          "auto": {"pip_remaining": "500"}})
+    e = estimate(behind_pip)
+    assert e.recommended.route == "auto_pip_then_insurance"
+    text = explain(e, behind_pip, translator("es"))
+    assert text.startswith("Le recomendamos usar primero su seguro de auto (PIP o MedPay) y "
+                           "después Medicare.")

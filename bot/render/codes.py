@@ -130,6 +130,32 @@ HEADLINES = {
 HEADLINES_BY_PLAN = {
     ("insurance", "medicare"): N_("We recommend billing Medicare."),
     ("insurance", "medicaid"): N_("We recommend billing Medicaid."),
+    ("insurance_then_cash", "medicare"): N_(
+        "We recommend billing Medicare, then paying the clinic's cash price for the sessions "
+        "it does not cover."),
+    ("workers_comp_then_insurance", "medicare"): N_(
+        "We recommend billing workers' compensation first, then Medicare."),
+    ("workers_comp_then_insurance_then_cash", "medicare"): N_(
+        "We recommend billing workers' compensation first, then Medicare, then paying the "
+        "clinic's cash price for the sessions neither covers."),
+    ("auto_pip_then_insurance", "medicare"): N_(
+        "We recommend billing your auto insurance (PIP or MedPay) first, then Medicare."),
+    ("auto_pip_then_insurance_then_cash", "medicare"): N_(
+        "We recommend billing your auto insurance (PIP or MedPay) first, then Medicare, then "
+        "paying the clinic's cash price for the sessions neither covers."),
+    ("insurance_then_cash", "medicaid"): N_(
+        "We recommend billing Medicaid, then paying the clinic's cash price for the sessions "
+        "it does not cover."),
+    ("workers_comp_then_insurance", "medicaid"): N_(
+        "We recommend billing workers' compensation first, then Medicaid."),
+    ("workers_comp_then_insurance_then_cash", "medicaid"): N_(
+        "We recommend billing workers' compensation first, then Medicaid, then paying the "
+        "clinic's cash price for the sessions neither covers."),
+    ("auto_pip_then_insurance", "medicaid"): N_(
+        "We recommend billing your auto insurance (PIP or MedPay) first, then Medicaid."),
+    ("auto_pip_then_insurance_then_cash", "medicaid"): N_(
+        "We recommend billing your auto insurance (PIP or MedPay) first, then Medicaid, then "
+        "paying the clinic's cash price for the sessions neither covers."),
 }
 
 # The same routes as short labels, in the list of other ways to pay.
@@ -147,6 +173,26 @@ ROUTES = {
     "auto_pip_then_insurance_then_cash": N_("Auto insurance (PIP or MedPay), then your health "
                                             "plan, then the cash price"),
     "self_pay": N_("Pay the clinic yourself (cash price)"),
+}
+
+# The routes through the plan when the plan is original Medicare or Medicaid: named as such.
+ROUTES_BY_PLAN = {
+    ("insurance", "medicare"): N_("Medicare"),
+    ("insurance_then_cash", "medicare"): N_("Medicare, then the cash price"),
+    ("workers_comp_then_insurance", "medicare"): N_("Workers' compensation, then Medicare"),
+    ("workers_comp_then_insurance_then_cash", "medicare"): N_(
+        "Workers' compensation, then Medicare, then the cash price"),
+    ("auto_pip_then_insurance", "medicare"): N_("Auto insurance (PIP or MedPay), then Medicare"),
+    ("auto_pip_then_insurance_then_cash", "medicare"): N_(
+        "Auto insurance (PIP or MedPay), then Medicare, then the cash price"),
+    ("insurance", "medicaid"): N_("Medicaid"),
+    ("insurance_then_cash", "medicaid"): N_("Medicaid, then the cash price"),
+    ("workers_comp_then_insurance", "medicaid"): N_("Workers' compensation, then Medicaid"),
+    ("workers_comp_then_insurance_then_cash", "medicaid"): N_(
+        "Workers' compensation, then Medicaid, then the cash price"),
+    ("auto_pip_then_insurance", "medicaid"): N_("Auto insurance (PIP or MedPay), then Medicaid"),
+    ("auto_pip_then_insurance_then_cash", "medicaid"): N_(
+        "Auto insurance (PIP or MedPay), then Medicaid, then the cash price"),
 }
 
 TOPICS = {

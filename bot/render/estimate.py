@@ -38,6 +38,7 @@ from .codes import (
     REASONS,
     ROUTE_REASONS,
     ROUTES,
+    ROUTES_BY_PLAN,
     STEPS,
     TOPICS,
     VERDICT_RELAXATION,
@@ -240,12 +241,14 @@ def reason_text(code: str | None, t: Translator) -> str:
     return t.gettext(message) if message else ""
 
 
-def route_label(route: str, t: Translator) -> str:
-    return t.gettext(ROUTES[route]) if route in ROUTES else route
+def route_label(route: str, t: Translator, plan_payer: str | None = None) -> str:
+    """A way to pay as a short label; through original Medicare or Medicaid, named as such."""
+    label = ROUTES_BY_PLAN.get((route, plan_payer or "")) or ROUTES.get(route)
+    return t.gettext(label) if label else route
 
 
-def _route_line(r: Route, t: Translator) -> str:
-    name = route_label(r.route, t)
+def _route_line(r: Route, t: Translator, plan_payer: str | None) -> str:
+    name = route_label(r.route, t, plan_payer)
     if not r.available:
         why = reason_text(r.reason, t)
         if why:
@@ -257,15 +260,16 @@ def _route_line(r: Route, t: Translator) -> str:
     return "• " + t.gettext("%(route)s: %(amount)s", route=name, amount=t.money(r.patient_total))
 
 
-def routes_text(e: Estimate, t: Translator) -> str:
+def routes_text(e: Estimate, t: Translator, plan_payer: str | None = None) -> str:
     """The routes other than the recommended one, for comparison ("" when there are none)."""
     others = [r for r in e.routes if r.route != e.recommended.route]
     if not others:
         return ""
-    return "\n".join([t.gettext("Other ways to pay:"), *(_route_line(r, t) for r in others)])
+    lines = [_route_line(r, t, plan_payer) for r in others]
+    return "\n".join([t.gettext("Other ways to pay:"), *lines])
 
 
-def accounts_text(e: Estimate, t: Translator) -> str:
+def accounts_text(e: Estimate, t: Translator, plan_payer: str | None = None) -> str:
     """What an HSA, FSA or HRA can pay of the recommended total ("" without one)."""
     a = e.accounts
     if a is None:
@@ -288,7 +292,7 @@ def accounts_text(e: Estimate, t: Translator) -> str:
                                    total=t.money(total)))
         if a.pays_for != e.recommended.route:
             lines.append(t.gettext("That is if you choose this way to pay: %(route)s.",
-                                   route=route_label(a.pays_for, t)))
+                                   route=route_label(a.pays_for, t, plan_payer)))
         if a.tax_savings:
             lines.append(t.gettext(ACCOUNT_TAX_SAVINGS, amount=t.money(a.tax_savings)))
     # An account that cannot pay: only the notes that say why (not how it would pay).
@@ -388,7 +392,8 @@ def explain(
     """The estimate in plain language: the headline (way to pay, total, per session), who pays,
     the other ways to pay, accounts, why, next steps, notes and the disclaimer."""
     blocks = [headline_text(e, s, t, previous_total), coverage_text(e, s, t),
-              routes_text(e, t), accounts_text(e, t), "\n".join(_reasons(e, t))]
+              routes_text(e, t, s.plan_payer), accounts_text(e, t, s.plan_payer),
+              "\n".join(_reasons(e, t))]
     given = {st.code for st in e.next_steps}
     said = {step for step, by in _ALREADY_SAID.items() if by in given}
     # The insurer's topics become one call script below instead of a step each.
