@@ -515,3 +515,20 @@ def test_original_medicare_and_medicaid_are_named_in_every_way_to_pay():
     text = explain(e, behind_pip, translator("es"))
     assert text.startswith("Le recomendamos usar primero su seguro de auto (PIP o MedPay) y "
                            "después Medicare.")
+
+
+def test_with_pip_left_unknown_the_sessions_it_pays_for_are_not_counted():
+    """How many sessions PIP pays for is the unknown itself: the worst case's count ("1 of your
+    12") would read as a fact, and so would what insurance pays in it."""
+    s = Scenario.model_validate({
+        "payer": "auto", "state": "NY", "network": "in", "sessions": 12, "prescription": True,
+        "diagnosis_codes": ["M54.50"], "fallback_payer": "commercial",
+        "fees": {"billed_per_unit": "40", "allowed_per_unit": "30", "cash_per_session": "80"},
+        "plan": {"deductible": "500", "deductible_met": "0", "coinsurance_pct": "20"}})
+    text = explain(estimate(s), s, translator("en"))
+    assert ("Your auto insurer pays first, for as many of your 12 sessions as your PIP or MedPay "
+            "benefit still covers; your health plan may pay for the sessions after that.") in text
+    assert "of your 12 sessions." not in text and "Insurance would pay" not in text
+    known = Scenario.model_validate({**s.model_dump(mode="json"),
+                                     "auto": {"pip_remaining": "500"}})
+    assert "of your 12 sessions." in explain(estimate(known), known, translator("en"))

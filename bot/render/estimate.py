@@ -130,12 +130,38 @@ def coverage_text(e: Estimate, s: Scenario, t: Translator) -> str:
     recommended, why."""
     if e.recommended.route == "self_pay":
         lines = _cash_recommended(e, s, t)
+    elif _pip_left_unknown(e, s):
+        return "\n".join(_pip_pays_first(e, s, t))
     else:
         lines = _payers_pay(e, s, t)
     if e.recommended.route != "self_pay" and e.totals.insurer:
         lines.append(t.gettext("Insurance would pay %(amount)s.",
                                amount=t.money(e.totals.insurer)))
     return "\n".join(lines)
+
+
+def _pip_left_unknown(e: Estimate, s: Scenario) -> bool:
+    """PIP or MedPay pays first and what is left of it is not known: how many sessions it pays
+    for, and so what comes after, is the range itself (the session table is its worst case)."""
+    return e.recommended.route.startswith("auto_pip") and s.auto.pip_remaining is None
+
+
+def _pip_pays_first(e: Estimate, s: Scenario, t: Translator) -> list[str]:
+    route, n = e.recommended.route, s.sessions
+    if route.endswith("insurance") or route.endswith("insurance_then_cash"):
+        line = t.ngettext(
+            "Your auto insurer pays for your session if your PIP or MedPay benefit still covers "
+            "it; if not, your %(payer)s may pay for it.",
+            "Your auto insurer pays first, for as many of your %(n)s sessions as your PIP or "
+            "MedPay benefit still covers; your %(payer)s may pay for the sessions after that.",
+            n, payer=_payer_name("health_plan", s, t))
+    else:
+        line = t.ngettext(
+            "Your auto insurer pays for your session if your PIP or MedPay benefit still covers "
+            "it; if not, you pay for it yourself.",
+            "Your auto insurer pays first, for as many of your %(n)s sessions as your PIP or "
+            "MedPay benefit still covers; you pay for the sessions after that yourself.", n)
+    return [line, t.gettext("Some answers are still open, so this is not certain yet.")]
 
 
 def _payers_pay(e: Estimate, s: Scenario, t: Translator) -> list[str]:
