@@ -4,10 +4,10 @@ After the first estimate every question not yet asked counts as unknown. The nex
 one that settles the unknown the estimator ranks first in `range.widened_by` (the answer that
 leaves the narrowest range whatever it turns out to be); then the topics of its "ask your
 insurer" steps; then the others the estimate still depends on (`estimator.domains.unknowns`);
-then the questions that change whether the plan pays
-(pre-authorization, the therapist's license) or how the patient can pay (the clinic's prices,
-an HSA or FSA). A question that cannot change anything the patient is told is never asked: once
-no insurer can pay, its terms are not asked about.
+then the questions that change whether the plan pays (pre-authorization, the therapist's
+license, the plan type) or how the patient can pay (the clinic's prices, an HSA or FSA). A
+question that cannot change anything the patient is told is never asked: once no insurer can
+pay, its terms are not asked about.
 """
 
 from estimator import Estimate, Scenario
