@@ -65,3 +65,19 @@ def test_no_plan_questions_when_no_way_to_pay_goes_through_the_plan():
                           "sessions": 12, "fees": {"billed_per_unit": "40"},
                           "plan": {"deductible_met": None}})
     assert call_script(e, s, translator("en")) == ""
+
+
+def test_only_what_is_used_is_asked_when_the_amount_itself_is_known():
+    """Original Medicare's deductible is set by law: only how much of it is met is open, so the
+    call asks just that (not the deductible, nor whether it applies)."""
+    medicare = Scenario.model_validate({
+        "payer": "medicare", "network": "in", "sessions": 12, "prescription": True,
+        "diagnosis_codes": ["M54.50"], "provider_type": "physical_therapist",
+        "fees": {"billed_per_unit": "40"}, "plan": {"deductible_met": None}})
+    asked = questions(estimate(medicare), medicare, translator("en"))
+    assert "How much of my deductible have I met this year?" in asked
+    assert not any("What is my deductible" in q for q in asked)
+    plan = Scenario.model_validate({**KNOWN, "plan": {**KNOWN["plan"], "oop_max": "4000",
+                                                      "oop_met": None}})
+    asked = questions(estimate(plan), plan, translator("es"))
+    assert "¿Cuánto he alcanzado este año de mi máximo de gastos de bolsillo?" in asked

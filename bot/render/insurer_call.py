@@ -38,6 +38,13 @@ QUESTIONS: tuple[tuple[frozenset[str], str], ...] = (
      N_("Out of network, what are my deductible (and how much is met), my coinsurance, my "
         "out-of-pocket maximum, and the allowed amount for CPT %(cpt)s?")),
 )
+# The question when only the part already used of a known amount is open (the deductible is
+# known, how much of it is met is not; original Medicare's is set by law).
+ONLY_WHAT_IS_USED: dict[frozenset[str], str] = {
+    frozenset({"deductible_met"}): N_("How much of my deductible have I met this year?"),
+    frozenset({"oop_met"}): N_("How much of my out-of-pocket maximum have I met this year?"),
+    frozenset({"visits_used"}): N_("How many massage or therapy visits have I used this year?"),
+}
 INTRO = N_("When you call your insurer (the member services number is on your insurance card), "
            "ask:")
 THE_CLINIC = N_("the clinic")
@@ -61,7 +68,8 @@ def topics(e: Estimate, s: Scenario) -> list[str]:
 def questions(e: Estimate, s: Scenario, t: Translator, clinic: str | None = None) -> list[str]:
     """The call's questions, worded, one per group of topics."""
     asked = topics(e, s)
-    ranked = sorted((min(asked.index(x) for x in group if x in asked), message)
+    ranked = sorted((min(asked.index(x) for x in group if x in asked),
+                     ONLY_WHAT_IS_USED.get(group & set(asked), message))
                     for group, message in QUESTIONS if group & set(asked))
     code = s.diagnosis_codes[0] if s.diagnosis_codes else None
     params = {"cpt": s.cpt_code, "code": code, "clinic": clinic or t.gettext(THE_CLINIC)}
