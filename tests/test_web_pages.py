@@ -14,10 +14,10 @@ from markupsafe import escape
 from bot.clinics import ClinicDirectory, load_clinics
 from bot.i18n import translator
 from bot.interview import Answer, step
-from bot.interview.engine import problem_for
 from bot.interview.forms import form_questions
 from bot.interview.parsing import ParseError
 from bot.interview.questions import BY_ID
+from bot.interview.reading import problem_for
 from bot.render import explain
 from bot.settings import Settings
 from bot.web.forms import problem_text

@@ -3,15 +3,15 @@
 Pure: no I/O, no clock, no Telegram. Every channel (terminal, Telegram, web) feeds the patient's
 actions in as `Answer`s and draws the returned `Prompt`; stores keep the returned state.
 
-Typed replies are read the same way for every channel: words for "I don't know", back, restart,
-yes/no and option names (`words`); numbers by `parsing`; values that are possible but unlikely
-read back before they are stored (`plausibility`, held in `state.asking.confirming`). No
+Typed replies are read the same way for every channel (`reading`): words for "I don't know",
+back, restart, yes/no and option names (`words`); numbers by `parsing`; values that are
+possible but unlikely read back before they are stored (`plausibility`, held in
+`state.asking.confirming`). No
 question is asked forever: "I don't know" on the first question brings a simpler one, on who
 pays an explanation and then the most common case, and three unusable replies in a row bring
 "Skip this question" (`state.asking.refusals`).
 """
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
@@ -19,10 +19,9 @@ from typing import Any, cast
 from bot.clinics import Clinic, ClinicDirectory
 from bot.i18n import N_, translator
 from estimator import Estimate, Scenario, estimate
-from estimator.scenario import US_STATES
 
 from . import diagnosis, plausibility, words
-from .facts import OTHER_INSURER, Facts
+from .facts import Facts
 from .model import (
     Answer,
     AnswerKind,
@@ -34,38 +33,21 @@ from .model import (
     Prompt,
 )
 from .narrowing import exact, questions_left
-from .parsing import (
-    ParseError,
-    decimal_reading,
-    has_currency,
-    has_percent_sign,
-    parse_amount,
-    parse_count,
-    parse_percent,
-)
+from .parsing import ParseError
 from .questions import BY_ID, NO, QUESTIONS, YES, Question, next_question
+from .reading import (
+    PROBLEMS,
+    ambiguous_readings,
+    doubt,
+    option_value,
+    options_for,
+    pick,
+    problem_for,
+    read,
+    share,
+)
 from .scenario import build_scenario, relevant_answers
 
-# Why a typed reply was not accepted, by the parser's error kind and the question's kind.
-PROBLEMS: dict[str, str] = {
-    "amount": N_("Please type an amount in dollars, for example 1200."),
-    "percent": N_("Please type a percentage between 0 and 100, for example 20%."),
-    "count": N_("Please type a whole number, for example 12."),
-    "code": N_("Please type a diagnosis code: a letter and digits, for example M54.50."),
-    "state": N_("Please type the state's two-letter code, for example NY or TX."),
-    "choice": N_("Please choose one of the options."),
-}
-NEGATIVE = N_("The amount cannot be negative.")
-SHARE_UNIT = N_("Is that a copay in dollars or a coinsurance percentage? Please type it with its "
-                "sign, for example $30 or 20%, or choose an option.")
-TOO_MANY_DECIMALS = N_("Please use at most two decimal places (cents).")
-AMBIGUOUS = N_("I'm not sure whether that means %(a)s or %(b)s: please type it without "
-               "thousands separators, for example 1200.50.")
-OUT_OF_RANGE = N_("Please enter a value from %(low)s to %(high)s.")
-NOT_WHOLE = N_("Please type a whole number, without decimals.")
-WRONG_CURRENCY = N_("Please give the amount in US dollars.")
-UNKNOWN_CODE = N_("%(code)s is not an ICD-10-CM diagnosis code. Please check the prescription "
-                  "and type it again, or choose \"I don't know\".")
 NO_EARLIER_QUESTION = N_("This is the first question: there is nothing to go back to.")
 UNKNOWN_EXPLAINED = N_("That's all right. Here is how to tell:")
 UNKNOWN_CLINIC = N_("I don't know the clinic \"%(slug)s\", so I'll ask about its prices too.")
@@ -78,8 +60,6 @@ SO_FAR_RANGE = N_("Your estimate so far: from %(low)s to %(high)s.")
 SO_FAR_EXACT = N_("Your estimate so far: %(total)s.")
 # "Question 3 of about 6" is shown only for a short interview: a long count discourages.
 SHOW_COUNT_UP_TO = 8
-
-MAX_SENTENCE = 200  # longest typed reply read at all
 
 # Never a loop: after this many replies in a row that could not be used, the question offers
 # "Skip this question", which stores it as unknown.
@@ -137,17 +117,6 @@ def scenario_for(state: InterviewState, clinics: ClinicDirectory | None) -> Scen
 
 # --- prompts ---------------------------------------------------------------------------------
 
-def options_for(question: Question, facts: Facts) -> list[Option]:
-    """The question's options; the insurer and billable-code questions build theirs from data."""
-    if question.id == "insurer" and facts.clinic is not None:
-        insurers = [Option(value=f"p{i}", label=N_("%(name)s"), params={"name": p.name})
-                    for i, p in enumerate(facts.clinic.payers)]
-        return [*insurers, Option(value=OTHER_INSURER, label=N_("Another insurer"))]
-    if question.id == "diagnosis_child":  # the billable codes under the code refined, titled
-        return diagnosis.child_options(facts.get("diagnosis"))
-    return list(question.options)
-
-
 def _params(question: Question, facts: Facts) -> dict[str, Any]:
     if question.id == "diagnosis_child":
         return diagnosis.child_params(facts.get("diagnosis"))
@@ -193,7 +162,7 @@ def _count(state: InterviewState, facts: Facts) -> int | None:
     ahead = 0
     while (question := next_question(Facts(answers, facts.clinic))) is not None:
         options = options_for(question, Facts(answers, facts.clinic))
-        typical = _option_value(question, options[0].value) if options else TYPICAL.get(
+        typical = option_value(question, options[0].value) if options else TYPICAL.get(
             question.kind)
         answers[question.id] = typical
         ahead += 1
@@ -304,174 +273,6 @@ def _advance(state: InterviewState, clinics, **extra: Any) -> tuple[InterviewSta
     return state, _ask(state, clinics, question, **narrowing, **extra)
 
 
-def _bounded_by() -> dict[str, tuple[str, ...]]:
-    """The questions that bound another's answer from above (the deductible bounds what of it
-    is paid), with the questions they bound: an answer to those, given first, bounds theirs from
-    below."""
-    bounds: dict[str, tuple[str, ...]] = {}
-    for question in QUESTIONS:
-        if question.high_from:
-            bounds[question.high_from] = (*bounds.get(question.high_from, ()), question.id)
-    return bounds
-
-
-BOUNDED_BY = _bounded_by()
-
-
-# --- reading replies -------------------------------------------------------------------------
-
-def _choice(question: Question, facts: Facts, answer: Answer, lang: str) -> str:
-    return _pick(question.id, options_for(question, facts), answer, lang)
-
-
-def _pick(question_id: str, options: list[Option], answer: Answer, lang: str) -> str:
-    """The option a pressed button, a typed number or a typed name stands for."""
-    if answer.kind == "choice":
-        if answer.value in {o.value for o in options}:
-            return answer.value
-        raise ParseError("choice")
-    text = (answer.value or "").strip()
-    if text.isdecimal() and 1 <= int(text) <= len(options):
-        return options[int(text) - 1].value
-    value = match_option(question_id, options, text, lang)
-    if value is None:
-        raise ParseError("choice")
-    return value
-
-
-def match_option(question_id: str, options: list[Option], text: str, lang: str) -> str | None:
-    """The option whose name is the whole of `text` (case, accents and punctuation ignored):
-    "yes"/"sí"/"да" on a yes/no question, the option's label or its short form in the patient's
-    language or in English ("In network", "in-network"), its value ("ppo"), or one of its
-    synonyms (`words.SYNONYMS`: "en la red", "в сети")."""
-    folded = words.fold(text)
-    if not folded:
-        return None
-    said = words.yes_no(text, lang)
-    if said is not None and _is_yes_no(options):
-        return said
-    t = translator(lang)
-    for option in options:
-        if folded in _names(option, t):
-            return option.value
-    for option in options:
-        if folded in words.synonyms(question_id, option.value, lang):
-            return option.value
-    return None
-
-
-def _is_yes_no(options: list[Option]) -> bool:
-    labels = {o.value: o.label for o in options}
-    return labels.get("yes") == YES.label and labels.get("no") == NO.label
-
-
-_PARENTHESES = re.compile(r"\(([^)]*)\)")
-
-
-def _names(option: Option, t) -> set[str]:
-    """An option's label in the patient's language and in English, each also without its
-    parenthesis and as the parenthesis alone ("HDHP"), and its value, folded."""
-    labels = {t.gettext(option.label, **option.params),
-              option.label % option.params if option.params else option.label}
-    names = {option.value}
-    for label in labels:
-        names.add(label)
-        names.add(_PARENTHESES.sub(" ", label))
-        names.update(_PARENTHESES.findall(label))
-    return {words.fold(name) for name in names} - {""}
-
-
-def _number(value: Any) -> Any:
-    """A stored amount or count as a number (None for an option such as "all" or "none")."""
-    if isinstance(value, int) or (isinstance(value, str) and value not in ("all", "none", "met")):
-        return value
-    return None
-
-
-def _bound(question: Question, facts: Facts):
-    """The question's bounds, with the answers it bounds or is bounded by: what is used or paid
-    is at most the limit, whichever of the two was asked first (narrowing asks in any order)."""
-    low, high = question.low, question.high
-    other = _number(facts.get(question.high_from)) if question.high_from else None
-    if other is not None:
-        high = (other if high is None
-                else Decimal(other) if isinstance(high, Decimal) else int(other))
-    for used in BOUNDED_BY.get(question.id, ()):
-        value = _number(facts.get(used))
-        if value is not None and low is not None:
-            low = max(low, Decimal(value) if isinstance(low, Decimal) else int(value))
-    return low, high
-
-
-def _typed(question: Question, facts: Facts, text: str, lang: str) -> Any:
-    low, high = _bound(question, facts)
-    if question.kind == "amount":
-        return str(parse_amount(text, lang, low=low, high=high))
-    if question.kind == "percent":
-        return str(parse_percent(text, lang, low=low, high=high))
-    if question.kind == "count":
-        return parse_count(text, lang, low=low, high=high)
-    if question.kind == "state":
-        code = text.strip().upper()
-        if code not in US_STATES:
-            raise ParseError("state")
-        return code
-    return diagnosis.read(text).codes  # every valid code; `diagnosis.record` names the others
-
-
-def _read(question: Question, facts: Facts, answer: Answer, lang: str) -> tuple[Any, bool]:
-    """(the stored value, whether it is a typed value the plausibility rules look at)."""
-    options = options_for(question, facts)
-    if (answer.kind == "choice" and question.kind != "choice"
-            and answer.value in {o.value for o in options}):
-        return _option_value(question, answer.value), False
-    if question.kind == "choice":
-        return _choice(question, facts, answer, lang), False
-    text = (answer.value or "")[:MAX_SENTENCE]
-    if answer.kind == "choice":
-        raise ParseError(question.kind)
-    try:
-        return _typed(question, facts, text, lang), True
-    except ParseError as error:
-        # Not a value: perhaps an option's name ("none", "no limit", "sin límite").
-        value = match_option(question.id, options, text, lang)
-        if value is None or error.kind == "ambiguous":
-            raise
-        return _option_value(question, value), False
-
-
-def _option_value(question: Question, value: str) -> Any:
-    """Options of typed questions ("No limit", "12", "Nothing yet") store what typing would."""
-    if question.kind == "count" and value.isdecimal():
-        return int(value)
-    return value
-
-
-def problem_for(error: ParseError, question: Question) -> Problem:
-    details = error.details
-    kind = question.kind or "choice"
-    fmt = {"amount": "money", "percent": "percent"}.get(kind, "number")
-    if error.kind == "negative":
-        return Problem(message=NEGATIVE)
-    if error.kind == "too_many_decimals":
-        return Problem(message=TOO_MANY_DECIMALS)
-    if error.kind == "ambiguous":
-        return Problem(message=AMBIGUOUS, params={"a": details.get("thousands"),
-                                                  "b": details.get("decimal"), "format": fmt})
-    if error.kind == "out_of_range":
-        return Problem(message=OUT_OF_RANGE, params={"low": details.get("low") or 0,
-                                                     "high": details.get("high"), "format": fmt})
-    if error.kind == "not_whole":
-        return Problem(message=NOT_WHOLE)
-    if error.kind == "wrong_currency":
-        return Problem(message=WRONG_CURRENCY)
-    if error.kind == "share_unit":
-        return Problem(message=SHARE_UNIT)
-    if error.kind == "unknown_code":
-        return Problem(message=UNKNOWN_CODE, params={"code": details.get("code")})
-    return Problem(message=PROBLEMS[kind])
-
-
 # --- the step --------------------------------------------------------------------------------
 
 Step = tuple[InterviewState, Prompt]
@@ -542,21 +343,21 @@ def _answer(state: InterviewState, answer: Answer, clinics, lang: str) -> Step:
     facts = _facts(state, clinics)
     if question.id == "cost_share" and answer.kind == "text":
         try:
-            share = _share(facts, answer.value or "", lang)
+            amount = share(facts, answer.value or "", lang)
         except ParseError as error:
             return _refuse(state, clinics, lang, question, problem_for(error, BY_ID["copay"]))
-        if share is not None:
-            return _store_share(state, clinics, *share)
+        if amount is not None:
+            return _store_share(state, clinics, *amount)
     try:
-        value, typed = _read(question, facts, answer, lang)
+        value, typed = read(question, facts, answer, lang)
     except ParseError as error:
-        readings = _ambiguous_readings(question, facts, error)
+        readings = ambiguous_readings(question, facts, error)
         if readings is not None:
             return _confirming(state, clinics, lang, question, plausibility.READINGS, readings)
         return _refuse(state, clinics, lang, question, problem_for(error, question))
-    doubt = _doubt(question, facts, answer.value or "", value, lang) if typed else None
-    if doubt is not None:
-        return _confirming(state, clinics, lang, question, *doubt)
+    unlikely = doubt(question, facts, answer.value or "", value, lang) if typed else None
+    if unlikely is not None:
+        return _confirming(state, clinics, lang, question, *unlikely)
     return _store(state, clinics, question, value, answer.value)
 
 
@@ -576,24 +377,6 @@ def _store(state: InterviewState, clinics, question: Question, value: Any,
     state = state.model_copy(update={"answers": answers, "history": [*state.history, question.id],
                                      "asking": Asking()})
     return _advance(state, clinics, **said)
-
-
-def _share(facts: Facts, text: str, lang: str) -> tuple[str, Any] | None:
-    """The cost-sharing question answered with the amount itself: "$30" is a copay of $30,
-    "20%" a coinsurance of 20 percent (the question that asks it is skipped). None when the
-    reply is not a number (an option's name, read as usual)."""
-    text = text[:MAX_SENTENCE]
-    if match_option("cost_share", options_for(BY_ID["cost_share"], facts), text, lang):
-        return None
-    if has_percent_sign(text, lang):
-        return "coinsurance", _typed(BY_ID["coinsurance"], facts, text, lang)
-    if has_currency(text, lang):
-        return "copay", _typed(BY_ID["copay"], facts, text, lang)
-    try:
-        parse_amount(text, lang)
-    except ParseError:
-        return None  # words: the usual "Please choose one of the options"
-    raise ParseError("share_unit")  # a bare number: dollars or percent?
 
 
 def _store_share(state: InterviewState, clinics, kind: str, value: Any) -> Step:
@@ -671,7 +454,7 @@ def _confirm(state: InterviewState, answer: Answer, clinics, lang: str,
         return _dont_know(cleared, clinics, lang, question, insist=True)
     options = _confirmation_prompt(state, facts, question, lang).options
     try:
-        picked = _pick(question.id, options, answer, lang)
+        picked = pick(question.id, options, answer, lang)
     except ParseError:
         if answer.kind == "text":
             return _answer(cleared, answer, clinics, lang)
@@ -685,46 +468,6 @@ def _confirm(state: InterviewState, answer: Answer, clinics, lang: str,
     if rule is not None:
         return _confirming(cleared, clinics, lang, question, rule.id, [picked])
     return _store(cleared, clinics, question, picked)
-
-
-def _stored(question: Question, value: Decimal) -> str:
-    """A number as an amount or percent answer holds it ("12345.00", "20")."""
-    if question.kind == "amount":
-        return str(value.quantize(Decimal("0.01")))
-    return str(plausibility.tidy(value))
-
-
-def _within(question: Question, facts: Facts, value: Decimal) -> bool:
-    low, high = _bound(question, facts)
-    return (low is None or value >= low) and (high is None or value <= Decimal(high))
-
-
-def _ambiguous_readings(question: Question, facts: Facts, error: ParseError) -> list[str] | None:
-    """The two readings of an ambiguous amount (`1,500` in Russian), if both could be meant."""
-    if error.kind != "ambiguous" or question.kind != "amount":
-        return None
-    readings = [error.details["thousands"], error.details["decimal"]]
-    if not all(_within(question, facts, r) for r in readings):
-        return None
-    return [_stored(question, r) for r in readings]
-
-
-def _doubt(question: Question, facts: Facts, text: str, value: Any,
-           lang: str) -> tuple[str, list[Any]] | None:
-    """(rule id, values to ask about) when a typed value should be read back before use."""
-    if question.kind not in ("amount", "percent"):
-        return None
-    number = Decimal(value)
-    if question.kind == "amount":
-        other = decimal_reading(text, lang)
-        if other is not None and other != number and _within(question, facts, other):
-            return plausibility.READINGS, [value, _stored(question, other)]
-    else:
-        readings = plausibility.fraction_readings(number, has_percent_sign(text, lang))
-        if readings is not None:
-            return plausibility.FRACTION, [_stored(question, r) for r in readings]
-    rule = plausibility.doubt(question.id, number, facts)
-    return (rule.id, [value]) if rule is not None else None
 
 
 def _as_action(state: InterviewState, answer: Answer, lang: str) -> Answer:

@@ -15,10 +15,10 @@ from typing import Any
 from bot.clinics import ClinicDirectory
 from bot.i18n import N_, Translator
 from bot.interview import diagnosis
-from bot.interview.engine import options_for
 from bot.interview.facts import Facts
 from bot.interview.model import InterviewState, Option, Problem, Prompt
 from bot.interview.questions import BY_ID, QUESTIONS
+from bot.interview.reading import options_for
 
 from .codes import PAYER_NAMES, REASONS, ROUTES, STEPS, TOPICS
 from .estimate import (

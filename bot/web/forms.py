@@ -22,11 +22,11 @@ from pydantic import ValidationError
 
 from bot.clinics import Clinic, ClinicDirectory
 from bot.i18n import Translator
-from bot.interview.engine import options_for
 from bot.interview.facts import Facts
 from bot.interview.forms import Outcome, Reply, fill, form_questions, health_plan_questions
 from bot.interview.model import Answer, Option, Prompt
 from bot.interview.questions import BY_ID, QUESTIONS, Question
+from bot.interview.reading import options_for
 from bot.render import ACTIONS, option_label, problem_text
 from estimator.cases import describe
 
