@@ -180,8 +180,19 @@ def _plan_unknowns(s: Scenario) -> list[str]:
     candidates.append("visit_limit")
     if s.plan.visit_limit != "none":
         candidates.append("visits_used")
-    names += [name for name in candidates if value(s, name) is None]
+    names += [name for name in candidates if value(s, name) is None and not _moot(s, name)]
     return names
+
+
+# What is paid toward an amount the plan does not have (no deductible, no out-of-pocket
+# maximum) changes nothing: it is not asked about.
+_USED_OF = {"deductible_met": ("deductible", 0), "oon_deductible_met": ("oon_deductible", 0),
+            "oop_met": ("oop_max", "none"), "oon_oop_met": ("oon_oop_max", "none")}
+
+
+def _moot(s: Scenario, name: str) -> bool:
+    limit = _USED_OF.get(name)
+    return limit is not None and value(s, limit[0]) == limit[1]
 
 
 def primary_unknowns(s: Scenario) -> list[str]:

@@ -81,3 +81,13 @@ def test_only_what_is_used_is_asked_when_the_amount_itself_is_known():
                                                       "oop_met": None}})
     asked = questions(estimate(plan), plan, translator("es"))
     assert "¿Cuánto he alcanzado este año de mi máximo de gastos de bolsillo?" in asked
+
+
+def test_nothing_is_asked_about_what_is_paid_toward_an_amount_the_plan_does_not_have():
+    """No deductible, no out-of-pocket maximum: how much of them is met changes nothing, so the
+    insurer is not asked (estimator.domains leaves it out of the unknowns)."""
+    plan = Scenario.model_validate({**KNOWN, "plan": {
+        "deductible": "0", "deductible_met": None, "coinsurance_pct": "20", "oop_max": "none",
+        "oop_met": None}})
+    asked = " ".join(questions(estimate(plan), plan, translator("en")))
+    assert "deductible" not in asked and "out-of-pocket" not in asked
