@@ -5,7 +5,7 @@ estimates in the process pool (now) and on the event loop (before issue 12), in 
 
 The server runs in this process (aiohttp's test server), like one `massage-bot serve` worker
 without Telegram. While `--requests` estimates of the largest allowed scenario
-(tests/test_web_hardening.py, WORST) run `--concurrency` at a time, /healthz is asked one
+(tests/fakes/scenarios.py, WORST) run `--concurrency` at a time, /healthz is asked one
 after the other; its latency stands for the webhook's, which shares the loop. The machine is
 shared and noisy, so the figures that matter are ratios to the baseline measured in the same
 run: /healthz with nothing else to do.
@@ -30,7 +30,8 @@ from bot.settings import Settings  # noqa: E402
 from bot.web import estimates  # noqa: E402
 from bot.web.openapi import ESTIMATE_PATH  # noqa: E402
 from bot.web.server import create_app  # noqa: E402
-from tests.test_web_hardening import SMALL, WORST  # noqa: E402
+from tests.fakes.scenarios import WORST  # noqa: E402
+from tests.test_web_hardening import SMALL  # noqa: E402
 
 
 async def _inline(self: estimates.EstimatePool, data: object, lang: str | None):

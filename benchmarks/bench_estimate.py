@@ -10,11 +10,16 @@ with 10 unknowns (the range found jointly, `widened_by` ranked by minimax) under
 
 import json
 import statistics
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from estimator import Scenario, estimate, icd10
 from estimator.domains import unknowns
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.fakes.scenarios import WORST  # noqa: E402
 
 KNOWN = {
     "payer": "commercial", "network": "in", "prescription": True, "diagnosis_codes": ["M54.50"],
@@ -35,19 +40,6 @@ TEN = {**KNOWN, "network": "unknown",
                 "oon_deductible": "2000.00", "oon_deductible_met": None,
                 "oon_coinsurance_pct": None, "oon_oop_max": "8000.00", "oon_oop_met": "0"}}
 
-# The most work an allowed scenario asks for: the longest course, the PIP benefit unknown (every
-# session is a place where it may run out) and a plan behind it with every amount unknown.
-_UNKNOWN_PLAN = ("deductible", "deductible_met", "copay", "coinsurance_pct", "oop_max", "oop_met",
-                 "visit_limit", "visits_used", "deductible_applies", "oon_covered",
-                 "oon_deductible", "oon_deductible_met", "oon_coinsurance_pct", "oon_oop_max",
-                 "oon_oop_met")
-WORST = {"payer": "auto", "state": "NY", "sessions": 365, "session_minutes": 240,
-         "prescription": True, "diagnosis_codes": ["S13.4XXA"],
-         "fallback_payer": "commercial", "network": None,
-         "fees": {"billed_per_unit": "40.00", "cash_per_session": "90.00"},
-         "plan": dict.fromkeys(_UNKNOWN_PLAN),
-         "auto": {"pip_remaining": None, "pip_deductible": "250", "pip_copay_pct": "20",
-                  "pip_copay_limit": "5000"}}
 
 
 def per_call_us(fn: Callable[[], object], repeat=7, number=300) -> tuple[float, float]:

@@ -20,9 +20,18 @@ from bot.telegram import texts
 from bot.web.server import SECRET_HEADER
 from tests.fakes import FakeTelegramAPI
 from tests.fakes.db_proxy import DatabaseProxy
-from tests.fakes.patients import INTERVIEW, question_of, steps
+from tests.fakes.patients import question_of
 from tests.fakes.workers import fresh_schema
-from tests.test_telegram_inbox import CHAT, PG_URL, SECRET, TOKEN, Webhook, serving
+from tests.test_telegram_inbox import (
+    CHAT,
+    PG_URL,
+    SCRIPT,
+    SECRET,
+    TOKEN,
+    Webhook,
+    answer_until,
+    serving,
+)
 
 UNAVAILABLE = translator("en").gettext(texts.UNAVAILABLE)
 NGINX_CONF = Path(__file__).resolve().parents[1] / "deploy" / "nginx" / "massage-bot.conf"
@@ -83,28 +92,8 @@ async def settled(hook: Webhook) -> None:
     raise AssertionError("updates left in the inbox")
 
 
-# INTERVIEW's answers in the order the interview asks them ("narrow it down" typed at the first
-# estimate), and the question that comes after the deductible.
-SCRIPT = steps(INTERVIEW)[1:]
+# The question that comes after the deductible in the order the interview asks them.
 AFTER_DEDUCTIBLE = SCRIPT[[q for _, q, _ in SCRIPT].index("deductible") + 1][1]
-
-
-async def answer_until(hook: Webhook, stop_at: str) -> None:
-    """/start, then INTERVIEW's answers up to the question `stop_at` (not answered)."""
-    fake = hook.fake
-    await fake.user_sends(CHAT, "/start")
-    await hook.deliver()
-    await settled(hook)
-    for kind, question, value in SCRIPT:
-        if question == stop_at:
-            return
-        if kind == "choice":
-            await fake.press_button(CHAT, lambda text, data, v=value: bool(data)
-                                    and data.endswith("|" + v))
-        else:
-            await fake.user_sends(CHAT, value)
-        await hook.deliver()
-        await settled(hook)
 
 
 async def answers(hook: Webhook) -> dict[str, Any]:
@@ -120,7 +109,7 @@ async def test_an_answer_the_database_dropped_while_saving_is_applied_once_unapo
     recovery anyway, and the retyped answer then answered the next question too."""
     proxy, url = proxied
     async with serving(fake, tmp_path, database_url=url) as hook:
-        await answer_until(hook, "deductible")
+        await answer_until(hook, "deductible", settled)
         proxy.drop_on(b'"deductible":"1000.00"')  # the save of this very answer
         await fake.user_sends(CHAT, "1000")
         [typed] = fake.take_updates()
@@ -212,7 +201,7 @@ async def test_an_answer_saved_as_the_database_dropped_shows_its_next_question_l
     still needs the next question (or a retyped answer would be applied to it)."""
     proxy, url = proxied
     async with serving(fake, tmp_path, database_url=url) as hook:
-        await answer_until(hook, "deductible")
+        await answer_until(hook, "deductible", settled)
         proxy.drop_on(b"COMMIT", after=True)  # the commit of this answer's section
         await fake.user_sends(CHAT, "1000")
         [typed] = fake.take_updates()

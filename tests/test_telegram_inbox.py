@@ -9,6 +9,7 @@ import asyncio
 import logging
 import os
 import sqlite3
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -440,8 +441,10 @@ def stop_once(monkeypatch, owner: Any, name: str, *, after: bool = False,
     monkeypatch.setattr(owner, name, stopping)
 
 
-async def answer_until(hook: Webhook, stop_at: str) -> None:
-    """SCRIPT up to the question `stop_at`, shown and not answered."""
+async def answer_until(hook: Webhook, stop_at: str,
+                       settle: Callable[[Webhook], Awaitable[None]] = idle) -> None:
+    """SCRIPT (/start first) up to the question `stop_at`, shown and not answered; `settle`
+    waits for each update to be applied."""
     fake = hook.fake
     for kind, question, value in SCRIPT:
         if question == stop_at:
@@ -452,7 +455,7 @@ async def answer_until(hook: Webhook, stop_at: str) -> None:
         else:
             await fake.user_sends(CHAT, value)
         await hook.deliver()
-        await idle(hook)
+        await settle(hook)
 
 
 async def stopped_while_applying(hook: Webhook, question: str, shown: str) -> None:

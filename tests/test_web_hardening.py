@@ -16,6 +16,7 @@ from bot.web.estimates import ClientLimits
 from bot.web.openapi import ESTIMATE_PATH, OPENAPI_PATH
 from bot.web.server import MAX_BODY_BYTES, create_app
 from tests.fakes import FakeTelegramAPI
+from tests.fakes.scenarios import WORST
 
 SLUG = "demo-clinic"
 SMALL = {"payer": "self_pay", "fees": {"billed_per_unit": "40.00"}}
@@ -94,19 +95,6 @@ async def test_a_long_key_named_twice_is_cut_in_the_message(client):
 
 # --- the estimate API off the event loop, and its limits ---------------------------------------
 
-# The most work an allowed scenario asks for (benchmarks/bench_estimate.py, WORST): the longest
-# course, PIP unknown, and a plan behind it with every amount unknown.
-_UNKNOWN_PLAN = ("deductible", "deductible_met", "copay", "coinsurance_pct", "oop_max", "oop_met",
-                 "visit_limit", "visits_used", "deductible_applies", "oon_covered",
-                 "oon_deductible", "oon_deductible_met", "oon_coinsurance_pct", "oon_oop_max",
-                 "oon_oop_met")
-WORST = {"payer": "auto", "state": "NY", "sessions": 365, "session_minutes": 240,
-         "prescription": True, "diagnosis_codes": ["S13.4XXA"],
-         "fallback_payer": "commercial", "network": None,
-         "fees": {"billed_per_unit": "40.00", "cash_per_session": "90.00"},
-         "plan": dict.fromkeys(_UNKNOWN_PLAN),
-         "auto": {"pip_remaining": None, "pip_deductible": "250", "pip_copay_pct": "20",
-                  "pip_copay_limit": "5000"}}
 
 
 async def started(**overrides) -> TestClient:

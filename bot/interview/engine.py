@@ -235,21 +235,26 @@ def _so_far(result: Estimate) -> Problem:
     return Problem(message=SO_FAR_RANGE, params={"low": low, "high": high, "format": "money"})
 
 
-def _next(state: InterviewState, clinics) -> tuple[Question | None, dict[str, Any]]:
+def _next(state: InterviewState, clinics) -> tuple[InterviewState, Question | None,
+                                                  dict[str, Any]]:
     """The next question: before the first estimate, the next one it needs; while narrowing,
-    the one that narrows it most, with the estimate so far and about how many are left."""
+    the one that narrows it most, with the estimate so far and about how many are left.
+    Narrowing that starts ("start") from an exact estimate goes on to the details (how to
+    pay); from a range, it ends once the figure is exact."""
     facts = _facts(state, clinics)
     question = next_question(facts)
     if question is not None or not state.narrowing:
-        return question, {}
+        return state, question, {}
     scenario = build_scenario(facts)
     result = estimate(scenario)
+    if state.narrowing == "start":
+        state = state.model_copy(update={"narrowing": "details" if exact(result) else "range"})
     left = questions_left(facts, scenario, result)
     if not left or (state.narrowing == "range" and exact(result)):
-        return None, {}
+        return state, None, {}
     total = len(state.history) + len(left)
-    return left[0], {"so_far": _so_far(result),
-                     "of": total if total <= SHOW_COUNT_UP_TO else None}
+    return state, left[0], {"so_far": _so_far(result),
+                            "of": total if total <= SHOW_COUNT_UP_TO else None}
 
 
 def _finish(state: InterviewState, clinics, **extra: Any) -> tuple[InterviewState, Prompt]:
@@ -265,7 +270,7 @@ def _finish(state: InterviewState, clinics, **extra: Any) -> tuple[InterviewStat
 
 def _advance(state: InterviewState, clinics, **extra: Any) -> tuple[InterviewState, Prompt]:
     """Ask the next question, or show the estimate."""
-    question, narrowing = _next(state, clinics)
+    state, question, narrowing = _next(state, clinics)
     if question is None:
         return _finish(state, clinics, **extra)
     state = state.model_copy(update={"current": question.id, "finished": False,
@@ -510,9 +515,7 @@ def step(
     if answer.kind == "narrow":
         if not state.finished:
             return state, _current_prompt(state, clinics, lang)
-        shown = estimate(build_scenario(_facts(state, clinics)))
-        mode = "details" if exact(shown) else "range"
-        return _advance(state.model_copy(update={"narrowing": mode}), clinics)
+        return _advance(state.model_copy(update={"narrowing": "start"}), clinics)
     if answer.kind == "stop":  # only while narrowing: before, the estimate needs the answers
         if state.narrowing is None:
             return state, _current_prompt(state, clinics, lang)

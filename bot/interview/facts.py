@@ -13,6 +13,8 @@ from bot.clinics import Clinic, ClinicPayer
 from estimator import HEALTH_PLAN_PAYERS
 
 OTHER_INSURER = "other"
+# Options of typed questions that stand for no number ("All of it", "No limit", "Already met").
+NOT_A_NUMBER = frozenset({"all", "none", "met"})
 # Payers a health plan can pay after (its own plan questions follow).
 BEHIND = frozenset({"auto", "workers_comp"})
 # Plan types matter (network rules, HDHP) for these payers only.
@@ -32,7 +34,7 @@ class Facts:
 
     def amount(self, question_id: str) -> Decimal | None:
         value = self.answers.get(question_id)
-        return None if value is None or value in ("all", "none", "met") else Decimal(value)
+        return None if value is None or value in NOT_A_NUMBER else Decimal(value)
 
     @property
     def medical(self) -> bool:

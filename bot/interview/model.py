@@ -124,7 +124,8 @@ class InterviewState(BaseModel):
     previous_total: str | None = None  # the course total before the change (Decimal as str)
     finished: bool = False
     # Asking the questions that narrow the estimate shown down: "range" until its figure is exact,
-    # "details" (it was exact already) until no question that changes how to pay is left.
-    narrowing: Literal["range", "details"] | None = None
+    # "details" (it was exact already) until no question that changes how to pay is left;
+    # "start" only within the step that begins it (engine._next picks one of the two).
+    narrowing: Literal["start", "range", "details"] | None = None
     # Added after version 1 was stored: a state saved without it loads with a fresh one.
     asking: Asking = Field(default_factory=Asking)

@@ -13,7 +13,7 @@ from bot.i18n import N_, translator
 from estimator.scenario import US_STATES
 
 from . import diagnosis, plausibility, words
-from .facts import OTHER_INSURER, Facts
+from .facts import NOT_A_NUMBER, OTHER_INSURER, Facts
 from .model import Answer, Option, Problem
 from .parsing import (
     ParseError,
@@ -137,7 +137,7 @@ def _names(option: Option, t) -> set[str]:
 
 def _number(value: Any) -> Any:
     """A stored amount or count as a number (None for an option such as "all" or "none")."""
-    if isinstance(value, int) or (isinstance(value, str) and value not in ("all", "none", "met")):
+    if isinstance(value, int) or (isinstance(value, str) and value not in NOT_A_NUMBER):
         return value
     return None
 

@@ -14,7 +14,7 @@ from estimator.parameters import CMS_RATE_PER_UNIT, REFERENCE_ALLOWED_HIGH
 from estimator.units import units_for_minutes
 
 from . import diagnosis
-from .facts import Facts
+from .facts import NOT_A_NUMBER, Facts
 from .questions import QUESTIONS, Question, open_questions
 
 DEFAULT_SESSIONS = 12
@@ -55,7 +55,7 @@ def _fees(f: Facts, clinic: Clinic | None, units: int) -> dict[str, Any]:
 def _value(question: Question, answer: Any) -> Any:
     """An answer as the scenario holds it: yes/no as a boolean, an amount or percent as a
     Decimal, options ("none", "all", a count) as they are; None ("I don't know") stays None."""
-    if answer is None or answer in ("none", "all", "met"):
+    if answer is None or answer in NOT_A_NUMBER:
         return answer
     if {o.value for o in question.options} == {"yes", "no"}:
         return answer == "yes"

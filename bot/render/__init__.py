@@ -17,6 +17,7 @@ from bot.i18n import N_, Translator
 from bot.interview import diagnosis
 from bot.interview.facts import Facts
 from bot.interview.model import InterviewState, Option, Problem, Prompt
+from bot.interview.narrowing import exact
 from bot.interview.questions import BY_ID, QUESTIONS
 from bot.interview.reading import options_for
 
@@ -71,8 +72,7 @@ def narrow_label(prompt: Prompt, t: Translator) -> str:
     """The result's offer to narrow the estimate down (or, when no way to pay is a range, to add
     the details that change how to pay), with about how many questions it takes."""
     n = prompt.narrow or 0
-    result = prompt.estimate
-    if result is not None and result.range is None and all(r.low is None for r in result.routes):
+    if prompt.estimate is not None and exact(prompt.estimate):
         return t.ngettext("Add details (about %(n)s question)",
                           "Add details (about %(n)s questions)", n)
     return t.ngettext("Narrow it down (about %(n)s question)",
