@@ -113,3 +113,12 @@ def test_the_list_of_answers_to_change_shows_what_each_holds_now():
 def test_the_first_questions_say_how_many_there_are():
     done = chat(["1", "1", "q"], "--clinic", "demo-clinic")
     assert "Question 1 of about" in done.stdout and "Question 3 of about 6" in done.stdout
+
+
+def test_an_exact_estimate_does_not_point_to_a_button_it_does_not_show():
+    # Deductible already met, 20% coinsurance, OOP maximum and visits known: $288.00 exactly.
+    done = chat(["1", "1", "1", "1", "M54.50", "12", "1", "20", "2", "4000", "met", "20%",
+                 "1500", "q"], "--clinic", "demo-clinic")
+    last = done.stdout.rsplit("We recommend", 1)[1]
+    assert "$288.00" in last and "1) Add details" in last
+    assert 'choose "Narrow it down"' not in last

@@ -124,7 +124,9 @@ def prompt_text(prompt: Prompt, t: Translator) -> str:
         parts.append(t.gettext("Which answer do you want to change?"))
     elif prompt.estimate is not None and prompt.scenario is not None:
         parts.append(explain(prompt.estimate, prompt.scenario, t, prompt.previous_total))
-        if prompt.narrow and any(s.code == "ask_insurer" for s in prompt.estimate.next_steps):
+        # (only under the button of that name: an exact estimate offers "Add details")
+        if (prompt.narrow and not exact(prompt.estimate)
+                and any(s.code == "ask_insurer" for s in prompt.estimate.next_steps)):
             parts.append(t.gettext(AFTER_THE_CALL))
     elif prompt.message:
         progress = progress_text(prompt, t)
