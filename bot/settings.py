@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     api_rate_limit_requests: int = Field(default=60, ge=1)
     api_rate_limit_seconds: int = Field(default=60, ge=1)
     log_level: str = "INFO"
+    # Clinics that onboard themselves (/newclinic): how often a worker looks for changes other
+    # workers made, how many clinics one Telegram user may own, and /newclinic runs per day.
+    clinic_refresh_seconds: float = Field(default=2.0, ge=0, le=300)
+    max_clinics_per_owner: int = Field(default=3, ge=0, le=100)
+    new_clinic_per_day: int = Field(default=5, ge=1, le=1000)
 
     # --- validators ------------------------------------------------------------------------
 
