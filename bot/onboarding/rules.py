@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Iterator
 
 from ..i18n import N_
 
@@ -54,9 +54,14 @@ def name_problem(name: str) -> Problem | None:
     """Why `name` cannot be a clinic's name (length, markup, control characters), or None."""
     if not (NAME_MIN <= len(name) <= NAME_MAX):
         return NAME_LENGTH, {"min": NAME_MIN, "max": NAME_MAX}
-    if _MARKUP.search(name) or any(unicodedata.category(ch) == "Cc" for ch in name):
+    if has_markup(name):
         return NAME_MARKUP, {}
     return None
+
+
+def has_markup(text: str) -> bool:
+    """Whether typed text has HTML's < or >, an entity, or a control character."""
+    return bool(_MARKUP.search(text)) or any(unicodedata.category(ch) == "Cc" for ch in text)
 
 
 def clean_text(text: str) -> str:
@@ -69,19 +74,15 @@ def _ascii_words(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
 
 
-def suggest_slug(name: str, taken: Callable[[str], bool]) -> str | None:
-    """A free slug made from the clinic's name ("Sunrise Massage, LLC" -> sunrise-massage-llc),
-    with -2, -3... added when taken; None when the name has too few Latin letters or digits."""
+def slug_candidates(name: str) -> Iterator[str]:
+    """Slugs made from the clinic's name, best first ("Sunrise Massage, LLC" ->
+    sunrise-massage-llc, then sunrise-massage-llc-2...); none when the name has too few Latin
+    letters or digits. The caller takes the first one not taken."""
     base = _ascii_words(name)[:SLUG_MAX].strip("-")
-    if len(base) < SLUG_MIN:
-        return None
-    if slug_problem(base) is not None:
-        base = f"{base[: SLUG_MAX - 8].strip('-')}-clinic"
-        if slug_problem(base) is not None:
-            return None
-    for number in range(1, 100):
+    if len(base) >= SLUG_MIN and slug_problem(base) is not None:
+        base = f"clinic-{base}"[:SLUG_MAX].strip("-")  # e.g. "Admin" -> clinic-admin
+    if len(base) < SLUG_MIN or slug_problem(base) is not None:
+        return
+    for number in range(1, 50):
         suffix = "" if number == 1 else f"-{number}"
-        candidate = base[: SLUG_MAX - len(suffix)].strip("-") + suffix
-        if slug_problem(candidate) is None and not taken(candidate):
-            return candidate
-    return None
+        yield base[: SLUG_MAX - len(suffix)].strip("-") + suffix

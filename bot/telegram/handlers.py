@@ -24,7 +24,7 @@ from telegram.ext import (
 from .. import metrics, render
 from ..interview import Answer, step, words
 from ..interview.model import Problem, Prompt
-from . import keyboards, staff_commands, texts
+from . import clinic_commands, clinic_form, clinic_handlers, keyboards, staff_commands, texts
 from .keyboards import Callback
 from .outbox import AnswerQuery, Op, Retire, Send, deliver
 from .pipeline import Pipeline
@@ -55,6 +55,7 @@ def register(app: Application, pipeline: Pipeline) -> None:
         "forget": forget,
         "scenario": scenario,
         "whatif": whatif,
+        **clinic_handlers.COMMANDS,  # clinic owners and staff: /newclinic, /myclinic...
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=private & new_message))
@@ -106,8 +107,13 @@ def _begin(turn: Turn, slug: str | None) -> None:
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start or /start <clinic-slug>: begins (or resumes) the interview."""
     slug = context.args[0][:64] if context.args else None
-    await pipeline_of(context).run(update, context, "command:start",
-                                   lambda turn: _begin(turn, slug))
+    pipeline = pipeline_of(context)
+
+    async def work(turn: Turn) -> None:
+        if not await clinic_commands.start_payload(pipeline, turn, slug):  # invite, closed clinic
+            _begin(turn, slug)
+
+    await pipeline.run(update, context, "command:start", work)
 
 
 async def restart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -126,6 +132,8 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/cancel: stops the interview and deletes its answers."""
 
     def work(turn: Turn) -> None:
+        if clinic_form.cancel(turn):  # a clinic form open: that is what stops
+            return
         if turn.interview is None:
             turn.say(texts.NO_INTERVIEW)
             return
@@ -154,8 +162,11 @@ async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     typed out); the next question comes as a new message and the old one goes."""
     message = _message(update)
     text = (message.text or "")[:MAX_TYPED]
+    pipeline = pipeline_of(context)
 
-    def work(turn: Turn) -> None:
+    async def work(turn: Turn) -> None:
+        if await clinic_form.typed(pipeline, turn, text):  # a clinic owner's form is open
+            return
         if turn.interview is None:
             _begin(turn, None)
         elif turn.interview.finished and words.action(text, turn.lang) != "narrow":
@@ -166,7 +177,7 @@ async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         else:
             turn.show(_step(turn, Answer(kind="text", value=text)), edit=False)
 
-    await pipeline_of(context).run(update, context, "text", work)
+    await pipeline.run(update, context, "text", work)
 
 
 def _typed_before(message_id: int, turn: Turn) -> bool:

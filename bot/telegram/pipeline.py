@@ -34,6 +34,7 @@ from .. import metrics, ratelimit
 from ..clinics import ClinicDirectory
 from ..i18n import Translator, negotiate, translator
 from ..logs import log_failure
+from ..onboarding.live import LiveClinics
 from ..settings import Settings
 from ..store import ChatRecord, StateDecryptionError, Store, StoreUnavailable
 from . import inbox, texts
@@ -60,6 +61,8 @@ class Pipeline:
         self.settings = settings
         self.store = store
         self.clinics = clinics
+        # CLINICS_FILE's clinics and the store's, reloaded when another worker changes them.
+        self.live = LiveClinics(clinics, store, settings.clinic_refresh_seconds)
         self._salt = log_salt if log_salt is not None else secrets.token_bytes(16)
         # Shows the interview's current message again (set by the handlers: see _interrupted).
         self.redisplay: Callable[[Turn, bool], None] | None = None  # (turn, edit in place)
@@ -78,6 +81,7 @@ class Pipeline:
         chat_id = _chat_id(update)
         turn: Turn | None = None
         outcome, store_ms, send_ms = "busy", 0.0, 0.0
+        self.clinics = await self.live.current()
         try:
             async with self.store.lease(chat_id):
                 store_started = time.perf_counter()

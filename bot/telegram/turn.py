@@ -15,6 +15,7 @@ What a chat keeps in the store (a JSON dict; the store never looks inside):
                   "lost_reply_to": 40,          the patient's message whose reply a stopped
                                                 worker may have sent unrecorded (see below)
                   "scenario": {...},            staff: the last /scenario or /whatif
+                  "clinic": {...},              a clinic owner's /newclinic or /myclinic
                   "rate": {"times": [...],      when the user's last updates came, and whether
                            "told": false}}}     they were told to slow down (bot.ratelimit)
 """
@@ -60,6 +61,8 @@ class TelegramState(BaseModel):
     # patient's message of this id stopped before it was done: its reply (the same question)
     # may have gone out unrecorded, and a message typed after it answered that question.
     lost_reply_to: int | None = None
+    # A clinic owner's /newclinic or /myclinic in progress (bot.telegram.clinic_form.ClinicChat).
+    clinic: dict[str, Any] | None = None
 
     @model_validator(mode="wrap")
     @classmethod

@@ -28,6 +28,7 @@ from markupsafe import Markup
 from multidict import MultiDict, MultiDictProxy
 
 from ..clinics import Clinic, ClinicDirectory
+from ..onboarding.live import LiveClinics
 from ..i18n import N_, SUPPORTED, Translator, translator
 from ..interview.facts import Facts
 from ..interview.forms import Outcome, Reply
@@ -92,8 +93,10 @@ class ClinicPages:
         metrics: Metrics,
         bot_username: Callable[[], str | None],
         pool: EstimatePool | None = None,
+        live: LiveClinics | None = None,
     ) -> None:
         self.clinics = clinics
+        self.live = live  # the store's clinics too, reloaded when they change
         self.metrics = metrics
         self.bot_username = bot_username
         self.pool = pool  # None: the form is read in this process (tests, a single script)
@@ -128,7 +131,18 @@ class ClinicPages:
         return web.Response(text=body, status=status, content_type="text/html",
                             charset="utf-8", headers=headers)
 
+    async def _clinic(self, slug: str) -> Clinic | None:
+        if self.live is not None:
+            self.clinics = await self.live.current()
+        return self.clinics.get(slug)
+
     def _not_found(self, request: web.Request, t: Translator) -> web.Response:
+        slug = request.match_info.get("slug", "")
+        if self.live is not None and self.live.status(slug) is not None:
+            # A clinic that paused or left: its printed QR codes get a polite page, not a 404.
+            path = f"/c/{quote(slug, safe='')}"
+            title = t.gettext("This clinic is not taking estimates here")
+            return self._page(t, "clinic_unavailable.html", path, title, status=410)
         path = f"/c/{quote(request.match_info.get('slug', ''), safe='')}"
         return self._page(t, "not_found.html", path, t.gettext("Clinic not found"), status=404)
 
@@ -164,7 +178,7 @@ class ClinicPages:
 
     async def clinic_page(self, request: web.Request) -> web.Response:
         t = self._translator(request)
-        clinic = self.clinics.get(request.match_info["slug"])
+        clinic = await self._clinic(request.match_info["slug"])
         if clinic is None:
             return self._not_found(request, t)
         return self._form_page(clinic, t)
@@ -196,7 +210,7 @@ class ClinicPages:
         form = posted if posted is not None else MultiDict()
         text_form = {key: form.getone(key) for key in form}
         t = self._translator(request, text_form.get("lang"))
-        clinic = self.clinics.get(request.match_info["slug"])
+        clinic = await self._clinic(request.match_info["slug"])
         if clinic is None:
             return self._not_found(request, t)
         if posted is None:

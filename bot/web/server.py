@@ -37,6 +37,7 @@ from aiohttp.web_protocol import RequestPayloadError
 from estimator import icd10
 
 from ..clinics import ClinicDirectory, ClinicFileError, load_clinics
+from ..onboarding.live import LiveClinics
 from ..logs import configure_logging
 from ..metrics import CONTENT_TYPE_LATEST, Metrics, activate, update_kind
 from ..settings import Settings, SettingsError, load_settings
@@ -437,8 +438,9 @@ def create_app(
     app[POOL_KEY] = pool
     app.cleanup_ctx.append(_warm_context(pool))
     app.router.add_routes(EstimateAPI(settings, metrics, pool).routes())
+    live = LiveClinics(clinics, store, settings.clinic_refresh_seconds)
     app.router.add_routes(
-        ClinicPages(clinics, metrics, _bot_username(settings, telegram_app), pool).routes()
+        ClinicPages(clinics, metrics, _bot_username(settings, telegram_app), pool, live).routes()
     )
     app.router.add_static("/static", STATIC, append_version=False)
     return app

@@ -40,7 +40,7 @@ Implemented methods: getMe, deleteWebhook, setWebhook, getWebhookInfo, getUpdate
 poller terminates the first with 409 like Telegram), sendMessage, editMessageText,
 editMessageReplyMarkup, answerCallbackQuery, setMyCommands, getMyCommands,
 deleteMyCommands, setMyDescription, getMyDescription, setMyShortDescription,
-getMyShortDescription, sendDocument, getFile, sendChatAction, deleteMessage.
+getMyShortDescription, sendDocument, sendPhoto, getFile, sendChatAction, deleteMessage.
 More can be added per test with ``fake.register_method(name, handler)``.
 
 Limits enforced (status 400, Telegram's wording where known):
@@ -242,6 +242,7 @@ class BotMessage:
     edit_count: int = 0
     edit_date: int | None = field(default=None, repr=False)
     document: dict[str, Any] | None = None
+    photo: list[dict[str, Any]] | None = None
     caption: str | None = None
     caption_entities: list[dict[str, Any]] = field(default_factory=list, repr=False)
     reply_to: dict[str, Any] | None = field(default=None, repr=False)
@@ -264,8 +265,11 @@ class BotMessage:
         }
         if self.edit_date is not None:
             message["edit_date"] = self.edit_date
-        if self.document is not None:
-            message["document"] = self.document
+        if self.document is not None or self.photo is not None:
+            if self.document is not None:
+                message["document"] = self.document
+            else:
+                message["photo"] = self.photo
             if self.caption:
                 message["caption"] = self.caption
             if self.caption_entities:
@@ -1332,6 +1336,7 @@ class FakeTelegramAPI:
             "setMyShortDescription": self._set_my_short_description,
             "getMyShortDescription": self._get_my_short_description,
             "sendDocument": self._send_document,
+            "sendPhoto": self._send_photo,
             "getFile": self._get_file,
             "sendChatAction": self._send_chat_action,
             "deleteMessage": self._delete_message,
@@ -1628,6 +1633,31 @@ class FakeTelegramAPI:
         chat.documents.append(
             SentDocument(message.message_id, name, mime, content, caption or None)
         )
+        return self._store_bot_message(chat, message)
+
+    def _send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
+        """An uploaded photo: kept with the documents (`documents_sent`, mime type image/*)."""
+        chat = self._chat_for_bot(params)
+        photo = params.get("photo")
+        if not isinstance(photo, UploadedFile) or not photo.content:
+            raise ApiError("Bad Request: wrong file identifier/HTTP URL specified")
+        stored = self._store_file("photos", "photo.jpg", photo.content)
+        caption, caption_entities = None, []
+        if params.get("caption"):
+            caption, caption_entities = _format_text(
+                str(params["caption"]), params, "caption_entities", MAX_CAPTION_LENGTH
+            )
+        message = BotMessage(
+            message_id=chat.take_message_id(), chat=chat.chat, sender=self.bot_user,
+            date=int(time.time()), parse_mode=params.get("parse_mode"),
+            reply_markup=_validate_markup(params.get("reply_markup")),
+            photo=[{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                    "width": 512, "height": 512, "file_size": len(photo.content)}],
+            caption=caption or None, caption_entities=caption_entities,
+            reply_to=self._reply_target(chat, params),
+        )
+        chat.documents.append(SentDocument(message.message_id, photo.filename, "image/png",
+                                           photo.content, caption or None))
         return self._store_bot_message(chat, message)
 
     def _get_file(self, params: dict[str, Any]) -> dict[str, Any]:
