@@ -36,14 +36,19 @@ async def bot_fixture(fake, tmp_path):
 
 async def say(fake, chat: int, text: str, until=None) -> str:
     """The text (or caption) of the bot's first reply, or of the first one `until` accepts."""
+    await fake.wait_idle()  # the previous action's last replies are in
     await fake.user_sends(chat, text)
     reply = await fake.wait_for_bot(chat, until)
     return reply.text or reply.caption or ""
 
 
+async def start_form(fake, chat: int) -> None:
+    await say(fake, chat, "/newclinic", lambda m: "What is the clinic's name" in m.text)
+
+
 async def create_clinic(fake, chat: int = OWNER, answers: list[str] = ANSWERS) -> str:
     """The caption of the photo /newclinic ends with."""
-    await say(fake, chat, "/newclinic", lambda m: "What is the clinic's name" in m.text)
+    await start_form(fake, chat)
     for answer in answers[:-1]:
         await say(fake, chat, answer)
     return await say(fake, chat, answers[-1], lambda m: m.photo is not None)
@@ -67,3 +72,91 @@ async def patient_sees(fake, patient: int, price: str) -> None:
     await fake.wait_for_bot(patient, lambda m: "You came from Sunrise Massage" in m.text)
     result = await run_interview(fake, patient, CASH_PATIENT)  # /start goes on from the link
     assert f"That is about {price} per session" in result.text, result.text
+
+
+async def test_the_owner_edits_the_cash_price_and_the_next_patient_pays_it(bot, fake):
+    await create_clinic(fake)
+    profile = await say(fake, OWNER, "/myclinic", lambda m: "Link:" in m.text)
+    assert "Sunrise Massage: taking estimates" in profile and "Cash price per session: 90.00" in (
+        profile)
+    number = next(line.split(".")[0] for line in profile.splitlines()
+                  if "Cash price per session" in line)
+    asked = await say(fake, OWNER, number)
+    assert "What does a patient paying cash pay per session?" in asked and "Now: 90.00" in asked
+    await fake.user_sends(OWNER, "$110")
+    compared = await fake.wait_for_bot(OWNER, lambda m: "before and after" in m.text)
+    cash_row = compared.text.split("A patient paying cash, 10 sessions")[1]
+    assert "$900.00" in cash_row and "$1,100.00" in cash_row
+    assert "Saved: Cash price per session is now 110.00." in fake.bot_texts(OWNER)
+    versions = await ClinicRows(bot.store).versions(SLUG)
+    assert [(v.profile["cash_per_session"], v.changed_by) for v in versions] == [
+        ("90.00", OWNER), ("110.00", OWNER)]
+    await patient_sees(fake, PATIENT, "$110.00")
+
+
+async def test_a_paused_or_deleted_clinic_link_says_so_politely(bot, fake):
+    await create_clinic(fake)
+    assert "is paused" in await say(fake, OWNER, "/pauseclinic")
+    reply = await say(fake, PATIENT, f"/start {SLUG}")
+    assert reply == clinic_commands.LINK_PAUSED % {"clinic": "Sunrise Massage"}
+    await say(fake, OWNER, "/resumeclinic")
+    await say(fake, OWNER, "/deleteclinic")
+    assert await say(fake, OWNER, "not-the-slug") == clinic_commands.KEPT
+    await say(fake, OWNER, "/deleteclinic")
+    assert "is deleted" in await say(fake, OWNER, SLUG)
+    reply = await say(fake, PATIENT + 1, f"/start {SLUG}")
+    assert reply == clinic_commands.LINK_GONE % {"clinic": "Sunrise Massage"}
+    # The link name stays the deleted clinic's: printed QR codes never lead to someone else.
+    await start_form(fake, OTHER_OWNER)
+    assert "I suggest sunrise-massage-2" in await say(fake, OTHER_OWNER, "Sunrise Massage")
+    assert (await say(fake, OTHER_OWNER, SLUG)) == rules.SLUG_TAKEN % {"slug": SLUG}
+
+
+async def test_slug_and_name_rules_are_explained(bot, fake):
+    await start_form(fake, OWNER)
+    assert "cannot contain < or >" in await say(fake, OWNER, "<b>Spa</b>")
+    assert "I suggest clinic-admin" in await say(fake, OWNER, "Admin")
+    assert "is reserved" in await say(fake, OWNER, "staff-joy")
+    assert "is reserved" in await say(fake, OWNER, "api")
+    assert "3 to 40 lower-case letters" in await say(fake, OWNER, "No Spaces")
+    assert "is already taken" in await say(fake, OWNER, "demo-clinic")  # in CLINICS_FILE
+    assert "In which US state" in await say(fake, OWNER, "+")
+    assert "two-letter postal code" in await say(fake, OWNER, "Oregon")
+    assert await say(fake, OWNER, "/cancel") == clinic_form.CANCELLED
+    assert await ClinicRows(bot.store).owned_by(OWNER) == []
+
+
+async def test_one_owner_has_at_most_the_clinics_the_setting_allows(fake, tmp_path):
+    bot = await BotUnderTest(fake, tmp_path / "bot.db", max_clinics_per_owner=1).start()
+    try:
+        await create_clinic(fake)
+        reply = await say(fake, OWNER, "/newclinic")
+        assert reply == clinic_form.TOO_MANY % {"count": 1}
+    finally:
+        await bot.stop()
+
+
+async def test_a_staff_invite_works_once_and_staff_see_only_their_clinic(bot, fake):
+    await create_clinic(fake)
+    await create_clinic(fake, OTHER_OWNER, ["Moonlight Spa", "+", *ANSWERS[2:]])
+    invite = await say(fake, OWNER, "/invite", lambda m: "start=staff-" in m.text)
+    payload = invite.split("start=")[1].split()[0]
+    assert "You are now staff of Sunrise Massage" in await say(fake, HELPER, f"/start {payload}")
+    assert "already used or has expired" in await say(fake, PATIENT, f"/start {payload}")
+
+    assert "Sunrise Massage: taking estimates" in await say(fake, HELPER, "/myclinic")
+    assert fake.bot_texts(HELPER)[-1].endswith(clinic_commands.STAFF_MENU)
+    assert await say(fake, HELPER, "/myclinic moonlight-spa") == (
+        clinic_commands.NOT_YOURS % {"slug": "moonlight-spa"})
+    assert await say(fake, OTHER_OWNER, f"/myclinic {SLUG}") == (
+        clinic_commands.NOT_YOURS % {"slug": SLUG})
+    assert await say(fake, HELPER, "/pauseclinic") == clinic_commands.OWNER_ONLY
+    assert await say(fake, HELPER, "/invite") == clinic_commands.OWNER_ONLY
+    assert "for a medical condition" in await say(fake, HELPER, "1")  # no menu: an interview
+    assert (await ClinicRows(bot.store).get(SLUG)).status == "active"
+
+    assert str(HELPER) in await say(fake, OWNER, "/staff")
+    assert await say(fake, OTHER_OWNER, f"/staff remove {HELPER}") == (
+        clinic_commands.NOT_STAFF % {"user": HELPER, "clinic": "Moonlight Spa"})
+    await say(fake, OWNER, f"/staff remove {HELPER}")
+    assert await say(fake, HELPER, "/myclinic") == clinic_commands.NO_CLINIC
