@@ -137,10 +137,11 @@ async def _wait_ready(http: aiohttp.ClientSession, worker: Worker, label: str,
 @asynccontextmanager
 async def serve_workers(count: int, *, folder: Path, http: aiohttp.ClientSession,
                         database_url: str, token: str, secret: str, api_base_url: str,
-                        start_seconds: float, label: str = "") -> AsyncIterator[list[Worker]]:
+                        start_seconds: float, label: str = "",
+                        extra_env: dict[str, str] | None = None) -> AsyncIterator[list[Worker]]:
     """`count` serve processes on one database, started in `folder` (their logs
     `[label-]worker-N.log` there), yielded once all are ready (within `start_seconds`); stopped
-    on the way out, also when one failed to start."""
+    on the way out, also when one failed to start. `extra_env`: settings of the test's own."""
     processes: list[asyncio.subprocess.Process] = []
     prefix = f"{label}-" if label else ""
     try:
@@ -149,6 +150,7 @@ async def serve_workers(count: int, *, folder: Path, http: aiohttp.ClientSession
             port = free_port()
             env = worker_env(port=port, database_url=database_url, token=token, secret=secret,
                              api_base_url=api_base_url)
+            env.update(extra_env or {})
             log = folder / f"{prefix}worker-{number}.log"
             with log.open("wb") as stderr:
                 process = await asyncio.create_subprocess_exec(
