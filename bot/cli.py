@@ -6,6 +6,7 @@
     massage-bot migrate                                             apply database migrations
     massage-bot rekey                                               re-encrypt after a key change
     massage-bot clinic-link SLUG [--qr FILE.png|.svg]               a clinic's start link and QR
+    massage-bot clinic list|disable SLUG|enable SLUG|history SLUG    the operator's clinic tools
 
 Each subcommand lives in the module that owns it; this file only dispatches, importing lazily so
 that `chat` starts without loading Telegram or aiohttp.
@@ -26,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "migrate": ("bot.store.cli", "run", "create or migrate the database, then exit"),
     "rekey": ("bot.store.cli", "rekey", "re-encrypt saved chats after a key change, then exit"),
     "clinic-link": ("bot.web.links", "run", "print a clinic's start link; --qr writes its QR code"),
+    "clinic": ("bot.onboarding.operator", "run", "list, disable or enable stored clinics"),
 }
 
 
@@ -42,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     link.add_argument("slug")
     link.add_argument("--qr", metavar="FILE", help="write the QR code to FILE (.png or .svg)")
     link.add_argument("--clinics", metavar="FILE", help="clinic profiles (default: CLINICS_FILE)")
+    clinic = sub.add_parser("clinic", help=COMMANDS["clinic"][2])
+    actions = clinic.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("list", help="every clinic, CLINICS_FILE's and the stored ones")
+    for action, text in (("disable", "take a stored clinic out of service"),
+                         ("enable", "put a disabled clinic back in service"),
+                         ("history", "a stored clinic's versions")):
+        actions.add_parser(action, help=text).add_argument("slug")
     return parser
 
 

@@ -123,3 +123,35 @@ def test_estimate_text_in_spanish_and_russian(lang, headline):
 def test_unknown_subcommand_is_a_usage_error():
     done = massage_bot("fly")
     assert done.returncode == 2 and "invalid choice" in done.stderr
+
+
+def test_the_operator_disables_and_enables_a_stored_clinic(tmp_path):
+    from bot.store import open_store
+    from bot.store.clinic_rows import ClinicRows
+
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+
+    async def create() -> None:
+        store = open_store(url)
+        await store.open()
+        try:
+            profile = {"slug": "sunrise", "name": "Sunrise", "state": "OR",
+                       "billed_per_unit": "35.00"}
+            assert await ClinicRows(store).create("sunrise", profile, owner_id=42)
+        finally:
+            await store.close()
+
+    asyncio.run(create())
+    env = {"DATABASE_URL": url}
+    done = massage_bot("clinic", "disable", "sunrise", env=env, cwd=tmp_path)
+    assert (done.returncode, done.stdout.strip()) == (0, "sunrise: disabled (version 2)")
+    listed = massage_bot("clinic", "list", env=env, cwd=tmp_path).stdout.splitlines()
+    assert "sunrise\towner 42\tdisabled" in listed and "demo-clinic\tfile\tactive" in listed
+    history = massage_bot("clinic", "history", "sunrise", env=env, cwd=tmp_path).stdout
+    assert [line.split("\t")[2:] for line in history.splitlines()] == [
+        ["user 42", "active"], ["operator", "disabled"]]
+    assert massage_bot("clinic", "enable", "sunrise", env=env, cwd=tmp_path).returncode == 0
+    unknown = massage_bot("clinic", "disable", "nowhere", env=env, cwd=tmp_path)
+    assert unknown.returncode == 2 and "no stored clinic 'nowhere'" in unknown.stderr
+    in_file = massage_bot("clinic", "disable", "demo-clinic", env=env, cwd=tmp_path)
+    assert in_file.returncode == 2 and "change it in that file" in in_file.stderr
