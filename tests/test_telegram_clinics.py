@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.clinics import load_clinics
 from bot.onboarding import rules
 from bot.store.clinic_rows import ClinicRows
 from bot.telegram import clinic_commands, clinic_form
+from bot.web.server import create_app
 from tests.fakes.patients import CHOICE
 from tests.test_telegram_support import (  # noqa: F401  (fixtures)
     BotUnderTest,
@@ -29,7 +31,7 @@ CASH_PATIENT = {"purpose": (CHOICE, "medical"), "payer": (CHOICE, "self_pay"),
 @pytest.fixture(name="bot")
 async def bot_fixture(fake, tmp_path):
     running = await BotUnderTest(fake, tmp_path / "bot.db", clinic_refresh_seconds=0,
-                                 bot_username="MassageCostBot").start()
+                                 webhook_url="https://bot.example.com/telegram").start()
     yield running
     await running.stop()
 
@@ -160,3 +162,52 @@ async def test_a_staff_invite_works_once_and_staff_see_only_their_clinic(bot, fa
         clinic_commands.NOT_STAFF % {"user": HELPER, "clinic": "Moonlight Spa"})
     await say(fake, OWNER, f"/staff remove {HELPER}")
     assert await say(fake, HELPER, "/myclinic") == clinic_commands.NO_CLINIC
+
+
+async def test_stats_count_the_funnel_and_the_rows_hold_no_patient_data(bot, fake, aiohttp_client):
+    await create_clinic(fake)
+    await patient_sees(fake, PATIENT, "$90.00")
+    await fake.user_sends(PATIENT + 1, f"/start {SLUG}")  # started, never finished
+    await fake.wait_for_bot(PATIENT + 1, lambda m: "Sunrise Massage" in m.text)
+
+    reply = await say(fake, OWNER, "/stats", lambda m: "Week" in m.text)
+    # The first patient narrowed the estimate down to the end (run_interview does).
+    assert "2 started, 1 got a first estimate, 1 narrowed it down to the end; median answers: 3." in (
+        reply)
+    assert "Verdicts: not_covered 1. Recommended routes: self_pay 1." in reply
+
+    # Every stored counter: codes and counts, nothing typed, no id, no amount.
+    rows = await ClinicRows(bot.store).funnel(SLUG)
+    week = rows[0][0]
+    assert sorted(row[1:] for row in rows) == [
+        ("answers", "3", 1), ("completed", "", 1), ("estimate", "", 1), ("route", "self_pay", 1), ("started", "", 2),
+        ("verdict", "not_covered", 1)]
+    assert all(r[0] == week for r in rows)
+    async with bot.store._joined_or_new() as db:
+        columns = [d[1] for d in await db.execute_fetchall("PRAGMA table_info(clinic_funnel)")]
+        stored = await db.execute_fetchall("SELECT * FROM clinic_funnel")
+    assert columns == ["slug_key", "week", "event", "detail", "count"]
+    cells = {str(cell) for row in stored for cell in row}
+    assert not cells & {str(PATIENT), str(PATIENT + 1), "12", "90", "90.00", "1080.00"}
+
+    # The web page: only with the login link /stats sent, only for that clinic.
+    link = reply.split("web page")[1].split(": ", 1)[1].split()[0]
+    path = link.removeprefix("https://bot.example.com")
+    client = await aiohttp_client(create_app(bot.settings, clinics=load_clinics(),
+                                             store=bot.store))
+    page = await client.get(path)
+    html = await page.text()
+    assert page.status == 200 and "Sunrise Massage" in html and "self_pay 1" in html
+    token = path.split("token=")[1]
+    assert (await client.get(f"/c/{SLUG}/stats?token=forged")).status == 403
+    assert (await client.get(f"/c/{SLUG}/stats")).status == 403
+    assert (await client.get(f"/c/demo-clinic/stats?token={token}")).status == 403
+
+
+async def test_a_stats_login_expires(bot):
+    rows = ClinicRows(bot.store)
+    await rows.create(SLUG, {"slug": SLUG, "name": "Sunrise", "state": "OR",
+                             "billed_per_unit": "35.00"}, OWNER)
+    token = await rows.new_token("stats", SLUG, OWNER, 900, now=1000.0)
+    assert await rows.login(token, now=1900.0) == (SLUG, OWNER)
+    assert await rows.login(token, now=1901.0) is None

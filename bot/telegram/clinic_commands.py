@@ -254,6 +254,51 @@ async def start_payload(pipeline: Pipeline, turn: Turn, payload: str | None) -> 
     return True
 
 
+STATS_HEADER = N_("%(clinic)s, patients who came through its link (counts only, no patient data):")
+NO_FIGURES = N_("No patient has come through the clinic's link yet.")
+STATS_WEEK = N_(
+    "Week %(week)s: %(started)s started, %(estimates)s got a first estimate, %(completed)s "
+    "narrowed it down to the end; median answers: %(median)s."
+)
+STATS_VERDICTS = N_("Verdicts: %(counts)s. Recommended routes: %(routes)s.")
+STATS_LINK = N_("The same figures on a web page (the link works for 15 minutes): %(link)s")
+
+
+async def stats(pipeline: Pipeline, turn: Turn, wanted: str | None) -> None:
+    """/stats [slug]: the clinic's funnel by week, and a short-lived login link to its page."""
+    from ..onboarding import funnel
+    from ..web.clinic_stats import STATS_LOGIN_SECONDS
+
+    chat = load(turn)
+    clinic, _ = await managed(pipeline, turn, chat, wanted)
+    rows = rows_of(pipeline)
+    save(turn, chat)
+    if clinic is None or rows is None or turn.user_id is None:
+        return
+    t = turn.t
+    lines = [t.gettext(STATS_HEADER, clinic=_name(clinic))]
+    weeks = funnel.weeks(await rows.funnel(clinic.slug, 4))
+    for week in weeks:
+        median = week.median_answers
+        lines.append(t.gettext(STATS_WEEK, week=week.week, started=week.started,
+                               estimates=week.estimates, completed=week.completed,
+                               median="\u2014" if median is None else f"{median:g}"))
+        if week.verdicts:
+            lines.append(t.gettext(STATS_VERDICTS, counts=_counts(week.verdicts),
+                                   routes=_counts(week.routes)))
+    if not weeks:
+        lines.append(t.gettext(NO_FIGURES))
+    page = clinic_form.page_url(pipeline, clinic.slug)
+    if page is not None:
+        token = await rows.new_token("stats", clinic.slug, turn.user_id, STATS_LOGIN_SECONDS)
+        lines.append(t.gettext(STATS_LINK, link=f"{page}/stats?token={token}"))
+    turn.send_plain("\n".join(lines))
+
+
+def _counts(counter: Any) -> str:
+    return ", ".join(f"{code} {count}" for code, count in counter.most_common())
+
+
 def arguments(text: str | None) -> list[str]:
     """The words after a command."""
     return (text or "").split()[1:]

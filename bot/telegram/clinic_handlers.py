@@ -65,6 +65,10 @@ async def _staff(pipeline: Pipeline, turn: Turn, args: list[str]) -> None:
     await clinic_commands.staff(pipeline, turn, args)
 
 
+async def _stats(pipeline: Pipeline, turn: Turn, args: list[str]) -> None:
+    await clinic_commands.stats(pipeline, turn, clinic_commands.first(args))
+
+
 COMMANDS: dict[str, Callable[..., Any]] = {
     "newclinic": _command("newclinic", _newclinic),
     "myclinic": _command("myclinic", _myclinic),
@@ -73,4 +77,5 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "deleteclinic": _command("deleteclinic", _delete),
     "invite": _command("invite", _invite),
     "staff": _command("staff", _staff),
+    "stats": _command("stats", _stats),
 }

@@ -34,6 +34,7 @@ from .. import metrics, ratelimit
 from ..clinics import ClinicDirectory
 from ..i18n import Translator, negotiate, translator
 from ..logs import log_failure
+from ..onboarding import funnel
 from ..onboarding.live import LiveClinics
 from ..settings import Settings
 from ..store import ChatRecord, StateDecryptionError, Store, StoreUnavailable
@@ -143,7 +144,15 @@ class Pipeline:
                 log_failure(log, "update failed", error)
                 return turn, "error", self.apology(update, texts.FAILED)
         _count_interview(turn)
+        await self._count_funnel(turn)
         return turn, outcome, ops
+
+    async def _count_funnel(self, turn: Turn) -> None:
+        """The clinic's anonymous funnel counters (bot.onboarding.funnel)."""
+        interview = turn.interview
+        found = funnel.events(turn.question_before, turn.narrowing_before, interview,
+                              self.clinics)
+        await funnel.record(self.live.rows, interview.clinic if interview else None, found)
 
     async def _in_section(self, update: Update, work: Work, keyless: bool) -> Turn | None:
         entered = False

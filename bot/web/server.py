@@ -38,6 +38,7 @@ from estimator import icd10
 
 from ..clinics import ClinicDirectory, ClinicFileError, load_clinics
 from ..onboarding.live import LiveClinics
+from .clinic_stats import ClinicStatsPage
 from ..logs import configure_logging
 from ..metrics import CONTENT_TYPE_LATEST, Metrics, activate, update_kind
 from ..settings import Settings, SettingsError, load_settings
@@ -442,6 +443,7 @@ def create_app(
     app.router.add_routes(
         ClinicPages(clinics, metrics, _bot_username(settings, telegram_app), pool, live).routes()
     )
+    app.router.add_routes(ClinicStatsPage(live).routes())  # owners' and staff's figures
     app.router.add_static("/static", STATIC, append_version=False)
     return app
 
