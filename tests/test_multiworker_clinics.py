@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
-import pytest
 
 from bot.onboarding.fields import FIELDS
 from bot.web.server import SECRET_HEADER

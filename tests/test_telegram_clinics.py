@@ -172,16 +172,16 @@ async def test_stats_count_the_funnel_and_the_rows_hold_no_patient_data(bot, fak
 
     reply = await say(fake, OWNER, "/stats", lambda m: "Week" in m.text)
     # The first patient narrowed the estimate down to the end (run_interview does).
-    assert "2 started, 1 got a first estimate, 1 narrowed it down to the end; median answers: 3." in (
-        reply)
+    assert ("2 started, 1 got a first estimate, 1 narrowed it down to the end; "
+            "median answers: 3.") in reply
     assert "Verdicts: not_covered 1. Recommended routes: self_pay 1." in reply
 
     # Every stored counter: codes and counts, nothing typed, no id, no amount.
     rows = await ClinicRows(bot.store).funnel(SLUG)
     week = rows[0][0]
     assert sorted(row[1:] for row in rows) == [
-        ("answers", "3", 1), ("completed", "", 1), ("estimate", "", 1), ("route", "self_pay", 1), ("started", "", 2),
-        ("verdict", "not_covered", 1)]
+        ("answers", "3", 1), ("completed", "", 1), ("estimate", "", 1),
+        ("route", "self_pay", 1), ("started", "", 2), ("verdict", "not_covered", 1)]
     assert all(r[0] == week for r in rows)
     async with bot.store._joined_or_new() as db:
         columns = [d[1] for d in await db.execute_fetchall("PRAGMA table_info(clinic_funnel)")]

@@ -122,7 +122,8 @@ class ClinicRows:
 
     async def all(self) -> list[StoredClinic]:
         async with self._conn() as conn:
-            rows = await self._rows(conn, f"SELECT {_CLINIC_COLUMNS} FROM clinics ORDER BY slug_key")
+            rows = await self._rows(
+                conn, f"SELECT {_CLINIC_COLUMNS} FROM clinics ORDER BY slug_key")
         return [_clinic(row) for row in rows]
 
     async def get(self, slug: str) -> StoredClinic | None:

@@ -28,12 +28,12 @@ from markupsafe import Markup
 from multidict import MultiDict, MultiDictProxy
 
 from ..clinics import Clinic, ClinicDirectory
-from ..onboarding.live import LiveClinics
 from ..i18n import N_, SUPPORTED, Translator, translator
 from ..interview.facts import Facts
 from ..interview.forms import Outcome, Reply
 from ..interview.questions import QUESTIONS
 from ..metrics import Metrics
+from ..onboarding.live import LiveClinics
 from ..render import answer_text, cost_span, cost_text, explain, recommendation_text
 from . import forms
 from .api import expect_continue

@@ -37,15 +37,15 @@ from aiohttp.web_protocol import RequestPayloadError
 from estimator import icd10
 
 from ..clinics import ClinicDirectory, ClinicFileError, load_clinics
-from ..onboarding.live import LiveClinics
-from .clinic_stats import ClinicStatsPage
 from ..logs import configure_logging
 from ..metrics import CONTENT_TYPE_LATEST, Metrics, activate, update_kind
+from ..onboarding.live import LiveClinics
 from ..settings import Settings, SettingsError, load_settings
 from ..store import StoreError
 from ..store.retention import purge_idle_chats_forever
 from ..telegram.inbox import Inbox
 from .api import EstimateAPI, UnreadableBody, expect_continue, parse_json, problem, read_body
+from .clinic_stats import ClinicStatsPage
 from .estimates import EstimatePool
 from .pages import ClinicPages
 
