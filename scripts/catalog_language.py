@@ -58,6 +58,8 @@ RU_ALLOWED: dict[str, str] = {
     "CPT": "the procedure code system (CPT 97124) the clinic bills with",
     "KX": "the Medicare claim modifier the therapist adds; a code, not a word",
     "NPI": "the clinic's National Provider Identifier, a number's name",
+    "LMT": "licensed massage therapist: the credential as printed after the name",
+    "Aetna": "an insurer's name, in the example of how to list a clinic's insurers",
     "RCW": "Revised Code of Washington, in a statute citation (RCW 48.43.045)",
     "Telegram": "the messenger's name",
     "QR": "QR-код: the code's name in Russian too",

@@ -33,8 +33,9 @@ Problem = tuple[str, dict[str, object]]
 
 SLUG_SHAPE = N_(
     "A link name is %(min)s to %(max)s lower-case letters, digits or dashes (no dash at either "
-    "end), for example sunrise-massage."
+    "end), for example %(example)s."
 )
+SLUG_EXAMPLE = "sunrise-massage"
 SLUG_RESERVED = N_("The link name %(slug)s is reserved: please choose another.")
 SLUG_TAKEN = N_("The link name %(slug)s is already taken: please choose another.")
 NAME_LENGTH = N_("The clinic's name must be %(min)s to %(max)s characters long.")
@@ -44,7 +45,7 @@ NAME_MARKUP = N_("The clinic's name cannot contain < or > or HTML entities.")
 def slug_problem(slug: str) -> Problem | None:
     """Why `slug` cannot be a self-chosen slug (shape or reserved), or None."""
     if not (SLUG_MIN <= len(slug) <= SLUG_MAX) or not _SLUG.fullmatch(slug) or "--" in slug:
-        return SLUG_SHAPE, {"min": SLUG_MIN, "max": SLUG_MAX}
+        return SLUG_SHAPE, {"min": SLUG_MIN, "max": SLUG_MAX, "example": SLUG_EXAMPLE}
     if slug in RESERVED or slug.startswith(RESERVED_PREFIXES):
         return SLUG_RESERVED, {"slug": slug}
     return None

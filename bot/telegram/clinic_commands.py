@@ -63,7 +63,8 @@ INVITE_USED = N_(
     "new one."
 )
 STAFF_LIST = N_("Staff of %(clinic)s (Telegram user ids): %(users)s\nRemove one with "
-                "/staff remove <id>.")
+                "%(command)s.")
+REMOVE_COMMAND = "/staff remove <id>"
 NO_STAFF = N_("%(clinic)s has no staff yet: /invite makes an invite link.")
 STAFF_REMOVED = N_("%(user)s is no longer staff of %(clinic)s.")
 NOT_STAFF = N_("%(user)s is not staff of %(clinic)s.")
@@ -224,7 +225,8 @@ async def staff(pipeline: Pipeline, turn: Turn, args: list[str]) -> None:
         return
     users = await rows.staff(clinic.slug)
     if users:
-        turn.say(STAFF_LIST, clinic=name, users=", ".join(str(u) for u in users))
+        turn.say(STAFF_LIST, clinic=name, users=", ".join(str(u) for u in users),
+                 command=REMOVE_COMMAND)
     else:
         turn.say(NO_STAFF, clinic=name)
 
@@ -279,10 +281,10 @@ async def stats(pipeline: Pipeline, turn: Turn, wanted: str | None) -> None:
     lines = [t.gettext(STATS_HEADER, clinic=_name(clinic))]
     weeks = funnel.weeks(await rows.funnel(clinic.slug, 4))
     for week in weeks:
-        median = week.median_answers
+        median = "\u2014" if week.median_answers is None else format(week.median_answers, "g")
         lines.append(t.gettext(STATS_WEEK, week=week.week, started=week.started,
                                estimates=week.estimates, completed=week.completed,
-                               median="\u2014" if median is None else f"{median:g}"))
+                               median=median))
         if week.verdicts:
             lines.append(t.gettext(STATS_VERDICTS, counts=_counts(week.verdicts),
                                    routes=_counts(week.routes)))
@@ -291,7 +293,8 @@ async def stats(pipeline: Pipeline, turn: Turn, wanted: str | None) -> None:
     page = clinic_form.page_url(pipeline, clinic.slug)
     if page is not None:
         token = await rows.new_token("stats", clinic.slug, turn.user_id, STATS_LOGIN_SECONDS)
-        lines.append(t.gettext(STATS_LINK, link=f"{page}/stats?token={token}"))
+        login = f"{page}/stats?token={token}"
+        lines.append(t.gettext(STATS_LINK, link=login))
     turn.send_plain("\n".join(lines))
 
 

@@ -104,7 +104,8 @@ def ask(turn: Turn, form: ClinicForm, current: Any = None) -> None:
     if form.mode == "edit" and shown(field, current) is not None:
         lines.append(t.gettext(NOW, value=shown(field, current)))
     if field.optional:
-        lines.append(t.gettext(CLEAR_HINT if form.mode == "edit" else SKIP_HINT))
+        hint = CLEAR_HINT if form.mode == "edit" else SKIP_HINT
+        lines.append(t.gettext(hint))
     turn.send_plain("\n".join(lines))
 
 
