@@ -95,3 +95,13 @@ async def test_a_stored_clinic_never_shadows_a_file_clinic(rows):
     await rows.create("demo-clinic", {**PROFILE, "slug": "demo-clinic", "name": "Impostor"}, 5)
     live = LiveClinics(load_clinics(), rows.store, refresh_seconds=0)
     assert (await live.current()).get("demo-clinic").name != "Impostor"
+
+
+async def test_forget_leaves_no_staff_row_or_token_of_the_user(rows):
+    await rows.create("sunrise", PROFILE, owner_id=1)
+    invite = await rows.new_token("invite", "sunrise", by=1, ttl_seconds=60)
+    await rows.accept_invite(invite, user_id=7)
+    await rows.new_token("stats", "sunrise", by=7, ttl_seconds=60)
+    assert await rows.forget_user(7) == 3  # the membership, the used invite, the login
+    assert await rows.staff("sunrise") == [] and await rows.staff_of(7) == []
+    assert (await rows.get("sunrise")).owner_id == 1

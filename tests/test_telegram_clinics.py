@@ -8,7 +8,7 @@ import pytest
 from bot.clinics import load_clinics
 from bot.onboarding import rules
 from bot.store.clinic_rows import ClinicRows
-from bot.telegram import clinic_commands, clinic_form
+from bot.telegram import clinic_commands, clinic_form, texts
 from bot.web.server import create_app
 from tests.fakes.patients import CHOICE
 from tests.test_telegram_support import (  # noqa: F401  (fixtures)
@@ -211,3 +211,29 @@ async def test_a_stats_login_expires(bot):
     token = await rows.new_token("stats", SLUG, OWNER, 900, now=1000.0)
     assert await rows.login(token, now=1900.0) == (SLUG, OWNER)
     assert await rows.login(token, now=1901.0) is None
+
+
+async def test_the_clinic_page_follows_the_store(bot, fake, aiohttp_client):
+    client = await aiohttp_client(create_app(bot.settings, clinics=load_clinics(),
+                                             store=bot.store))
+    assert (await client.get(f"/c/{SLUG}")).status == 404
+    await create_clinic(fake)
+    page = await client.get(f"/c/{SLUG}")
+    assert page.status == 200 and "Sunrise Massage" in await page.text()
+    await say(fake, OWNER, "/pauseclinic")
+    closed = await client.get(f"/c/{SLUG}")
+    assert closed.status == 410 and "Please contact the clinic directly" in await closed.text()
+
+
+async def test_start_leaves_an_open_form_and_forget_ends_staff_membership(bot, fake):
+    await create_clinic(fake)
+    invite = await say(fake, OWNER, "/invite", lambda m: "start=staff-" in m.text)
+    await say(fake, HELPER, "/start " + invite.split("start=")[1].split()[0])
+    await start_form(fake, HELPER)
+    await say(fake, HELPER, "/start")
+    assert "for a medical condition" in await say(fake, HELPER, "hello")  # not the clinic's name
+    await fake.user_sends(HELPER, "/forget")
+    await fake.wait_for_bot(HELPER, lambda m: ("", "f|y") in [("", d) for _, d in m.buttons])
+    await fake.press_button(HELPER, lambda text, data: data == "f|y")
+    await fake.wait_for_bot(HELPER, lambda m: m.text == texts.FORGOTTEN)
+    assert await ClinicRows(bot.store).staff(SLUG) == []

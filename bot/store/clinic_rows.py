@@ -231,6 +231,18 @@ class ClinicRows:
                 await self._bump(conn)
         return gone > 0
 
+    async def forget_user(self, user_id: int) -> int:
+        """/forget: the user is nobody's staff any more and their unused invites and logins go
+        (the clinics they own stay: a clinic's profile is the business's, not the person's)."""
+        async with self._conn() as conn:
+            gone = await self._run(conn, "DELETE FROM clinic_staff WHERE user_id = ?", user_id)
+            gone += await self._run(
+                conn, "DELETE FROM clinic_tokens WHERE created_by = ? OR used_by = ?",
+                user_id, user_id)
+            if gone:
+                await self._bump(conn)
+        return gone
+
     # -- tokens: staff invites (used once) and stats logins (short-lived) -------------------
 
     async def new_token(self, kind: str, slug: str, by: int, ttl_seconds: float,

@@ -302,6 +302,13 @@ def _counts(counter: Any) -> str:
     return ", ".join(f"{code} {count}" for code, count in counter.most_common())
 
 
+async def forget(pipeline: Pipeline, user_id: int) -> None:
+    """/forget: the user's staff memberships, invites and logins go too."""
+    rows = rows_of(pipeline)
+    if rows is not None:
+        await rows.forget_user(user_id)
+
+
 def arguments(text: str | None) -> list[str]:
     """The words after a command."""
     return (text or "").split()[1:]

@@ -153,6 +153,14 @@ async def typed(pipeline: Pipeline, turn: Turn, text: str) -> bool:
     return True
 
 
+def close(turn: Turn) -> None:
+    """Leave an open clinic form quietly (/start: the user went on to something else)."""
+    chat = load(turn)
+    if chat.form is not None:
+        chat.form = None
+        save(turn, chat)
+
+
 def cancel(turn: Turn) -> bool:
     """/cancel while a clinic form is open: closes it (True); else False."""
     chat = load(turn)

@@ -110,6 +110,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     pipeline = pipeline_of(context)
 
     async def work(turn: Turn) -> None:
+        clinic_form.close(turn)  # a clinic form left open no longer takes typed answers
         if not await clinic_commands.start_payload(pipeline, turn, slug):  # invite, closed clinic
             _begin(turn, slug)
 
@@ -354,6 +355,7 @@ async def _forget(
         turn.ops.append(Retire(turn.tg.message_id, delete=True))
     if turn.user_id is not None:
         await pipeline.store.forget_user(turn.user_id)  # in this section's transaction
+        await clinic_commands.forget(pipeline, turn.user_id)  # staff of no clinic any more
     if turn.chat_id != turn.user_id:
         await pipeline.store.forget_user(turn.chat_id)
     turn.forgotten = True
