@@ -82,10 +82,12 @@ class Pipeline:
         chat_id = _chat_id(update)
         turn: Turn | None = None
         outcome, store_ms, send_ms = "busy", 0.0, 0.0
-        self.clinics = await self.live.current()
         try:
             async with self.store.lease(chat_id):
                 store_started = time.perf_counter()
+                # Inside the lease: awaited before it, a reload would let a chat's next update
+                # take the lease first (the lease is handed over in arrival order).
+                self.clinics = await self.live.current()
                 turn, outcome, ops = await self._section(update, context, work, keyless)
                 store_ms = (time.perf_counter() - store_started) * 1000
                 send_started = time.perf_counter()
