@@ -105,3 +105,14 @@ async def test_forget_leaves_no_staff_row_or_token_of_the_user(rows):
     assert await rows.forget_user(7) == 3  # the membership, the used invite, the login
     assert await rows.staff("sunrise") == [] and await rows.staff_of(7) == []
     assert (await rows.get("sunrise")).owner_id == 1
+
+
+async def test_funnel_rows_are_counts_per_clinic_week_event_and_detail(rows):
+    await rows.count("sunrise", "2026-W49", [("started", ""), ("verdict", "likely")])
+    await rows.count("sunrise", "2026-W49", [("started", "")])
+    await rows.count("sunrise", "2026-W50", [("answers", "7")])
+    await rows.count("moonlight", "2026-W50", [("started", "")])
+    assert await rows.funnel("sunrise") == [
+        ("2026-W50", "answers", "7", 1), ("2026-W49", "started", "", 2),
+        ("2026-W49", "verdict", "likely", 1)]
+    assert await rows.funnel("sunrise", weeks=1) == [("2026-W50", "answers", "7", 1)]

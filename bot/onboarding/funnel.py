@@ -25,6 +25,8 @@ from ..store.clinic_rows import ClinicRows
 log = logging.getLogger(__name__)
 
 STARTED, ESTIMATE, COMPLETED = "started", "estimate", "completed"
+# How long the login link /stats sends works for the page /c/<slug>/stats.
+STATS_LOGIN_SECONDS = 15 * 60
 VERDICT, ROUTE, ANSWERS = "verdict", "route", "answers"
 
 

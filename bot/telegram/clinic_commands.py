@@ -1,7 +1,7 @@
 """A clinic's owner and staff in chat: /myclinic (the profile, one field changed at a time, see
 bot.telegram.clinic_form), /pauseclinic, /resumeclinic, /deleteclinic, staff invites (/invite,
 `t.me/<bot>?start=staff-<token>`, once, within 24 hours) and /staff; and what a start link of a
-clinic out of service says.
+clinic out of service says. /stats is bot.telegram.clinic_figures.
 
 Who may do what: the owner everything; the clinic's staff see its profile and figures; the
 operator's STAFF_USER_IDS see any clinic's when they name it. Nobody sees or changes a clinic
@@ -77,7 +77,7 @@ LINK_GONE = N_(
 )
 
 
-def _name(clinic: StoredClinic) -> str:
+def name_of(clinic: StoredClinic) -> str:
     return str(clinic.profile.get("name") or clinic.slug)
 
 
@@ -125,7 +125,7 @@ async def myclinic(pipeline: Pipeline, turn: Turn, wanted: str | None) -> None:
     clinic, owner = await managed(pipeline, turn, chat, wanted)
     if clinic is not None:
         t = turn.t
-        lines = [t.gettext(HEADER, clinic=_name(clinic), link=_link(pipeline, clinic.slug),
+        lines = [t.gettext(HEADER, clinic=name_of(clinic), link=_link(pipeline, clinic.slug),
                            status=t.gettext(STATUS.get(clinic.status, clinic.status)))]
         for number, field in enumerate(EDITABLE, 1):
             value = shown(field, clinic.profile.get(field.id)) or t.gettext(EMPTY)
@@ -164,10 +164,10 @@ async def set_status(pipeline: Pipeline, turn: Turn, status: str) -> None:
     rows = rows_of(pipeline)
     if clinic is not None and rows is not None:
         if clinic.status == "disabled":
-            turn.say(CANNOT_RESUME, clinic=_name(clinic))
+            turn.say(CANNOT_RESUME, clinic=name_of(clinic))
         else:
             await rows.change(clinic.slug, by=turn.user_id, status=status)
-            turn.say(PAUSED if status == "paused" else RESUMED, clinic=_name(clinic))
+            turn.say(PAUSED if status == "paused" else RESUMED, clinic=name_of(clinic))
     save(turn, chat)
 
 
@@ -177,7 +177,7 @@ async def delete(pipeline: Pipeline, turn: Turn) -> None:
     clinic = await _owned(pipeline, turn, chat)
     if clinic is not None:
         chat.form = ClinicForm(mode="delete", slug=clinic.slug)
-        turn.say(DELETE_CONFIRM, clinic=_name(clinic), slug=clinic.slug)
+        turn.say(DELETE_CONFIRM, clinic=name_of(clinic), slug=clinic.slug)
     save(turn, chat)
 
 
@@ -188,7 +188,7 @@ async def _delete(pipeline: Pipeline, turn: Turn, slug: str, confirmed: bool) ->
         turn.say(KEPT)
         return
     await rows.change(slug, by=turn.user_id, status="deleted")
-    turn.say(DELETED, clinic=_name(clinic))
+    turn.say(DELETED, clinic=name_of(clinic))
 
 
 async def invite(pipeline: Pipeline, turn: Turn) -> None:
@@ -200,7 +200,7 @@ async def invite(pipeline: Pipeline, turn: Turn) -> None:
     if clinic is None or rows is None or turn.user_id is None:
         return
     token = await rows.new_token("invite", clinic.slug, turn.user_id, INVITE_SECONDS)
-    t, name = turn.t, _name(clinic)
+    t, name = turn.t, name_of(clinic)
 
     async def send(bot: Bot) -> list[Op]:
         link = start_link(bot.username or pipeline.settings.bot_username or "",
@@ -218,7 +218,7 @@ async def staff(pipeline: Pipeline, turn: Turn, args: list[str]) -> None:
     save(turn, chat)
     if clinic is None or rows is None:
         return
-    name = _name(clinic)
+    name = name_of(clinic)
     if len(args) == 2 and args[0].lower() == "remove" and args[1].isdecimal():
         removed = await rows.remove_staff(clinic.slug, int(args[1]))
         turn.say(STAFF_REMOVED if removed else NOT_STAFF, user=args[1], clinic=name)
@@ -245,61 +245,15 @@ async def start_payload(pipeline: Pipeline, turn: Turn, payload: str | None) -> 
         if clinic is None:
             turn.say(INVITE_USED)
         else:
-            turn.say(JOINED, clinic=_name(clinic))
+            turn.say(JOINED, clinic=name_of(clinic))
         return True
     status = pipeline.live.status(payload)
     if status is None:
         return False
     stored = await rows.get(payload)
-    name = _name(stored) if stored else payload
+    name = name_of(stored) if stored else payload
     turn.say(LINK_PAUSED if status == "paused" else LINK_GONE, clinic=name)
     return True
-
-
-STATS_HEADER = N_("%(clinic)s, patients who came through its link (counts only, no patient data):")
-NO_FIGURES = N_("No patient has come through the clinic's link yet.")
-STATS_WEEK = N_(
-    "Week %(week)s: %(started)s started, %(estimates)s got a first estimate, %(completed)s "
-    "narrowed it down to the end; median answers: %(median)s."
-)
-STATS_VERDICTS = N_("Verdicts: %(counts)s. Recommended routes: %(routes)s.")
-STATS_LINK = N_("The same figures on a web page (the link works for 15 minutes): %(link)s")
-
-
-async def stats(pipeline: Pipeline, turn: Turn, wanted: str | None) -> None:
-    """/stats [slug]: the clinic's funnel by week, and a short-lived login link to its page."""
-    from ..onboarding import funnel
-    from ..web.clinic_stats import STATS_LOGIN_SECONDS
-
-    chat = load(turn)
-    clinic, _ = await managed(pipeline, turn, chat, wanted)
-    rows = rows_of(pipeline)
-    save(turn, chat)
-    if clinic is None or rows is None or turn.user_id is None:
-        return
-    t = turn.t
-    lines = [t.gettext(STATS_HEADER, clinic=_name(clinic))]
-    weeks = funnel.weeks(await rows.funnel(clinic.slug, 4))
-    for week in weeks:
-        median = "\u2014" if week.median_answers is None else format(week.median_answers, "g")
-        lines.append(t.gettext(STATS_WEEK, week=week.week, started=week.started,
-                               estimates=week.estimates, completed=week.completed,
-                               median=median))
-        if week.verdicts:
-            lines.append(t.gettext(STATS_VERDICTS, counts=_counts(week.verdicts),
-                                   routes=_counts(week.routes)))
-    if not weeks:
-        lines.append(t.gettext(NO_FIGURES))
-    page = clinic_form.page_url(pipeline, clinic.slug)
-    if page is not None:
-        token = await rows.new_token("stats", clinic.slug, turn.user_id, STATS_LOGIN_SECONDS)
-        login = f"{page}/stats?token={token}"
-        lines.append(t.gettext(STATS_LINK, link=login))
-    turn.send_plain("\n".join(lines))
-
-
-def _counts(counter: Any) -> str:
-    return ", ".join(f"{code} {count}" for code, count in counter.most_common())
 
 
 async def forget(pipeline: Pipeline, user_id: int) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from . import clinic_commands, clinic_form
+from . import clinic_commands, clinic_figures, clinic_form
 from .pipeline import Pipeline
 from .turn import Turn
 
@@ -66,7 +66,7 @@ async def _staff(pipeline: Pipeline, turn: Turn, args: list[str]) -> None:
 
 
 async def _stats(pipeline: Pipeline, turn: Turn, args: list[str]) -> None:
-    await clinic_commands.stats(pipeline, turn, clinic_commands.first(args))
+    await clinic_figures.stats(pipeline, turn, clinic_commands.first(args))
 
 
 COMMANDS: dict[str, Callable[..., Any]] = {

@@ -1,6 +1,6 @@
 """A clinic's funnel figures on the web (`GET /c/<slug>/stats?token=...`), for its owner and
-staff only: the token is the short-lived login link /stats sends in chat (STATS_LOGIN_SECONDS),
-made for that clinic. Anything else gets 403 and no figures."""
+staff only: the token is the short-lived login link /stats sends in chat
+(funnel.STATS_LOGIN_SECONDS), made for that clinic. Anything else gets 403 and no figures."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from ..store.clinic_rows import slug_key
 from .lang import choose
 from .pages import NO_STORE, SECURITY_HEADERS, render
 
-STATS_LOGIN_SECONDS = 15 * 60
 WEEKS = 12
 
 
