@@ -174,7 +174,8 @@ async def test_stats_count_the_funnel_and_the_rows_hold_no_patient_data(bot, fak
     # The first patient narrowed the estimate down to the end (run_interview does).
     assert ("2 started, 1 got a first estimate, 1 narrowed it down to the end; "
             "median answers: 3.") in reply
-    assert "Verdicts: not_covered 1. Recommended routes: self_pay 1." in reply
+    assert ("Verdicts: not covered 1. Recommended routes: Pay the clinic yourself (cash price) 1."
+            in reply)
 
     # Every stored counter: codes and counts, nothing typed, no id, no amount.
     rows = await ClinicRows(bot.store).funnel(SLUG)
@@ -197,7 +198,7 @@ async def test_stats_count_the_funnel_and_the_rows_hold_no_patient_data(bot, fak
                                              store=bot.store))
     page = await client.get(path)
     html = await page.text()
-    assert page.status == 200 and "Sunrise Massage" in html and "self_pay 1" in html
+    assert page.status == 200 and "Sunrise Massage" in html and "not covered 1" in html
     token = path.split("token=")[1]
     assert (await client.get(f"/c/{SLUG}/stats?token=forged")).status == 403
     assert (await client.get(f"/c/{SLUG}/stats")).status == 403

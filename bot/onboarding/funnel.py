@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 from estimator import estimate
 
 from ..clinics import ClinicDirectory
+from ..i18n import N_, Translator
 from ..interview.engine import scenario_for
 from ..interview.model import InterviewState
+from ..render.codes import ROUTES
 from ..store import StoreUnavailable
 from ..store.clinic_rows import ClinicRows
 
@@ -67,6 +69,24 @@ async def record(rows: ClinicRows | None, slug: str | None, found: list[tuple[st
         await rows.count(slug, week_of(now or datetime.now(UTC)), found)
     except StoreUnavailable:
         log.warning("funnel counts not stored: the store is unavailable")
+
+
+# The verdicts as short labels (the patient's own wording, render.codes.VERDICTS, is a sentence
+# about their payer).
+VERDICT_LABELS = {
+    "likely": N_("likely covered"),
+    "uncertain": N_("coverage uncertain"),
+    "unlikely": N_("unlikely to be covered"),
+    "not_covered": N_("not covered"),
+}
+
+
+def labelled(counts: Counter[str], event: str, t: Translator) -> str:
+    """"likely covered 3, not covered 1": a week's verdict or route counts, in `t`'s language
+    (a code without a label as itself)."""
+    labels = VERDICT_LABELS if event == VERDICT else ROUTES
+    return ", ".join(f"{t.gettext(labels[code]) if code in labels else code} {count}"
+                     for code, count in counts.most_common())
 
 
 @dataclass

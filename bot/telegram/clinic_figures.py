@@ -3,8 +3,6 @@ with a short-lived login link to the same figures on the web (bot.web.clinic_sta
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..i18n import N_
 from ..onboarding import funnel
 from . import clinic_form
@@ -42,8 +40,9 @@ async def stats(pipeline: Pipeline, turn: Turn, wanted: str | None) -> None:
                                estimates=week.estimates, completed=week.completed,
                                median=median))
         if week.verdicts:
-            lines.append(t.gettext(STATS_VERDICTS, counts=_counts(week.verdicts),
-                                   routes=_counts(week.routes)))
+            lines.append(t.gettext(STATS_VERDICTS,
+                                   counts=funnel.labelled(week.verdicts, funnel.VERDICT, t),
+                                   routes=funnel.labelled(week.routes, funnel.ROUTE, t)))
     if not weeks:
         lines.append(t.gettext(NO_FIGURES))
     page = clinic_form.page_url(pipeline, clinic.slug)
@@ -53,7 +52,3 @@ async def stats(pipeline: Pipeline, turn: Turn, wanted: str | None) -> None:
         login = f"{page}/stats?token={token}"
         lines.append(t.gettext(STATS_LINK, link=login))
     turn.send_plain("\n".join(lines))
-
-
-def _counts(counter: Any) -> str:
-    return ", ".join(f"{code} {count}" for code, count in counter.most_common())

@@ -43,9 +43,12 @@ class ClinicStatsPage:
             return self._page(t, "clinic_stats_denied.html", 503,
                               t.gettext("This login link has expired"))
         name = str(stored.profile.get("name", slug)) if stored else slug
+        weeks = [{"week": week, "verdicts": funnel.labelled(week.verdicts, funnel.VERDICT, t),
+                  "routes": funnel.labelled(week.routes, funnel.ROUTE, t)}
+                 for week in funnel.weeks(counted)]
         return self._page(t, "clinic_stats.html", 200,
                           t.gettext("%(clinic)s: patients this bot served", clinic=name),
-                          weeks=funnel.weeks(counted), slug=quote(slug))
+                          weeks=weeks, slug=quote(slug))
 
     @staticmethod
     def _page(t, name: str, status: int, title: str, **values) -> web.Response:
