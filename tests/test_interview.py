@@ -7,8 +7,11 @@ from decimal import Decimal
 import pytest
 
 from bot.clinics import load_clinics
+from bot.i18n import translator
 from bot.interview import Answer, InterviewState, step
 from bot.interview.questions import QUESTIONS
+from bot.render import codes
+from bot.render.estimate import explain
 from estimator import Scenario, estimate
 
 CLINICS = load_clinics()
@@ -215,6 +218,25 @@ def test_unknown_answers_give_a_range_and_name_what_would_narrow_it():
     assert insurance.low is not None and insurance.low < result.recommended.patient_total
     assert {"code": "ask_insurer", "params": {"topic": "deductible_met"}} in [
         s.model_dump() for s in result.next_steps]
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "ru"])
+def test_a_price_nobody_knows_is_a_range_not_a_figure(lang):
+    """Uninsured, no clinic link, neither price known: the estimate is a range over typical
+    prices (never one invented figure), the price is what would narrow it, and asking the clinic
+    for it is the first thing to do."""
+    state, prompt = step(None, Answer(kind="start"), CLINICS, lang)
+    for answer in (pick("medical"), pick("self_pay"), typed("12"), UNKNOWN, UNKNOWN):
+        state, prompt = step(state, answer, CLINICS, lang)
+    assert prompt.kind == "result"
+    result = prompt.estimate
+    assert result.range is not None and result.range.low < result.range.high
+    assert result.range.widened_by[0] == "billed_per_unit"
+    assert result.next_steps[0].code == "ask_clinic_price"
+    t = translator(lang)
+    text = explain(result, prompt.scenario, t)
+    assert t.money(result.range.low) in text and t.money(result.range.high) in text
+    assert t.gettext(codes.STEPS["ask_clinic_price"]) in text
 
 
 def test_back_re_asks_the_previous_question_and_forgets_its_answer():
