@@ -92,15 +92,23 @@ def estimate_without_price(s: Scenario, estimate: Callable[[Scenario], Estimate]
     floor = _low_of(best)
     if floor == best.patient_total:  # the price does not change the recommended route's cost
         return base.model_copy(update={"routes": routes})
-    others = base.range.widened_by if base.range else []
     return base.model_copy(update={
         "routes": routes,
         "range": CostRange(low=floor, high=best.patient_total,
-                           widened_by=[FIELD, *(f for f in others if f != FIELD)]),
+                           widened_by=_ranked(base, found, best.patient_total - floor)),
         # Without the price the cost was exact: the range is the price's alone.
         "reasons": [*(r for r in base.reasons if base.range or r != "amount_unknown"), REASON],
         "next_steps": [NextStep(code=STEP), *base.next_steps],
     })
+
+
+def _ranked(base: Estimate, found: list[Estimate], width: Decimal) -> list[str]:
+    """The unknowns that would narrow the range: the price first when knowing it would at
+    least halve the range whatever it is (the plan's unknowns are ranked by the engine
+    alone, so the price is not weighed against each of them), else after them."""
+    others = base.range.widened_by if base.range else []
+    left = max((e.range.high - e.range.low for e in found if e.range), default=Decimal(0))
+    return [FIELD, *others] if 2 * left <= width else [*others, FIELD]
 
 
 def _listed(e: Estimate, name: str) -> Route | None:
