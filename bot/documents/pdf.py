@@ -104,7 +104,9 @@ def _table(rows: list[list[Paragraph]], widths: Sequence[float] | None,
            style: list[tuple[object, ...]]) -> Table:
     table = Table(rows, colWidths=[w * _WIDTH for w in widths] if widths else None,
                   hAlign="LEFT", repeatRows=0)
+    # FONT: a cell's own font (Helvetica by default) is set even when a paragraph fills it.
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("FONT", (0, 0), (-1, -1), REGULAR),
                                ("LEFTPADDING", (0, 0), (-1, -1), 3),
                                ("RIGHTPADDING", (0, 0), (-1, -1), 3), *style]))
     return table
@@ -137,7 +139,10 @@ def render(blocks: Sequence[Block], title: str, lang: str) -> bytes:
     doc = SimpleDocTemplate(buffer, pagesize=LETTER, title=title, lang=lang,
                             author="massage-cost-bot", leftMargin=0.75 * inch,
                             rightMargin=0.75 * inch, topMargin=0.7 * inch,
-                            bottomMargin=0.7 * inch)
+                            bottomMargin=0.7 * inch,
+                            # The canvas starts in the embedded font, not a standard one
+                            # (Helvetica, not embedded, has no Cyrillic).
+                            initialFontName=REGULAR)
     story: list[Flowable] = []
     for block in blocks:
         story += _flowables(block)
