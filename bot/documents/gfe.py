@@ -33,7 +33,7 @@ DISCLAIMERS = (
     N_("If you are billed at least $400 more than this estimate by this provider, you have the "
        "right to dispute the bill. You must start the dispute within 120 days of the date on "
        "the bill; there is a $25 fee. To start a dispute or to ask for help, visit "
-       "www.cms.gov/nosurprises or call 1-800-985-3059."),
+       "https://www.cms.gov/nosurprises or call 1-800-985-3059."),
     N_("Disputing a bill does not affect the care you receive."),
     N_("Keep a copy of this Good Faith Estimate, and of every bill you receive for these "
        "services."),
@@ -111,5 +111,9 @@ def disclaimers(gfe: GoodFaithEstimate, t: Translator) -> list[str]:
     """The disclaimers in `t`'s language (the PDF's and the FHIR bundle's)."""
     values = {"provider": gfe.provider.name, "date": t.date(gfe.issued, "long"),
               "until": t.date(gfe.valid_until, "long")}
-    return [t.gettext(text, **{k: v for k, v in values.items() if f"%({k})s" in text})
-            for text in DISCLAIMERS]
+    return [t.gettext(text, **_used(values, text)) for text in DISCLAIMERS]
+
+
+def _used(values: dict[str, str], text: str) -> dict[str, str]:
+    """The values whose placeholder `text` has (a message without one is not interpolated)."""
+    return {key: value for key, value in values.items() if "%(" + key + ")s" in text}
