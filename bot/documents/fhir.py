@@ -5,22 +5,18 @@ It follows HL7 Da Vinci Patient Cost Transparency (STU 2; DOMAIN.md "Documents")
 `PCTGFEProfessional` claim (use predetermination) with the provider's taxonomy on its care
 team, the diagnoses, the items (service code, quantity, unit price, net), the total and the
 GFE disclaimers; then the patient, the provider and the (self-pay) coverage the claims name.
-Built with the `fhir.resources` models (R4B, FHIR 4.3: the same Claim, Bundle, Patient,
-Organization, Practitioner and Coverage as R4), which validate every element as they are made.
+Built as data and read by the `fhir.resources` models (R4B, FHIR 4.3: the same Claim, Bundle,
+Patient, Organization, Practitioner and Coverage as R4): `Bundle.model_validate` validates
+every entry as the resource its resourceType names, so an invalid bundle is never served.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.claim import Claim
-from fhir.resources.R4B.coverage import Coverage
-from fhir.resources.R4B.organization import Organization
-from fhir.resources.R4B.patient import Patient
-from fhir.resources.R4B.practitioner import Practitioner
 
 from bot.i18n import Translator
 
@@ -74,9 +70,9 @@ class _Urls:
 
 
 def _claim(gfe: GoodFaithEstimate, urls: _Urls, created: datetime, profile: str,
-           notes: list[str], items: bool) -> Claim:
+           notes: list[str], items: bool) -> dict[str, Any]:
     claim: dict[str, Any] = {
-        "meta": {"profile": [PCT + profile]},
+        "resourceType": "Claim", "meta": {"profile": [PCT + profile]},
         "status": "active", "use": "predetermination",
         "type": _coding(TERMINOLOGY + "claim-type", "professional"),
         "patient": urls.ref("patient"), "created": created,
@@ -98,47 +94,50 @@ def _claim(gfe: GoodFaithEstimate, urls: _Urls, created: datetime, profile: str,
         sequences = list(range(1, len(gfe.diagnoses) + 1))
         claim["item"] = [_item(line, n, sequences, gfe.expected_date)
                          for n, line in enumerate(gfe.lines, 1)]
-    return Claim(**claim)
+    return claim
 
 
-def _parties(gfe: GoodFaithEstimate, urls: _Urls) -> list[tuple[str, Any]]:
+def _parties(gfe: GoodFaithEstimate, urls: _Urls) -> list[tuple[str, dict[str, Any]]]:
     p = gfe.provider
     identifiers = [{"system": NPI, "value": p.npi}] if p.npi else []
     identifiers += [{"system": TIN, "value": p.tin}] if p.tin else []
-    org: dict[str, Any] = {"name": p.name, "identifier": identifiers, "active": True,
+    org: dict[str, Any] = {"resourceType": "Organization", "name": p.name,
+                           "identifier": identifiers, "active": True,
                            "address": [{"text": p.address}],
                            "type": [_coding(TERMINOLOGY + "organization-type", "prov")]}
     if p.phone:
         org["telecom"] = [{"system": "phone", "value": p.phone}]
-    parties: list[tuple[str, Any]] = [
-        ("patient", Patient(name=[{"text": gfe.patient.name}],
-                            birthDate=gfe.patient.birth_date)),
-        ("provider", Organization(**org)),
-        ("coverage", Coverage(
-            status="active", type=_coding(TERMINOLOGY + "coverage-selfpay", "pay"),
-            beneficiary=urls.ref("patient"), payor=[urls.ref("patient")])),
+    parties: list[tuple[str, dict[str, Any]]] = [
+        ("patient", {"resourceType": "Patient", "name": [{"text": gfe.patient.name}],
+                     "birthDate": gfe.patient.birth_date}),
+        ("provider", org),
+        # Self-pay: the patient is the coverage's payor (HL7 coverage-selfpay code "pay").
+        ("coverage", {"resourceType": "Coverage", "status": "active",
+                      "type": _coding(TERMINOLOGY + "coverage-selfpay", "pay"),
+                      "beneficiary": urls.ref("patient"), "payor": [urls.ref("patient")]}),
     ]
     if p.clinician:
-        parties.append(("clinician", Practitioner(
-            name=[{"text": p.clinician}],
-            qualification=[{"code": _coding(TAXONOMY, p.taxonomy)}])))
+        parties.append(("clinician", {
+            "resourceType": "Practitioner", "name": [{"text": p.clinician}],
+            "qualification": [{"code": _coding(TAXONOMY, p.taxonomy)}]}))
     return parties
 
 
 def bundle(gfe: GoodFaithEstimate, t: Translator) -> Bundle:
     """The GFE as a PCTGFEBundle, its disclaimers in `t`'s language."""
     urls = _Urls()
-    created = datetime.combine(gfe.issued, time(0), tzinfo=timezone.utc)
+    created = datetime.combine(gfe.issued, time(0), tzinfo=UTC)
     texts = disclaimers(gfe, t)
-    resources: list[tuple[str, Any]] = [
+    resources: list[tuple[str, dict[str, Any]]] = [
         ("summary", _claim(gfe, urls, created, "davinci-pct-gfe-summary", [], items=False)),
         ("claim", _claim(gfe, urls, created, "davinci-pct-gfe-professional", texts, items=True)),
         *_parties(gfe, urls)]
-    return Bundle(
-        meta={"profile": [PCT + "davinci-pct-gfe-bundle"]}, type="collection",
-        language=t.lang, timestamp=created,
-        identifier={"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{uuid.uuid4()}"},
-        entry=[{"fullUrl": urls[name], "resource": resource} for name, resource in resources])
+    return Bundle.model_validate({
+        "resourceType": "Bundle", "meta": {"profile": [PCT + "davinci-pct-gfe-bundle"]},
+        "type": "collection", "language": t.lang, "timestamp": created,
+        "identifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{uuid.uuid4()}"},
+        "entry": [{"fullUrl": urls[name], "resource": resource}
+                  for name, resource in resources]})
 
 
 def bundle_json(gfe: GoodFaithEstimate, t: Translator) -> bytes:
