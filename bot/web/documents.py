@@ -17,8 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from estimator import Scenario
 
 from ..clinics import ClinicDirectory
+from ..i18n import N_
 
-__all__ = ["DocumentRequest", "PatientIn", "make_document"]
+__all__ = ["DocumentRequest", "PatientIn", "form_document", "make_document"]
+
+FORM_INCOMPLETE = N_("The answers are not complete any more: go back to the estimate and send "
+                     "the form again.")
 
 
 class PatientIn(BaseModel):
@@ -93,4 +97,31 @@ def make_document(kind: str, data: Any, lang: str, fhir: bool,
                         field=f"patient.{exc.field}")
     except documents.NotApplicable as exc:
         return _problem(422, "not_applicable", documents.error_text(exc, t), field=exc.reason)
+    return 200, documents.PDF_MEDIA_TYPE, body
+
+
+def form_document(replies: Any, slug: str, clinics: ClinicDirectory, lang: str, shown: Any,
+                  kind: str, name: str, birth_date: str) -> tuple[int, str, bytes]:
+    """In a pool process: document `kind` for the clinic page's posted answers (read by the
+    chat's interview, as the result page was); (status, media type, body), the body of a 422
+    being the reason in `lang` as plain text."""
+    from .. import documents
+    from ..i18n import translator
+    from ..render import answers_summary
+    from . import forms
+
+    t = translator(lang)
+    outcome, _ = forms.fill_form(replies, slug, clinics, lang, shown)
+    prompt = outcome.result if outcome is not None and outcome.complete else None
+    if prompt is None or prompt.estimate is None or prompt.scenario is None:
+        text = t.gettext(FORM_INCOMPLETE)
+        return 422, "text/plain", text.encode("utf-8")
+    assert outcome is not None
+    try:
+        patient = (documents.parse_patient(name, birth_date, lang, date.today())
+                   if kind == "gfe" else None)
+        body = documents.make(kind, prompt.scenario, prompt.estimate, clinics.get(slug), lang,
+                              patient=patient, answers=answers_summary(outcome.state, clinics, t))
+    except documents.DocumentError as exc:
+        return 422, "text/plain", documents.error_text(exc, t).encode("utf-8")
     return 200, documents.PDF_MEDIA_TYPE, body
