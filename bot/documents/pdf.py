@@ -94,10 +94,17 @@ _STYLES = {
     "head": ParagraphStyle("head", fontName=BOLD, fontSize=8.5, leading=10.5),
 }
 _WIDTH = LETTER[0] - 1.5 * inch
+SHORT_CELL = 16  # characters that fit any column without wrapping
 
 
 def _para(text: str, style: str) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), _STYLES[style])
+
+
+def _cell(text: str, style: str) -> Paragraph | str:
+    """A short cell (an amount, a code) as a plain string, drawn in the table's font: laying
+    out a paragraph for it would be most of the time a long session table takes."""
+    return text if len(text) <= SHORT_CELL and "\n" not in text else _para(text, style)
 
 
 def _table(rows: list[list[Paragraph]], widths: Sequence[float] | None,
@@ -122,12 +129,14 @@ def _flowables(block: Block) -> list[Flowable]:
         return [_table(rows, (0.32, 0.68), [("LINEBELOW", (0, 0), (-1, -1), 0.25,
                                              colors.lightgrey)]), Spacer(1, 4)]
     head = [_para(cell, "head") for cell in block.head]
-    body = [[_para(cell, "cell") for cell in row] for row in block.rows]
-    if block.total and body:
-        body[-1] = [_para(cell, "head") for cell in block.rows[-1]]
+    body = [[_cell(cell, "head" if block.total and i == len(block.rows) - 1 else "cell")
+             for cell in row] for i, row in enumerate(block.rows)]
     style: list[tuple[object, ...]] = [
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("FONTSIZE", (0, 1), (-1, -1), _STYLES["cell"].fontSize)]
+    if block.total:
+        style.append(("FONT", (0, -1), (-1, -1), BOLD))
     return [_table([head, *body], block.widths or None, style), Spacer(1, 4)]
 
 
