@@ -301,6 +301,7 @@ def test_date_of_birth_is_read_in_the_languages_order(lang: str, typed: str) -> 
 
 @pytest.mark.parametrize(("name", "born", "field"), [
     ("", "1984-11-23", "name"), ("12345", "1984-11-23", "name"),
+    ("Maria\x00Lopez", "1984-11-23", "name"), ("Maria\ud800", "1984-11-23", "name"),
     ("Maria", "2027-01-01", "birth_date"), ("Maria", "1850-01-01", "birth_date"),
     ("Maria", "31/31/1984", "birth_date"), ("Maria", "yesterday", "birth_date")])
 def test_a_patient_that_cannot_be_used_names_the_field(name: str, born: str, field: str) -> None:

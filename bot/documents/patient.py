@@ -9,6 +9,7 @@ never carries them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,7 +22,10 @@ OLDEST_YEARS = 130
 # Year first (ISO), or day and month in the language's order with / . or - between.
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _NUMERIC = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
-MONTH_FIRST = frozenset({"en"})  # 04/25/1980 in the US; 25/04/1980 es, 25.04.1980 ru
+MONTH_FIRST = frozenset({"en"})
+# Control characters, lone surrogates, private-use and unassigned code points: no name has them,
+# and neither a PDF nor a FHIR string can carry all of them.
+_NOT_TEXT = frozenset({"Cc", "Cs", "Co", "Cn"})  # 04/25/1980 in the US; 25/04/1980 es, 25.04.1980 ru
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,8 @@ def parse_birth_date(text: str, lang: str, today: date) -> date:
 def parse_patient(name: str, birth_date: str | date, lang: str, today: date) -> Patient:
     """The patient from what was typed; InvalidPatient naming the field that cannot be used."""
     clean = " ".join(name.split())
-    if not clean or len(clean) > MAX_NAME or not any(c.isalpha() for c in clean):
+    if (not clean or len(clean) > MAX_NAME or not any(c.isalpha() for c in clean)
+            or any(unicodedata.category(c) in _NOT_TEXT for c in clean)):
         raise InvalidPatient("name")
     if isinstance(birth_date, date):
         if birth_date > today or today.year - birth_date.year > OLDEST_YEARS:
