@@ -39,8 +39,6 @@ from bot.render import (
 QUIT = "q"
 SAVE = "d"
 SAVE_LABEL = N_("Save the documents (PDF) in %(folder)s")
-ASK_NAME = N_("The patient's full name, for the Good Faith Estimate:")
-ASK_BIRTH_DATE = N_("The patient's date of birth (for example 1980-04-25):")
 SHORTCUTS: dict[str, AnswerKind] = {"<": "back", "?": "help", "-": "unknown", "=": "stop"}
 AFTER_RESULT: tuple[AnswerKind, ...] = ("change", "restart", "glossary")
 
@@ -132,7 +130,8 @@ def save_documents(out: Path, state: InterviewState, prompt: Prompt, clinics: Cl
         try:
             patient = None
             if kind == "gfe":
-                name, born = ask(t.gettext(ASK_NAME)), ask(t.gettext(ASK_BIRTH_DATE))
+                name = ask(t.gettext(documents.ASK_NAME))
+                born = ask(t.gettext(documents.ASK_BIRTH_DATE))
                 patient = documents.parse_patient(name or "", born or "", t.lang, date.today())
             data = documents.make(kind, scenario, estimate, clinic, t.lang, patient=patient,
                                   answers=answers_summary(state, clinics, t))

@@ -34,12 +34,13 @@ from .content import applicable, build_gfe, build_lmn
 from .errors import DocumentError, InvalidPatient, MissingClinicField, NotApplicable, error_text
 from .fhir import MEDIA_TYPE as FHIR_MEDIA_TYPE
 from .fhir import bundle_json
-from .patient import Patient, parse_patient
+from .patient import ASK_BIRTH_DATE, ASK_NAME, Patient, parse_patient
 
 __all__ = [
-    "FHIR_MEDIA_TYPE", "KINDS", "PDF_MEDIA_TYPE", "DocumentError", "InvalidPatient",
-    "MissingClinicField", "NotApplicable", "Patient", "applicable", "error_text", "filename",
-    "label", "make", "make_gfe", "make_gfe_fhir", "make_lmn", "make_summary", "parse_patient",
+    "ASK_BIRTH_DATE", "ASK_NAME", "FHIR_MEDIA_TYPE", "KINDS", "PDF_MEDIA_TYPE", "DocumentError",
+    "InvalidPatient", "MissingClinicField", "NotApplicable", "Patient", "applicable",
+    "error_text", "filename", "label", "make", "make_gfe", "make_gfe_fhir", "make_lmn",
+    "make_summary", "parse_patient",
 ]
 
 KINDS = ("gfe", "lmn", "summary")
@@ -107,13 +108,14 @@ def make_summary(scenario: Scenario, estimate: Estimate, clinic: Clinic | None, 
 
 def make(kind: str, scenario: Scenario, estimate: Estimate, clinic: Clinic | None, lang: str, *,
          patient: Patient | None = None, answers: Sequence[str] = (),
-         today: date | None = None) -> bytes:
+         today: date | None = None, expected_date: date | None = None) -> bytes:
     """The PDF of document `kind` (one of KINDS): one entry point for the channels. The GFE
     needs `patient` (InvalidPatient("name") without one)."""
     if kind == "gfe":
         if patient is None:
             raise InvalidPatient("name")
-        return make_gfe(scenario, estimate, clinic, patient, lang, today=today)
+        return make_gfe(scenario, estimate, clinic, patient, lang, today=today,
+                        expected_date=expected_date)
     if kind == "lmn":
         return make_lmn(scenario, estimate, clinic, lang, patient=patient, today=today)
     if kind == "summary":

@@ -13,19 +13,25 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.i18n import N_
+
 from .errors import InvalidPatient
 
-__all__ = ["Patient", "parse_birth_date", "parse_patient"]
+__all__ = ["ASK_BIRTH_DATE", "ASK_NAME", "Patient", "parse_birth_date", "parse_patient"]
+
+# What a channel asks before it makes a Good Faith Estimate (the name first).
+ASK_NAME = N_("The patient's full name, for the Good Faith Estimate:")
+ASK_BIRTH_DATE = N_("The patient's date of birth (for example 1980-04-25):")
 
 MAX_NAME = 200
 OLDEST_YEARS = 130
 # Year first (ISO), or day and month in the language's order with / . or - between.
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _NUMERIC = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
-MONTH_FIRST = frozenset({"en"})
+MONTH_FIRST = frozenset({"en"})  # 04/25/1980 in the US; 25/04/1980 es, 25.04.1980 ru
 # Control characters, lone surrogates, private-use and unassigned code points: no name has them,
 # and neither a PDF nor a FHIR string can carry all of them.
-_NOT_TEXT = frozenset({"Cc", "Cs", "Co", "Cn"})  # 04/25/1980 in the US; 25/04/1980 es, 25.04.1980 ru
+_NOT_TEXT = frozenset({"Cc", "Cs", "Co", "Cn"})
 
 
 @dataclass(frozen=True)
