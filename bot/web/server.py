@@ -44,6 +44,7 @@ from ..store import StoreError
 from ..store.retention import purge_idle_chats_forever
 from ..telegram.inbox import Inbox
 from .api import EstimateAPI, UnreadableBody, expect_continue, parse_json, problem, read_body
+from .documents_api import DocumentAPI
 from .estimates import EstimatePool
 from .pages import ClinicPages
 
@@ -436,7 +437,9 @@ def create_app(
     pool = EstimatePool(settings.api_estimate_processes, settings.api_estimate_queue)
     app[POOL_KEY] = pool
     app.cleanup_ctx.append(_warm_context(pool))
-    app.router.add_routes(EstimateAPI(settings, metrics, pool).routes())
+    api = EstimateAPI(settings, metrics, pool)
+    app.router.add_routes(api.routes())
+    app.router.add_routes(DocumentAPI(api, clinics).routes())
     app.router.add_routes(
         ClinicPages(clinics, metrics, _bot_username(settings, telegram_app), pool).routes()
     )
