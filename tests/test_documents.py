@@ -275,6 +275,25 @@ def test_no_clinic_and_no_address_refuse_the_documents_that_need_them(clinic: Cl
     assert make_summary(scenario, result, None, "en").startswith(b"%PDF-")  # needs none
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_good_faith_estimate_without_the_clinics_price(lang: str, clinic: Clinic) -> None:
+    """A scenario (from the API) that does not know the price gets a ranged estimate, but a
+    GFE must list a charge: refused, saying so, while the summary is still made."""
+    scenario, _ = case("cash")
+    unpriced = scenario.model_copy(update={"fees": scenario.fees.model_copy(
+        update={"billed_per_unit": None, "cash_per_session": None})})
+    result = estimate(unpriced)
+    assert result.range is not None
+    for make_one in (make_gfe, make_gfe_fhir):
+        with pytest.raises(NotApplicable) as refused:
+            make_one(unpriced, result, clinic, patient(lang), lang)
+        assert refused.value.reason == "price_unknown"
+    t = translator(lang)
+    assert error_text(refused.value, t) == t.gettext(
+        "A Good Faith Estimate needs the clinic's price, which is not known yet.")
+    assert make_summary(unpriced, result, clinic, lang).startswith(b"%PDF-")
+
+
 def test_no_letter_for_a_massage_that_treats_no_condition(clinic: Clinic) -> None:
     scenario = Scenario.model_validate({**PATIENTS["hsa"], "purpose": "relaxation"})
     result = estimate(scenario)

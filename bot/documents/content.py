@@ -100,8 +100,12 @@ class GfeLine:
 
 def _per_session(scenario: Scenario, units: int) -> Decimal:
     """What a self-pay session is charged: the clinic's cash rate, else its billed charge."""
-    cash = scenario.fees.cash_per_session
-    return cash if cash is not None else cents(scenario.fees.billed_per_unit * units)
+    cash, price = scenario.fees.cash_per_session, scenario.fees.billed_per_unit
+    if cash is not None:
+        return cash
+    if price is None:  # an estimate can range over it; a Good Faith Estimate cannot
+        raise NotApplicable("gfe", "price_unknown")
+    return cents(price * units)
 
 
 def _line(scenario: Scenario, estimate: Estimate, codes: tuple[str, ...]) -> GfeLine:

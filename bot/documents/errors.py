@@ -61,6 +61,8 @@ class InvalidPatient(DocumentError):
 NOT_APPLICABLE = {
     "not_medical": N_("A letter of medical necessity is only for treatment of a diagnosed "
                       "condition, not for relaxation or general health."),
+    "price_unknown": N_("A Good Faith Estimate needs the clinic's price, which is not known "
+                        "yet."),
 }
 BAD_PATIENT = {
     "name": N_("Please type the patient's full name."),
@@ -76,7 +78,7 @@ def error_text(error: DocumentError, t: Translator) -> str:
                          document=t.gettext(DOCUMENT_NAMES[error.document]),
                          field=t.gettext(FIELD_NAMES.get(error.field, error.field)))
     if isinstance(error, NotApplicable):
-        return t.gettext(NOT_APPLICABLE.get(error.reason, NOT_APPLICABLE["not_medical"]))
+        return t.gettext(NOT_APPLICABLE[error.reason])
     if isinstance(error, InvalidPatient):
         return t.gettext(BAD_PATIENT[error.field])
     return str(error)
