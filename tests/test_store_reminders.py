@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the test functions take the `db` and `store` fixtures imported here)
 """Reminders in the store, on both backends (the `db` and `store` fixtures of test_store): added
 once, listed, cancelled, claimed by one claimer at a time, finished, deleted by /forget and by
 retention. Times are passed in: nothing here reads the clock, except retention (which, like the

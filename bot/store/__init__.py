@@ -115,6 +115,6 @@ async def migrate(database_url: str) -> list[str]:
 
 __all__ = [
     "LOCK_WAIT_SECONDS", "PROCESSED_UPDATES_TTL", "SECTION_IDLE_SECONDS", "ChatRecord",
-    "ChatSession", "Reminder", "StateDecryptionError", "Store", "StoreError", "StoreUnavailable", "migrate",
-    "open_store",
+    "ChatSession", "Reminder", "StateDecryptionError", "Store", "StoreError", "StoreUnavailable",
+    "migrate", "open_store",
 ]
