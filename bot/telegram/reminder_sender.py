@@ -77,8 +77,10 @@ async def send_due(bot: Bot, store: Store, now: datetime, claimer: str) -> int:
     """Claim the reminders due at `now` and send them; how many were sent."""
     sent = 0
     for reminder in await store.claim_reminders(now, claimer, CLAIM_HOLD, BATCH):
-        if await _send_one(bot, store, reminder, claimer):
-            sent += 1
+        try:
+            sent += await _send_one(bot, store, reminder, claimer)
+        except StoreError as error:  # e.g. its chat busy too long: taken again after the hold
+            log.warning("a reminder was left for later: %s", type(error).__name__)
     return sent
 
 
