@@ -281,3 +281,29 @@ async def test_the_plan_year_reset_too_close_for_a_reminder_says_book_now(bot, f
     assert told.text.startswith("Your plan year resets on January 1, 2027, in less than two "
                                 "weeks")
     assert await bot.store.reminders(chat) == []
+
+
+def test_each_kind_of_reminder_reads_in_each_language_with_the_day_it_is_about():
+    from datetime import date
+
+    from bot.i18n import translator
+    from bot.store import Reminder
+
+    for lang in ("en", "es", "ru"):
+        t = translator(lang)
+        texts_seen = set()
+        for kind, due, about in [
+            ("plan_year", PLAN_YEAR_DUE, date(2027, 1, 1)),
+            ("prescription", datetime(2027, 1, 22, 16, tzinfo=UTC), date(2027, 1, 29)),
+            ("date", datetime(2027, 3, 15, 16, tzinfo=UTC), None),
+        ]:
+            html, markup = reminder_sender.message_for(Reminder(1, 5, 5, kind, lang, due))
+            if about is not None:
+                assert t.date(about, "long") in html, (lang, kind, html)
+            assert markup == {"inline_keyboard": [[{
+                "text": t.gettext("Run my estimate again"), "callback_data": RUN_AGAIN}]]}
+            texts_seen.add(html)
+        assert len(texts_seen) == 3
+    english = reminder_sender.message_for(Reminder(1, 5, 5, "date", "en", PLAN_YEAR_DUE))[0]
+    unknown = reminder_sender.message_for(Reminder(1, 5, 5, "date", "de", PLAN_YEAR_DUE))[0]
+    assert unknown == english  # a language no longer offered: English
