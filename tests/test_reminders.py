@@ -1,5 +1,6 @@
-"""When a reminder is due (bot.reminders) and how a typed day is read (bot.interview.dates):
-pure functions, the day passed in. Boundaries come in pairs (the day before, the day itself)."""
+"""When a reminder is due (bot.reminders) and how a typed day is read
+(bot.interview.typed_dates): pure functions, the day passed in. Boundaries come in pairs (the
+day before, the day itself)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot import reminders as rules
-from bot.interview.dates import parse_date
 from bot.interview.parsing import ParseError
+from bot.interview.typed_dates import parse_date
 
 # --- the plan year ----------------------------------------------------------------------------
 

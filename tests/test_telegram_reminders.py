@@ -307,3 +307,15 @@ def test_each_kind_of_reminder_reads_in_each_language_with_the_day_it_is_about()
     english = reminder_sender.message_for(Reminder(1, 5, 5, "date", "en", PLAN_YEAR_DUE))[0]
     unknown = reminder_sender.message_for(Reminder(1, 5, 5, "date", "de", PLAN_YEAR_DUE))[0]
     assert unknown == english  # a language no longer offered: English
+
+
+def test_the_plan_year_starts_in_the_month_answered_else_on_january_1():
+    from bot.interview.model import InterviewState
+    from bot.telegram.reminders import plan_year_start
+
+    assert plan_year_start(None) == (1, 1)
+    assert plan_year_start(InterviewState()) == (1, 1)
+    assert plan_year_start(InterviewState(answers={"plan_year": "7"})) == (7, 1)
+    assert plan_year_start(InterviewState(answers={"plan_year": 10})) == (10, 1)
+    for unreadable in (None, "13", "july", True):  # unknown, or not a month: January 1
+        assert plan_year_start(InterviewState(answers={"plan_year": unreadable})) == (1, 1)

@@ -21,9 +21,9 @@ from telegram import Update
 
 from .. import reminders as rules
 from ..i18n import Translator
-from ..interview.dates import parse_date
 from ..interview.model import InterviewState
 from ..interview.parsing import ParseError
+from ..interview.typed_dates import parse_date
 from ..store import Reminder, Store
 from . import keyboards, texts
 from . import reminder_texts as rt
@@ -39,9 +39,15 @@ EXAMPLE_AHEAD = timedelta(days=30)  # the day shown as an example of how to type
 # --- what the interview knows (hooks for the dated estimate, issue 14 items 1 and 3) ----------
 
 
+PLAN_YEAR_ANSWER = "plan_year"  # the answer naming the month the plan year starts, when asked
+
+
 def plan_year_start(interview: InterviewState | None) -> tuple[int, int]:
-    """The plan year's first month and day. The interview does not ask for it yet: January 1,
-    the start for individual and most employer plans (DOMAIN.md, Calendar)."""
+    """The plan year's first month and day: the month the patient answered (on its first day),
+    else January 1, the start for individual and most employer plans (DOMAIN.md, Calendar)."""
+    month = interview.answers.get(PLAN_YEAR_ANSWER) if interview is not None else None
+    if isinstance(month, int | str) and str(month).isdecimal() and 1 <= int(month) <= 12:
+        return int(month), 1
     return 1, 1
 
 
