@@ -319,3 +319,25 @@ def test_the_plan_year_starts_in_the_month_answered_else_on_january_1():
     assert plan_year_start(InterviewState(answers={"plan_year": 10})) == (10, 1)
     for unreadable in (None, "13", "july", True):  # unknown, or not a month: January 1
         assert plan_year_start(InterviewState(answers={"plan_year": unreadable})) == (1, 1)
+
+
+async def test_a_reminder_outlives_cancelled_answers_and_its_button_then_says_start(bot, fake):
+    chat = 3007
+    time = Time(NOW)
+    clock = Clock(time)
+    bot.app.bot_data[reminder_sender.CLOCK] = clock
+    await run_interview(fake, chat, CASH)
+    await press(fake, chat, OPEN)
+    await fake.wait_for_bot(chat, lambda m: any(d == PLAN_YEAR for _, d in m.buttons))
+    await press(fake, chat, PLAN_YEAR)
+    await fake.wait_for_bot(chat, lambda m: m.text.startswith("Done"))
+    await fake.user_sends(chat, "/cancel")  # the answers go; the reminder asked for stays
+    await fake.wait_for_bot(chat, lambda m: m.text.startswith("Stopped"))
+    assert (await bot.stored(chat)).state["interview"] is None
+
+    async with sender(bot.app, bot.store, clock):
+        time.now = PLAN_YEAR_DUE
+        sent = await fake.wait_for_bot(chat, lambda m: bool(reminders_in(fake, chat)))
+    await fake.user_presses(chat, sent.message_id, RUN_AGAIN)
+    told = await fake.wait_for_bot(chat, lambda m: m.message_id > sent.message_id)
+    assert told.text == "There is no estimate in progress. Send /start to begin one."
