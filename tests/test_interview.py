@@ -9,6 +9,7 @@ import pytest
 from bot.clinics import load_clinics
 from bot.i18n import translator
 from bot.interview import Answer, InterviewState, step
+from bot.interview.engine import ASSUMED_HEALTH_PLAN
 from bot.interview.questions import QUESTIONS
 from bot.render import codes
 from bot.render.estimate import explain
@@ -504,3 +505,20 @@ def test_help_on_the_estimate_explains_the_terms_it_uses_instead_of_reprinting_i
     assert text.startswith("Glossary") and "Deductible:" in text and "Allowed amount:" in text
     assert "We recommend" not in text  # the estimate is not printed again
     assert "PIP / MedPay" not in text  # a term this estimate does not use
+
+
+def test_show_my_estimate_after_i_dont_know_was_explained_goes_on_with_it():
+    """Narrowing reaches who pays (a patient who went back to the start): "I don't know" gets
+    its explanation, then "Show my estimate now" is that answer again. The estimate says what
+    it assumed, and narrowing it down does not open with the same question a third time."""
+    state, prompt = step(None, Answer(kind="start"), CLINICS)
+    for answer in (pick("relaxation"), typed("0"), NARROW, Answer(kind="back"),
+                   Answer(kind="back"), pick("medical"), UNKNOWN):
+        state, prompt = step(state, answer, CLINICS)
+    assert prompt.question_id == "payer" and prompt.narrowing
+    state, prompt = step(state, Answer(kind="stop"), CLINICS)
+    assert prompt.kind == "result"
+    assert prompt.note is not None and prompt.note.message == ASSUMED_HEALTH_PLAN
+    assert state.answers["payer"] == "commercial"
+    _, prompt = step(state, NARROW, CLINICS)
+    assert prompt.question_id != "payer"
