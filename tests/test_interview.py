@@ -507,13 +507,15 @@ def test_help_on_the_estimate_explains_the_terms_it_uses_instead_of_reprinting_i
     assert "PIP / MedPay" not in text  # a term this estimate does not use
 
 
-def test_show_my_estimate_after_i_dont_know_was_explained_goes_on_with_it():
+@pytest.mark.parametrize("struggle", [UNKNOWN, typed("0")], ids=["explained", "refused"])
+def test_show_my_estimate_after_struggling_with_a_question_is_i_dont_know(struggle):
     """Narrowing reaches who pays (a patient who went back to the start): "I don't know" gets
-    its explanation, then "Show my estimate now" is that answer again. The estimate says what
-    it assumed, and narrowing it down does not open with the same question a third time."""
+    its explanation (or a reply is refused), then "Show my estimate now" is "I don't know"
+    again. The estimate says what it assumed, and narrowing it down does not open with the same
+    question yet again."""
     state, prompt = step(None, Answer(kind="start"), CLINICS)
     for answer in (pick("relaxation"), typed("0"), NARROW, Answer(kind="back"),
-                   Answer(kind="back"), pick("medical"), UNKNOWN):
+                   Answer(kind="back"), pick("medical"), struggle):
         state, prompt = step(state, answer, CLINICS)
     assert prompt.question_id == "payer" and prompt.narrowing
     state, prompt = step(state, Answer(kind="stop"), CLINICS)

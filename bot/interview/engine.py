@@ -424,11 +424,11 @@ def _dont_know(state: InterviewState, clinics, lang: str, question: Question,
 
 
 def _stop(state: InterviewState, clinics, lang: str) -> Step:
-    """"Show my estimate now". Said after "I don't know" was explained, it is that answer
-    again: the question goes on as unknown (or its assumption, said plainly), else narrowing it
-    down would open with the same question a third time."""
-    if state.current is not None and state.asking.explained:
-        state, prompt = _dont_know(state, clinics, lang, BY_ID[state.current], insist=False)
+    """"Show my estimate now". Said after the question was explained or a reply to it refused,
+    it is "I don't know" to it: the question goes on as unknown (or its assumption, said
+    plainly), else narrowing it down would open with the same question yet again."""
+    if state.current is not None and (state.asking.explained or state.asking.refusals):
+        state, prompt = _dont_know(state, clinics, lang, BY_ID[state.current], insist=True)
         if prompt.kind != "result":
             return _finish(state, clinics, note=prompt.note)
         return state, prompt
