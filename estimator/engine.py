@@ -32,6 +32,7 @@ from .next_steps import next_steps
 from .routes import Payers, names, recommended, route
 from .scenario import Scenario
 from .units import units_for_minutes
+from .unknown_price import estimate_without_price
 
 # Notes shown when paying cash beats billing the plan (DOMAIN.md "Cost sharing"; the clinic's
 # network contract binds it to bill the plan unless the patient chooses not to).
@@ -157,6 +158,13 @@ def _sessions_by_payer(session_rows: Sequence[SessionRow]) -> dict[PaidBy, int]:
 
 
 def estimate(s: Scenario) -> Estimate:
+    """What the patient would pay for the course, each way to pay it, and what to do next."""
+    if s.fees.billed_per_unit is None:
+        return estimate_without_price(s, _estimate)
+    return _estimate(s)
+
+
+def _estimate(s: Scenario) -> Estimate:
     diagnoses = _diagnoses(s)
     found = findings(Facts(s, diagnoses, primary_unknowns(s)))
     reasons = [f.reason for f in found]

@@ -157,7 +157,7 @@ SAMPLE: dict[str, Any] = {"slug": "sample", "name": "Sample", "state": "WA",
                           "billed_per_unit": "1.00"}
 
 FIELDS: tuple[Field, ...] = (
-    Field("name", N_("Name"), N_("What is the clinic's name, as patients know it?"), _name),
+    Field("name", N_("Clinic name"), N_("What is the clinic's name, as patients know it?"), _name),
     Field("slug", N_("Link name"), N_("Its link name: lower-case letters, digits and dashes."),
           _slug),
     Field("state", N_("State"), N_("In which US state does it see patients? (Two letters, such "

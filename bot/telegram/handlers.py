@@ -24,7 +24,17 @@ from telegram.ext import (
 from .. import metrics, render
 from ..interview import Answer, step, words
 from ..interview.model import Problem, Prompt
-from . import clinic_commands, clinic_form, clinic_handlers, keyboards, staff_commands, texts
+from . import (
+    clinic_commands,
+    clinic_form,
+    clinic_handlers,
+    keyboards,
+    reminder_sender,
+    reminder_texts,
+    reminders,
+    staff_commands,
+    texts,
+)
 from .keyboards import Callback
 from .outbox import AnswerQuery, Op, Retire, Send, deliver
 from .pipeline import Pipeline
@@ -55,6 +65,7 @@ def register(app: Application, pipeline: Pipeline) -> None:
         "forget": forget,
         "scenario": scenario,
         "whatif": whatif,
+        "reminders": reminders_command,
         **clinic_handlers.COMMANDS,  # clinic owners and staff: /newclinic, /myclinic...
     }
     for name, callback in commands.items():
@@ -168,6 +179,10 @@ async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     async def work(turn: Turn) -> None:
         if await clinic_form.typed(pipeline, turn, text):  # a clinic owner's form is open
             return
+        if reminders.asking_date(turn):  # the day of a reminder the patient asked for
+            now = reminder_sender.clock_of(context.bot_data)()
+            await reminders.typed_date(pipeline.store, turn, text, now)
+            return
         if turn.interview is None:
             _begin(turn, None)
         elif turn.interview.finished and words.action(text, turn.lang) != "narrow":
@@ -210,6 +225,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     callback = keyboards.decode(query.data)
     kind = f"button:{callback.action}" if callback else "button:unknown"
     pipeline = pipeline_of(context)
+    if callback is not None and callback.action == keyboards.REMIND:
+        await reminders.on_press(pipeline, update, context, callback.value or "")
+        return
     await pipeline.run(
         update, context, kind,
         lambda turn: _press(pipeline, turn, query.id, message.message_id, callback),
@@ -327,6 +345,7 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         parts = [
             t.gettext(texts.PRIVACY_STORED),
             texts.retention(t, retention_days),
+            t.gettext(reminder_texts.PRIVACY),
             t.gettext(texts.PRIVACY_FORGET),
         ]
         turn.send_plain("\n\n".join(parts))
@@ -360,6 +379,11 @@ async def _forget(
         await pipeline.store.forget_user(turn.chat_id)
     turn.forgotten = True
     turn.edit_plain(message_id, texts.FORGOTTEN)
+
+
+async def reminders_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reminders: the patient's reminders, each with a button that cancels it."""
+    await reminders.list_command(pipeline_of(context), update, context)
 
 
 # --- everything else ---------------------------------------------------------------------------
