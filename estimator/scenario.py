@@ -4,6 +4,7 @@ An omitted field takes its documented default; `null` means "the patient does no
 engine then works with every answer inside a realistic domain (see `estimator.domains`).
 """
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -36,6 +37,8 @@ ProviderType = Literal["massage_therapist", "physical_therapist", "chiropractor"
 CptCode = Literal["97124", "97140"]
 Account = Literal["none", "hsa", "fsa", "hra"]
 NoLimit = Literal["none"]
+# What a health FSA lets the patient keep after its plan year (Notice 2005-42: one or the other).
+FsaRollover = Literal["grace_period", "carryover", "none"]
 
 
 
@@ -72,6 +75,58 @@ class Fees(_Strict):
     cash_per_session: Money | None = None
 
 
+# Days in each month, February's in a leap year (a plan year may start on any day).
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+class YearStart(_Strict):
+    """The first day of the plan year, every year: January 1 for individual and most employer
+    plans, but an employer plan may use any month (DOMAIN.md "Calendar")."""
+
+    month: Count = Field(default=1, ge=1, le=12)
+    day: Count = Field(default=1, ge=1, le=31)
+
+    @model_validator(mode="after")
+    def _real_day(self) -> "YearStart":
+        if self.day > _MONTH_DAYS[self.month - 1]:
+            raise PydanticCustomError(
+                "year_start_day", "Value error, month {month} has no day {day}",
+                {"month": self.month, "day": self.day},
+            )
+        return self
+
+
+class NextYear(_Strict):
+    """The plan's terms in the next plan year: only the fields given change; the others renew
+    as they are (null: not known). What was paid or used starts again from zero."""
+
+    deductible: Money | None = None
+    deductible_applies: StrictBool | None = None
+    copay: Money | None = None
+    coinsurance_pct: Percent | None = None
+    oop_max: Money | NoLimit | None = None
+    visit_limit: Count | NoLimit | None = None
+    oon_deductible: Money | None = None
+    oon_coinsurance_pct: Percent | None = None
+    oon_oop_max: Money | NoLimit | None = None
+
+    @field_validator("visit_limit")
+    @classmethod
+    def _visit_limit_range(cls, value: int | str | None) -> int | str | None:
+        return _visit_limit_in_range(value)
+
+
+def _visit_limit_in_range(value: int | str | None) -> int | str | None:
+    if isinstance(value, int) and not 0 <= value <= 365:
+        # The errors of this model keep pydantic's "Value error, " wording; their type and
+        # context let a caller say them in another language (bot/validation_messages.py).
+        raise PydanticCustomError(
+            "visit_limit_range", 'Value error, must be between {min} and {max}, or "none"',
+            {"min": 0, "max": 365},
+        )
+    return value
+
+
 class Plan(_Strict):
     """The health plan's cost sharing for this benefit (in network, then out of network)."""
 
@@ -97,18 +152,15 @@ class Plan(_Strict):
     oon_coinsurance_pct: Percent | None = None
     oon_oop_max: Money | NoLimit | None = None
     oon_oop_met: Money | None = ZERO
+    # When the deductible, the amounts met and the visits used start again (null: not known).
+    year_start: YearStart | None = YearStart()
+    # The next plan year's terms, where they change (omitted: the same terms renew).
+    next_year: NextYear | None = None
 
     @field_validator("visit_limit")
     @classmethod
     def _visit_limit_range(cls, value: int | str | None) -> int | str | None:
-        if isinstance(value, int) and not 0 <= value <= 365:
-            # The errors of this model keep pydantic's "Value error, " wording; their type and
-            # context let a caller say them in another language (bot/validation_messages.py).
-            raise PydanticCustomError(
-                "visit_limit_range", 'Value error, must be between {min} and {max}, or "none"',
-                {"min": 0, "max": 365},
-            )
-        return value
+        return _visit_limit_in_range(value)
 
 
 class WorkersComp(_Strict):
@@ -162,6 +214,22 @@ class Scenario(_Strict):
     # Original Medicare: whether the provider participates (accepts Medicare's approved amount
     # as payment in full). null: not known.
     medicare_participating: StrictBool | None = True
+    # --- the calendar (all optional; without a start date the estimate has no dates) ---
+    # The first session's day (omitted: the day the caller passes to `estimate` as today).
+    start_date: date | None = None
+    # The schedule: sessions a week, or the weeks the course is spread over ("12 sessions over 6
+    # weeks", read from the prescription); neither: one a week.
+    sessions_per_week: Count | None = Field(default=None, ge=1, le=7)
+    course_weeks: Count | None = Field(default=None, ge=1, le=365)
+    # Validity windows: the prescription (its date; how many weeks it covers, omitted: the
+    # course's weeks), the pre-authorization (visits approved, last day) and the LMN's date.
+    prescription_date: date | None = None
+    prescription_weeks: Count | None = Field(default=None, ge=1, le=104)
+    preauth_visits: Count | None = Field(default=None, ge=0, le=365)
+    preauth_end: date | None = None
+    lmn_date: date | None = None
+    # A health FSA's rule after its plan year (null: not known).
+    fsa_rollover: FsaRollover | None = None
 
     @field_validator("state")
     @classmethod
@@ -211,6 +279,21 @@ class Scenario(_Strict):
             raise PydanticCustomError(
                 "used_over_limit", "Value error, {detail}",
                 {"detail": "; ".join(errors), "pairs": over},
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> "Scenario":
+        if self.sessions_per_week is not None and self.course_weeks is not None:
+            raise PydanticCustomError(
+                "one_schedule",
+                "Value error, give sessions_per_week or course_weeks, not both",
+            )
+        if self.course_weeks is not None and self.sessions > 7 * self.course_weeks:
+            raise PydanticCustomError(
+                "schedule_too_dense",
+                "Value error, {sessions} sessions do not fit in {weeks} weeks (one a day at most)",
+                {"sessions": self.sessions, "weeks": self.course_weeks},
             )
         return self
 
