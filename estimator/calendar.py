@@ -100,10 +100,12 @@ def prescription_end(s: Scenario) -> date | None:
 
 
 def add_months(day: date, months: int) -> date:
-    """The same day `months` later (the month's last day when it is shorter)."""
+    """The same day `months` later; when that month is shorter, the day after its last (12
+    months from February 29 is March 1)."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, _gregorian.monthrange(year, month)[1]))
+    last = _gregorian.monthrange(year, month)[1]
+    return date(year, month, day.day) if day.day <= last else date(year, month, last) + DAY
 
 
 def lmn_end(s: Scenario) -> date | None:
