@@ -219,46 +219,66 @@ def _money(cents: int) -> str:
     return f"{Decimal(cents).scaleb(-2):.2f}"
 
 
-def _best_move(course: DatedCourse, name: RouteName, base: tuple[int, ...],
-               moves: range, shift: int) -> tuple[int, int]:
-    """The number of sessions to move across the first reset (`shift` +1: into the first plan
-    year, -1: out of it) that saves most at the worst case, and the saving in cents."""
-    now = course.split_bounds(base, name).high.total
+def _prefix_costs(course: DatedCourse, later: bool, n: int, name: RouteName) -> list[int]:
+    """What the first k sessions cost the patient (k = 0..n) if all fell in one plan year (the
+    first, or a later one), at the route's worst case."""
+    one = course._course(later, n)
+    costs = [0]
+    for row in one.rows(one.bounds(name)):
+        costs.append(costs[-1] + int(row.patient * 100))
+    return costs
+
+
+def _best_move(first: list[int], second: list[int], split: tuple[int, int], moves: range,
+               shift: int) -> tuple[int, int]:
+    """The number of sessions to move across the reset (`shift` +1: into the first plan year,
+    -1: out of it) that saves most, and the saving in cents; the smallest such number."""
+    k, m = split
+    now = first[k] + second[m]
     best = (0, 0)
     for j in moves:
-        split = (base[0] + shift * j, base[1] - shift * j, *base[2:])
-        saving = now - course.split_bounds(split, name).high.total
+        saving = now - first[k + shift * j] - second[m - shift * j]
         if saving > best[1]:
             best = (j, saving)
     return best
 
 
-def timing_steps(s: Scenario, plan: DatedPlan, best: Route, payers: Payers,
-                 closed: frozenset[str]) -> list[NextStep]:
-    """When moving sessions across the plan-year reset changes the total, by how much: book
-    before it (this year's deductible is met), or wait for it (this year's visits are used up).
-    Resets as in DOMAIN.md "Calendar"; the same terms renew unless `plan.next_year` says."""
+def timing_steps(s: Scenario, plan: DatedPlan, best: Route, rows: Sequence[SessionRow],
+                 c: Any, payers: Payers, closed: frozenset[str]) -> list[NextStep]:
+    """When moving sessions across the next plan-year reset changes the total, by how much:
+    book before it (this year's deductible is met), or wait for it (this year's visits are used
+    up). Resets as in DOMAIN.md "Calendar"; the same terms renew unless `plan.next_year` says.
+    The saving compares each plan year's walk at the route's worst case."""
     ys = s.plan.year_start
     if not plan.dates or ys is None or not s.health_plan or len(plan.candidates) != 1:
         return []
     start, split = plan.dates[0], plan.candidates[0]
     reset = plan_year_of(ys, start)[1] + DAY
-    if len(split) == 1:
-        split = (split[0], 0)
-    course = DatedCourse(s, payers, closed, [split])
-    steps = []
-    room = (reset - start).days - split[0]  # one session a day at most before the reset
-    if split[1] and room > 0:
-        j, saving = _best_move(course, best.route, split, range(1, min(room, split[1]) + 1), 1)
+    k, m = split[0], (split[1] if len(split) > 1 else 0)
+    room = (reset - start).days - k  # one session a day at most before the reset
+    # Waiting can help only when the plan leaves sessions of this plan year to the patient.
+    stuck = any(r.paid_by == "cash" for r in rows[:k])
+    if not (m and room > 0) and not stuck:
+        return []
+    n = k + m
+    if isinstance(c, DatedCourse):
+        course = c  # its stretches are cached by length: reuse them
+    else:
+        course = DatedCourse(s, payers, closed, [(k, m)])
+        course._courses[(False, n)] = c  # the whole course in this plan year: already walked
+    first = _prefix_costs(course, False, n, best.route)
+    second = _prefix_costs(course, True, n, best.route)
+    if m and room > 0:
+        j, saving = _best_move(first, second, (k, m), range(1, min(room, m) + 1), 1)
         if saving:
-            steps.append(NextStep(code="book_before_reset", params={
-                "sessions": j, "saving": _money(saving), "date": (reset - DAY).isoformat()}))
-    if not steps and split[0]:
-        j, saving = _best_move(course, best.route, split, range(1, split[0] + 1), -1)
+            return [NextStep(code="book_before_reset", params={
+                "sessions": j, "saving": _money(saving), "date": (reset - DAY).isoformat()})]
+    if stuck:
+        j, saving = _best_move(first, second, (k, m), range(1, k + 1), -1)
         if saving:
-            steps.append(NextStep(code="wait_for_reset", params={
-                "sessions": j, "saving": _money(saving), "date": reset.isoformat()}))
-    return steps
+            return [NextStep(code="wait_for_reset", params={
+                "sessions": j, "saving": _money(saving), "date": reset.isoformat()})]
+    return []
 
 
 def account_steps(s: Scenario, plan: DatedPlan, account: Accounts | None) -> list[NextStep]:
@@ -309,13 +329,13 @@ def window_steps(s: Scenario, rows: Sequence[SessionRow]) -> list[NextStep]:
     return steps
 
 
-def calendar_steps(s: Scenario, plan: DatedPlan, payers: Payers, closed: frozenset[str],
-                   best: Route, rows: Sequence[SessionRow], account: Accounts | None
-                   ) -> list[NextStep]:
+def calendar_steps(s: Scenario, plan: DatedPlan, c: Any, payers: Payers,
+                   closed: frozenset[str], best: Route, rows: Sequence[SessionRow],
+                   account: Accounts | None) -> list[NextStep]:
     """The dated estimate's own next steps: timing, account deadlines, validity windows."""
     if not plan.dates or s.purpose != "medical":
         return []
     steps = window_steps(s, rows)
     if best.route in ("insurance", "insurance_then_cash"):
-        steps = timing_steps(s, plan, best, payers, closed) + steps
+        steps = timing_steps(s, plan, best, rows, c, payers, closed) + steps
     return steps + account_steps(s, plan, account)

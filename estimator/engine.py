@@ -189,7 +189,7 @@ def estimate(s: Scenario, today: date | None = None) -> Estimate:
     covered = sum(1 for r in session_rows if r.paid_by != "cash")
     steps = next_steps(s, reasons, diagnoses, questions, best, session_rows, account,
                        plan_reasons if plan_used else ())
-    steps += calendar_steps(s, plan, payers, closed, best, session_rows, account)
+    steps += calendar_steps(s, plan, c, payers, closed, best, session_rows, account)
     return Estimate(
         coverage=verdict(found),
         reasons=reasons,
