@@ -4,7 +4,8 @@ An omitted field takes its documented default; `null` means "the patient does no
 engine then works with every answer inside a realistic domain (see `estimator.domains`).
 """
 
-from datetime import date
+import re
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -50,11 +51,33 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    # A day, written YYYY-MM-DD (ISO 8601, as the OpenAPI document's "format: date" says), or a
+    # date already (YAML reads an unquoted 2026-12-07 as one). Not a timestamp, not a datetime.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError("iso_date", "Value error, must be a date written YYYY-MM-DD, "
+                              "such as 2026-12-07")
+
+
+Day = Annotated[date, BeforeValidator(_iso_date)]
 # A count: an integer, or a number without a fraction. Booleans are true and false only (JSON's,
 # or Python's): the document says "boolean", so 0, 1 and "yes" are refused.
 Count = Annotated[StrictInt, BeforeValidator(_whole_number)]
 # Bounds inside the union member, so that the document carries them as minimum and maximum.
 _VisitsUsed = Annotated[StrictInt, Field(ge=0, le=1000), BeforeValidator(_whole_number)]
+_PerWeek = Annotated[StrictInt, Field(ge=1, le=7), BeforeValidator(_whole_number)]
+_Weeks = Annotated[StrictInt, Field(ge=1, le=365), BeforeValidator(_whole_number)]
+_RxWeeks = Annotated[StrictInt, Field(ge=1, le=104), BeforeValidator(_whole_number)]
+_Visits = Annotated[StrictInt, Field(ge=0, le=365), BeforeValidator(_whole_number)]
 
 US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
@@ -216,18 +239,18 @@ class Scenario(_Strict):
     medicare_participating: StrictBool | None = True
     # --- the calendar (all optional; without a start date the estimate has no dates) ---
     # The first session's day (omitted: the day the caller passes to `estimate` as today).
-    start_date: date | None = None
+    start_date: Day | None = None
     # The schedule: sessions a week, or the weeks the course is spread over ("12 sessions over 6
     # weeks", read from the prescription); neither: one a week.
-    sessions_per_week: Count | None = Field(default=None, ge=1, le=7)
-    course_weeks: Count | None = Field(default=None, ge=1, le=365)
+    sessions_per_week: _PerWeek | None = None
+    course_weeks: _Weeks | None = None
     # Validity windows: the prescription (its date; how many weeks it covers, omitted: the
     # course's weeks), the pre-authorization (visits approved, last day) and the LMN's date.
-    prescription_date: date | None = None
-    prescription_weeks: Count | None = Field(default=None, ge=1, le=104)
-    preauth_visits: Count | None = Field(default=None, ge=0, le=365)
-    preauth_end: date | None = None
-    lmn_date: date | None = None
+    prescription_date: Day | None = None
+    prescription_weeks: _RxWeeks | None = None
+    preauth_visits: _Visits | None = None
+    preauth_end: Day | None = None
+    lmn_date: Day | None = None
     # A health FSA's rule after its plan year (null: not known).
     fsa_rollover: FsaRollover | None = None
 

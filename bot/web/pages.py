@@ -34,6 +34,7 @@ from ..interview.forms import Outcome, Reply
 from ..interview.questions import QUESTIONS
 from ..metrics import Metrics
 from ..render import answer_text, cost_span, cost_text, explain, recommendation_text
+from ..render.calendar import dated_rows
 from . import forms
 from .api import expect_continue
 from .estimates import Busy, EstimatePool
@@ -248,5 +249,5 @@ class ClinicPages:
             action=f"/c/{quote(clinic.slug)}/estimate", sessions=scenario.sessions,
             total=cost_text(result, t), recommendation=recommendation_text(result, scenario, t),
             is_range=low != high, explanation=explain(result, scenario, t).split("\n\n"),
-            answers=rows, notes=notes, posted=posted,
+            answers=rows, notes=notes, posted=posted, schedule=dated_rows(result, t),
         )
