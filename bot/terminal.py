@@ -20,6 +20,7 @@ from bot.i18n import Translator, negotiate, translator
 from bot.interview import Answer, InterviewState, Prompt, step
 from bot.interview.model import AnswerKind
 from bot.render import action_label, answer_lines, narrow_label, option_label, prompt_text
+from bot.today import clinic_today
 
 QUIT = "q"
 SHORTCUTS: dict[str, AnswerKind] = {"<": "back", "?": "help", "-": "unknown", "=": "stop"}
@@ -103,7 +104,7 @@ def chat(
         answer = answer_for(prompt, reply)
         if answer is None:
             break
-        state, prompt = step(state, answer, clinics, lang)
+        state, prompt = step(state, answer, clinics, lang, clinic_today(clinics, state))
         answers = answer_lines(state, clinics, t) if prompt.kind == "change" else None
         stdout.write("\n" + render(prompt, t, answers) + "\n")
     return state

@@ -24,6 +24,7 @@ from telegram.ext import (
 from .. import metrics, render
 from ..interview import Answer, step, words
 from ..interview.model import Problem, Prompt
+from ..today import clinic_today
 from . import keyboards, staff_commands, texts
 from .keyboards import Callback
 from .outbox import AnswerQuery, Op, Retire, Send, deliver
@@ -76,7 +77,8 @@ def pipeline_of(context: ContextTypes.DEFAULT_TYPE | Application) -> Pipeline:
 
 def _step(turn: Turn, answer: Answer) -> Prompt:
     started = time.perf_counter()
-    turn.interview, prompt = step(turn.interview, answer, turn.clinics, turn.lang)
+    today = clinic_today(turn.clinics, turn.interview)
+    turn.interview, prompt = step(turn.interview, answer, turn.clinics, turn.lang, today)
     if prompt.kind == "result":  # the step computed the estimate
         metrics.estimate_given("telegram", time.perf_counter() - started)
     return prompt
