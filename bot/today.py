@@ -1,13 +1,18 @@
 """The day a channel passes to the interview and the estimator: the clinic's state's time zone
-when known, else UTC. The clock is read by the channel and passed in here (`now`), so that tests
-can move it; nothing below the channels reads it."""
+when known, else UTC. The channels call these functions; nothing below them reads the clock.
 
+`now` can be passed in; else the clock is read, unless MASSAGE_BOT_TODAY (YYYY-MM-DD) fixes the
+day, for demonstrations and for tests, which must not depend on the day they run.
+"""
+
+import os
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clinics import ClinicDirectory
 from bot.interview.model import InterviewState
 
+TODAY_ENV = "MASSAGE_BOT_TODAY"
 # Each state's time zone: where most of its people live, for states that span two.
 STATE_ZONES = {
     **dict.fromkeys("CT DE DC FL GA KY ME MD MA NH NJ NY NC OH PA RI SC VT VA WV".split(),
@@ -24,6 +29,9 @@ STATE_ZONES = {
 
 def today_for(state: str | None, now: datetime | None = None) -> date:
     """Today in the state's time zone (UTC when the state, or its zone data, is not known)."""
+    fixed = os.environ.get(TODAY_ENV)
+    if now is None and fixed:
+        return date.fromisoformat(fixed)
     now = now or datetime.now(UTC)
     zone = STATE_ZONES.get(state or "")
     if zone is not None:

@@ -38,11 +38,12 @@ def _course_days(f: Facts) -> int:
 
 
 def start_matters(f: Facts) -> bool:
-    """The first session's day can change the answer: a health plan's course that may run past
-    the next January 1 (counted from the latest day offered), or an FSA's deadline."""
+    """The first session's day can change the answer: a course that may run past the next
+    January 1 (counted from the latest day offered), paid by a health plan (its deductible and
+    visits reset) or from an FSA (its money must be spent by the plan year's end)."""
     if f.today is None or not f.medical:
         return False
-    if f.get("account") == "fsa":
-        return True
+    if not (f.health_plan or f.get("account") == "fsa"):
+        return False
     last = f.today + timedelta(days=START_OFFSETS[-1][0] + _course_days(f))
-    return f.health_plan and last >= date(f.today.year + 1, 1, 1)
+    return last >= date(f.today.year + 1, 1, 1)
