@@ -35,6 +35,7 @@ from ..interview.questions import QUESTIONS
 from ..metrics import Metrics
 from ..render import answer_text, cost_span, cost_text, explain, recommendation_text
 from ..render.calendar import dated_rows
+from ..today import today_for
 from . import forms
 from .api import expect_continue
 from .estimates import Busy, EstimatePool
@@ -102,9 +103,12 @@ class ClinicPages:
     async def _fill(self, replies: Mapping[str, Reply], slug: str, lang: str,
                     shown: Collection[str]) -> tuple[Outcome | None, tuple[int, str] | None]:
         """The form read by the chat's interview, in the estimate pool when there is one."""
+        clinic = self.clinics.get(slug)
+        today = today_for(clinic.state if clinic is not None else None)
         if self.pool is None:
-            return forms.fill_form(replies, slug, self.clinics, lang, shown)
-        return await self.pool.call(forms.fill_form, replies, slug, self.clinics, lang, shown)
+            return forms.fill_form(replies, slug, self.clinics, lang, shown, today)
+        return await self.pool.call(forms.fill_form, replies, slug, self.clinics, lang, shown,
+                                    today)
 
     def routes(self) -> list[web.AbstractRouteDef]:
         return [
