@@ -353,10 +353,10 @@ async def failing_update(fake: FakeTelegramAPI) -> None:
     apologises and logs where it failed, never the exception's message."""
     real_step = telegram_handlers.step
 
-    def step(state, answer, clinics, lang):
+    def step(state, answer, clinics, lang, today=None):
         if answer.value == FAIL_AMOUNT:
             raise ValueError(f"cannot use {answer.value} for {NAME}, code {STAFF_CODE}")
-        return real_step(state, answer, clinics, lang)
+        return real_step(state, answer, clinics, lang, today)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(telegram_handlers, "step", step)
