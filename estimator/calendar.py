@@ -126,6 +126,6 @@ def fsa_grace_end(plan_year_end: date) -> date:
 def fsa_carryover(plan_year_end: date) -> tuple[int, str]:
     """The most an FSA carries into the next plan year, with the year of the IRS figure used
     (the latest not after the plan year's end; DOMAIN.md "Accounts": 2026 $680)."""
-    years = [y for y in FSA_CARRYOVER_LIMIT if y <= plan_year_end.year] or [min(FSA_CARRYOVER_LIMIT)]
-    year = max(years)
+    published = [y for y in FSA_CARRYOVER_LIMIT if y <= plan_year_end.year]
+    year = max(published) if published else min(FSA_CARRYOVER_LIMIT)
     return year, f"{FSA_CARRYOVER_LIMIT[year]:.2f}"

@@ -4,15 +4,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from . import icd10
 from .accounts import accounts
 from .calendar import start_of
 from .chains import CHAINS, Bounds, Walks
-from .coverage import Facts, Finding, findings, payer_route_open, verdict
 from .course import Course, CourseLike
-from .dated import DatedCourse, by_plan_year, calendar_steps, date_rows, dated_plan
+from .coverage import Facts, Finding, findings, payer_route_open, verdict
+from .dated import DatedCourse, dated_plan
+from .dated_steps import by_plan_year, calendar_steps, date_rows
 from .domains import (
     Answers,
     primary_unknowns,

@@ -4,8 +4,8 @@ Reason, route, next-step and note codes are stable snake_case strings; their wor
 bot's message catalogs.
 """
 
-from dataclasses import dataclass
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, SkipValidation

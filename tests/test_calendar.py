@@ -128,3 +128,11 @@ def test_an_unknown_plan_year_start_holds_every_known_one(day, start, sessions, 
                                                                       "day": day.day}}))
     low = unknown.range.low if unknown.range else unknown.totals.patient
     assert low <= known.totals.patient <= unknown.totals.patient
+
+
+def test_an_unknown_plan_year_start_from_february_29_still_spans_every_split():
+    plan = {**BASE["plan"], "year_start": None}
+    e = estimate(scenario(sessions=6, start_date="2028-02-29", plan=plan))
+    # All six at 24.00 when no reset falls in the course; at worst the reset falls on session
+    # 2's day and the other five pay a new 1000.00 deductible: 24.00 + 5 x 120.00.
+    assert e.range is not None and (e.range.low, e.range.high) == (144, 24 + 5 * 120)

@@ -13,6 +13,7 @@ from typing import Any
 from bot.i18n import Translator
 from estimator import Estimate, Route, Scenario
 
+from .calendar import CALENDAR_CODES, calendar_step, plan_years_text, schedule_text
 from .codes import (
     ACCOUNT_CANNOT_PAY,
     ACCOUNT_EMPTY,
@@ -45,7 +46,6 @@ from .codes import (
     VERDICT_SELF_PAY,
     VERDICTS,
 )
-from .calendar import CALENDAR_CODES, calendar_step, plan_years_text, schedule_text
 from .insurer_call import QUESTIONS as CALL_QUESTIONS
 from .insurer_call import call_script
 
