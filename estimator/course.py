@@ -14,7 +14,8 @@ from .routes import Payers
 
 
 class CourseLike(Protocol):
-    unknowns: list[str]
+    @property
+    def unknowns(self) -> list[str]: ...
 
     def bounds(self, name: RouteName, fixed: Fixed | None = None) -> Bounds: ...
 
@@ -36,11 +37,20 @@ class Course:
         self.a, self.w, self.payers = a, w, payers
         self.options = plan_options(a)
         self.unknowns = unknowns(a.s)
+        # By route and the answers fixed: a later plan year is asked again for every unknown of
+        # the first that it does not have (its bounds are then its own, unchanged).
+        self._bounds: dict[tuple[RouteName, tuple[tuple[str, Any], ...]], Bounds] = {}
 
     def bounds(self, name: RouteName, fixed: Fixed | None = None) -> Bounds:
-        if not fixed:
-            return route_bounds(self.a, self.w, name, self.payers, self.options)
-        return route_bounds(self.a.with_fixed(fixed), self.w, name, self.payers)
+        key = (name, tuple(sorted((fixed or {}).items())))
+        found = self._bounds.get(key)
+        if found is None:
+            if not fixed:
+                found = route_bounds(self.a, self.w, name, self.payers, self.options)
+            else:
+                found = route_bounds(self.a.with_fixed(fixed), self.w, name, self.payers)
+            self._bounds[key] = found
+        return found
 
     def ends(self, name: str) -> tuple[Any, ...]:
         return domain_ends(self.a.s, name)

@@ -102,13 +102,20 @@ class DatedCourse:
         self.candidates = list(candidates)
         self._next = renewed(s)
         self._courses: dict[tuple[bool, int], Course] = {}
-        names: list[str] = []
-        for split in self.candidates:
-            for course in self._stretches(split):
-                names += [n for n in course.unknowns if n not in names]
-        if len(self.candidates) > 1:
-            names.append(YEAR_START)
-        self.unknowns = names
+        self._unknowns: list[str] | None = None
+
+    @property
+    def unknowns(self) -> list[str]:
+        """Every stretch's unknowns, and the plan-year start when it is one."""
+        if self._unknowns is None:
+            names: list[str] = []
+            for split in self.candidates:
+                for course in self._stretches(split):
+                    names += [n for n in course.unknowns if n not in names]
+            if len(self.candidates) > 1:
+                names.append(YEAR_START)
+            self._unknowns = names
+        return self._unknowns
 
     def stretch(self, later: bool, sessions: int) -> Course:
         """`sessions` sessions in the first plan year (or a later one), walked once each."""

@@ -3,7 +3,6 @@ deadlines and validity windows (DOMAIN.md "Calendar" and "Accounts"; the dates t
 `estimator.calendar`, the walk by plan year in `estimator.dated`)."""
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -47,9 +46,12 @@ def date_rows(s: Scenario, plan: DatedPlan, rows: list[SessionRow]) -> list[Sess
         return rows
     windows = _windows(s)
     out = []
-    for row, day in zip(rows, plan.dates, strict=True):
-        flags = tuple(code for code, end, visits in windows if _outside(day, row.n, end, visits))
-        out.append(replace(row, date=day, flags=flags))
+    for r, day in zip(rows, plan.dates, strict=True):
+        flags = tuple(code for code, end, visits in windows if _outside(day, r.n, end, visits))
+        # Positional: dataclasses.replace costs more than the rest of a known estimate's rows.
+        out.append(SessionRow(r.n, r.paid_by, r.billed, r.allowed, r.covered, r.deductible,
+                              r.copay, r.coinsurance, r.balance_bill, r.patient, r.insurer,
+                              day, flags))
     return out
 
 
@@ -74,10 +76,12 @@ def _money(cents: int) -> str:
 def _prefix_costs(course: DatedCourse, later: bool, n: int, name: RouteName) -> list[int]:
     """What the first k sessions cost the patient (k = 0..n) if all fell in one plan year (the
     first, or a later one), at the route's worst case."""
-    one = course.stretch(later, n)
+    worst = course.stretch(later, n).bounds(name).high
+    paid = [x.patient for x in worst.first] + [x.patient for x in worst.plan_shares]
+    paid += [worst.tail_price] * (n - len(paid))
     costs = [0]
-    for row in one.rows(one.bounds(name)):
-        costs.append(costs[-1] + int(row.patient * 100))
+    for cents in paid:
+        costs.append(costs[-1] + cents)
     return costs
 
 
