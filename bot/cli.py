@@ -1,6 +1,6 @@
 """`massage-bot`: one command for every way to run the bot.
 
-    massage-bot chat [--lang es] [--clinic SLUG] [--clinics FILE]   the interview in the terminal
+    massage-bot chat [--lang es] [--clinic SLUG] [--out DIR]        the interview in the terminal
     massage-bot polling                                             Telegram, by long polling
     massage-bot serve                                               webhook, web pages and API
     massage-bot migrate                                             apply database migrations
@@ -15,6 +15,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from importlib import import_module
+from pathlib import Path
 
 from .i18n import SUPPORTED
 
@@ -36,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", choices=SUPPORTED, help="language (default: from LANG)")
     chat.add_argument("--clinic", metavar="SLUG", help="start as from a clinic's link")
     chat.add_argument("--clinics", metavar="FILE", help="clinic profiles (default: CLINICS_FILE)")
+    chat.add_argument("--out", metavar="DIR", type=Path,
+                      help="'d' under an estimate writes its documents (PDF) into DIR")
     for name in ("polling", "serve", "migrate", "rekey"):
         sub.add_parser(name, help=COMMANDS[name][2])
     link = sub.add_parser("clinic-link", help=COMMANDS["clinic-link"][2])

@@ -7,22 +7,39 @@ When standard input is not a terminal, the replies are read from it line by line
 tests and staff can replay a conversation:
 
     printf '1\n3\n...' | massage-bot chat --lang es
+
+With `--out DIR`, `d` under an estimate writes its documents (bot.documents: the Good Faith
+Estimate, the letter for the doctor, the summary, as apply) into DIR and prints their paths;
+the Good Faith Estimate first asks the patient's name and date of birth, which are written only
+into that file.
 """
 
 import argparse
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
 from typing import TextIO
 
+from bot import documents
 from bot.clinics import ClinicDirectory, ClinicFileError, load_clinics
-from bot.i18n import Translator, negotiate, translator
+from bot.i18n import N_, Translator, negotiate, translator
 from bot.interview import Answer, InterviewState, Prompt, step
 from bot.interview.model import AnswerKind
-from bot.render import action_label, answer_lines, narrow_label, option_label, prompt_text
+from bot.render import (
+    action_label,
+    answer_lines,
+    answers_summary,
+    narrow_label,
+    option_label,
+    prompt_text,
+)
 from bot.today import clinic_today
 
 QUIT = "q"
+SAVE = "d"
+SAVE_LABEL = N_("Save the documents (PDF) in %(folder)s")
 SHORTCUTS: dict[str, AnswerKind] = {"<": "back", "?": "help", "-": "unknown", "=": "stop"}
 AFTER_RESULT: tuple[AnswerKind, ...] = ("change", "restart", "glossary")
 
@@ -52,9 +69,11 @@ def answer_for(prompt: Prompt, reply: str) -> Answer | None:
     return Answer(kind="text", value=text)
 
 
-def render(prompt: Prompt, t: Translator, answers: dict[str, str] | None = None) -> str:
+def render(prompt: Prompt, t: Translator, answers: dict[str, str] | None = None,
+           out: Path | None = None) -> str:
     """The prompt as text with its numbered choices; `answers` ("Title: answer" by question)
-    label the list of answers to change, so that each shows what it holds now."""
+    label the list of answers to change, so that each shows what it holds now; with `out`, an
+    estimate offers to save its documents there."""
     lines = [prompt_text(prompt, t), ""]
     if prompt.kind in ("result", "glossary") and prompt.question_id is None:
         labels = [narrow_label(prompt, t) if kind == "narrow" else action_label(kind, t)
@@ -76,6 +95,8 @@ def render(prompt: Prompt, t: Translator, answers: dict[str, str] | None = None)
             extras.append(f"[<] {action_label('back', t)}")
         if prompt.narrowing:
             extras.append(f"[=] {action_label('stop', t)}")
+    if out is not None and _has_estimate(prompt):
+        extras.append(f"[{SAVE}] " + t.gettext(SAVE_LABEL, folder=str(out)))
     extras.append("[q] " + t.gettext("Quit"))
     lines.append("   ".join(extras))
     return "\n".join(lines)
@@ -94,19 +115,61 @@ def _replies(stream: TextIO, out: TextIO, echo: bool) -> Iterator[str]:
         yield line
 
 
+def _has_estimate(prompt: Prompt) -> bool:
+    return prompt.kind == "result" and prompt.estimate is not None and prompt.scenario is not None
+
+
+def save_documents(out: Path, state: InterviewState, prompt: Prompt, clinics: ClinicDirectory,
+                   t: Translator, ask: Callable[[str], str | None]) -> list[str]:
+    """Write the documents that apply to the prompt's estimate into `out`; the lines to print
+    (each file's path, or why a document was not made). `ask` reads a reply to a question."""
+    estimate, scenario = prompt.estimate, prompt.scenario
+    assert estimate is not None and scenario is not None
+    clinic = clinics.get(state.clinic) if state.clinic else None
+    lines: list[str] = []
+    for kind in documents.applicable(estimate, scenario):
+        try:
+            patient = None
+            if kind == "gfe":
+                name = ask(t.gettext(documents.ASK_NAME))
+                born = ask(t.gettext(documents.ASK_BIRTH_DATE))
+                patient = documents.parse_patient(name or "", born or "", t.lang, date.today())
+            data = documents.make(kind, scenario, estimate, clinic, t.lang, patient=patient,
+                                  answers=answers_summary(state, clinics, t))
+        except documents.DocumentError as error:
+            lines.append(documents.error_text(error, t))
+            continue
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / documents.filename(kind, t.lang)
+        path.write_bytes(data)
+        lines.append(f"{documents.label(kind, t.lang)}: {path}")
+    return lines
+
+
 def chat(
-    lang: str, clinics: ClinicDirectory, clinic: str | None, stdin: TextIO, stdout: TextIO
+    lang: str, clinics: ClinicDirectory, clinic: str | None, stdin: TextIO, stdout: TextIO,
+    out: Path | None = None,
 ) -> InterviewState:
     t = translator(lang)
     state, prompt = step(None, Answer(kind="start", value=clinic), clinics, lang)
-    stdout.write(render(prompt, t) + "\n")
-    for reply in _replies(stdin, stdout, echo=not stdin.isatty()):
+    stdout.write(render(prompt, t, out=out) + "\n")
+    replies = _replies(stdin, stdout, echo=not stdin.isatty())
+
+    def ask(question: str) -> str | None:
+        stdout.write(question + "\n")
+        return next(replies, None)
+
+    for reply in replies:
+        if out is not None and reply.strip().lower() == SAVE and _has_estimate(prompt):
+            lines = save_documents(out, state, prompt, clinics, t, ask)
+            stdout.write("\n".join(lines) + "\n")
+            continue
         answer = answer_for(prompt, reply)
         if answer is None:
             break
         state, prompt = step(state, answer, clinics, lang, clinic_today(clinics, state))
         answers = answer_lines(state, clinics, t) if prompt.kind == "change" else None
-        stdout.write("\n" + render(prompt, t, answers) + "\n")
+        stdout.write("\n" + render(prompt, t, answers, out) + "\n")
     return state
 
 
@@ -124,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
-        chat(lang, clinics, args.clinic, sys.stdin, sys.stdout)
+        chat(lang, clinics, args.clinic, sys.stdin, sys.stdout, getattr(args, "out", None))
     except KeyboardInterrupt:
         print()
     return 0

@@ -330,7 +330,9 @@ def _terms(billed: int, allowed: int, balance: int, deductible_left: int | None,
 
 
 def session_billed(s: Scenario) -> int:
-    return to_cents(units_for_minutes(s.session_minutes) * s.fees.billed_per_unit)
+    price = s.fees.billed_per_unit
+    assert price is not None, "estimator.unknown_price gives an unknown price a value first"
+    return to_cents(units_for_minutes(s.session_minutes) * price)
 
 
 # The answers each side's option depends on (besides the scenario's fixed facts).

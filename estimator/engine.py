@@ -33,6 +33,7 @@ from .next_steps import next_steps
 from .routes import Payers, names, recommended, route
 from .scenario import Scenario
 from .units import units_for_minutes
+from .unknown_price import estimate_without_price
 
 # Notes shown when paying cash beats billing the plan (DOMAIN.md "Cost sharing"; the clinic's
 # network contract binds it to bill the plan unless the patient chooses not to).
@@ -150,9 +151,17 @@ def _sessions_by_payer(session_rows: Sequence[SessionRow]) -> dict[PaidBy, int]:
 
 
 def estimate(s: Scenario, today: date | None = None) -> Estimate:
-    """The estimate of `s`. `today` is the caller's day (the clinic's time zone): the course starts
-    then unless `s.start_date` says otherwise; with neither, the estimate has no dates. The
-    estimator never reads the clock, so the same arguments always give the same estimate."""
+    """What the patient would pay for the course, each way to pay it, and what to do next.
+
+    `today` is the caller's day (the clinic's time zone): the course starts then unless
+    `s.start_date` says otherwise; with neither, the estimate has no dates. The estimator never
+    reads the clock, so the same arguments always give the same estimate."""
+    if s.fees.billed_per_unit is None:
+        return estimate_without_price(s, lambda priced: _estimate(priced, today))
+    return _estimate(s, today)
+
+
+def _estimate(s: Scenario, today: date | None) -> Estimate:
     start = start_of(s, today)
     diagnoses = _diagnoses(s)
     found = findings(Facts(s, diagnoses, primary_unknowns(s)))

@@ -92,7 +92,8 @@ class _Strict(BaseModel):
 class Fees(_Strict):
     """What the clinic charges and what the plan allows, per 15-minute unit."""
 
-    billed_per_unit: Money
+    # null: the patient does not know the clinic's price (estimator.unknown_price).
+    billed_per_unit: Money | None
     allowed_per_unit: Money | None = None
     oon_allowed_per_unit: Money | None = None
     cash_per_session: Money | None = None

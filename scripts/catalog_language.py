@@ -58,6 +58,10 @@ RU_ALLOWED: dict[str, str] = {
     "CPT": "the procedure code system (CPT 97124) the clinic bills with",
     "KX": "the Medicare claim modifier the therapist adds; a code, not a word",
     "NPI": "the clinic's National Provider Identifier, a number's name",
+    "TIN": "the clinic's taxpayer identification number, as NPI (on the Good Faith Estimate)",
+    "PDF": "the file format's name, on the buttons that send a document",
+    "IRS": "the US tax agency, cited by name beside its release number (IR-2024-65)",
+    "IR-2024-65": "the IRS news release on letters of medical necessity, cited by its number",
     "RCW": "Revised Code of Washington, in a statute citation (RCW 48.43.045)",
     "Telegram": "the messenger's name",
     "QR": "QR-код: the code's name in Russian too",
@@ -107,13 +111,14 @@ _PLACEHOLDER = re.compile(r"%\(\w+\)[#0 +-]*\d*(?:\.\d+)?[a-zA-Z]|%%")
 _NOT_PROSE = [
     re.compile(r"https?://\S+|\bt\.me/\S+"),  # URLs
     re.compile(r"(?<![\w/])/[a-z_]+\b"),  # Telegram commands
-    re.compile(r"\bmassage-(?:estimate|bot)(?: [a-z-]+)?"),  # the project's commands
+    re.compile(r"\bmassage-(?:estimate|bot|cost-bot)(?: [a-z-]+)?"),  # the project's names
     re.compile(r"\S*=\S*"),  # key=value
     re.compile(r"\"[a-z][a-z0-9_]*\"|'[a-z][a-z0-9_]*'"),  # JSON values in straight quotes
     re.compile(r"\\\w+"),  # backslash escapes (\uXXXX)
     re.compile(r"\b\w*_\w*\b"),  # snake_case field names
     re.compile(r"\b[A-TV-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?\b"),  # ICD-10-CM codes
     re.compile(r"[$€]\s?\d[\d,.\u00a0\u202f ]*|\d[\d,.\u00a0\u202f ]*\s?\$"),  # money
+    re.compile(r"\b\d+(?:\([a-z0-9]+\))+"),  # a statute's subsection: 213(d)
     re.compile(r"(?<![\w-])\d+(?:[.,]\d+)*(?![\w-])"),  # numbers, CPT codes, citations
 ]
 # The marked gloss: "(англ. deductible)", "(en inglés: deductible)" / "(en inglés, ...)".

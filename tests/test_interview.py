@@ -7,8 +7,12 @@ from decimal import Decimal
 import pytest
 
 from bot.clinics import load_clinics
+from bot.i18n import translator
 from bot.interview import Answer, InterviewState, step
+from bot.interview.engine import ASSUMED_HEALTH_PLAN
 from bot.interview.questions import QUESTIONS
+from bot.render import codes
+from bot.render.estimate import explain
 from estimator import Scenario, estimate
 
 CLINICS = load_clinics()
@@ -215,6 +219,25 @@ def test_unknown_answers_give_a_range_and_name_what_would_narrow_it():
     assert insurance.low is not None and insurance.low < result.recommended.patient_total
     assert {"code": "ask_insurer", "params": {"topic": "deductible_met"}} in [
         s.model_dump() for s in result.next_steps]
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "ru"])
+def test_a_price_nobody_knows_is_a_range_not_a_figure(lang):
+    """Uninsured, no clinic link, neither price known: the estimate is a range over typical
+    prices (never one invented figure), the price is what would narrow it, and asking the clinic
+    for it is the first thing to do."""
+    state, prompt = step(None, Answer(kind="start"), CLINICS, lang)
+    for answer in (pick("medical"), pick("self_pay"), typed("12"), UNKNOWN, UNKNOWN):
+        state, prompt = step(state, answer, CLINICS, lang)
+    assert prompt.kind == "result"
+    result = prompt.estimate
+    assert result.range is not None and result.range.low < result.range.high
+    assert result.range.widened_by[0] == "billed_per_unit"
+    assert result.next_steps[0].code == "ask_clinic_price"
+    t = translator(lang)
+    text = explain(result, prompt.scenario, t)
+    assert t.money(result.range.low) in text and t.money(result.range.high) in text
+    assert t.gettext(codes.STEPS["ask_clinic_price"]) in text
 
 
 def test_back_re_asks_the_previous_question_and_forgets_its_answer():
@@ -482,3 +505,22 @@ def test_help_on_the_estimate_explains_the_terms_it_uses_instead_of_reprinting_i
     assert text.startswith("Glossary") and "Deductible:" in text and "Allowed amount:" in text
     assert "We recommend" not in text  # the estimate is not printed again
     assert "PIP / MedPay" not in text  # a term this estimate does not use
+
+
+@pytest.mark.parametrize("struggle", [UNKNOWN, typed("0")], ids=["explained", "refused"])
+def test_show_my_estimate_after_struggling_with_a_question_is_i_dont_know(struggle):
+    """Narrowing reaches who pays (a patient who went back to the start): "I don't know" gets
+    its explanation (or a reply is refused), then "Show my estimate now" is "I don't know"
+    again. The estimate says what it assumed, and narrowing it down does not open with the same
+    question yet again."""
+    state, prompt = step(None, Answer(kind="start"), CLINICS)
+    for answer in (pick("relaxation"), typed("0"), NARROW, Answer(kind="back"),
+                   Answer(kind="back"), pick("medical"), struggle):
+        state, prompt = step(state, answer, CLINICS)
+    assert prompt.question_id == "payer" and prompt.narrowing
+    state, prompt = step(state, Answer(kind="stop"), CLINICS)
+    assert prompt.kind == "result"
+    assert prompt.note is not None and prompt.note.message == ASSUMED_HEALTH_PLAN
+    assert state.answers["payer"] == "commercial"
+    _, prompt = step(state, NARROW, CLINICS)
+    assert prompt.question_id != "payer"

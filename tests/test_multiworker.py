@@ -311,3 +311,50 @@ async def test_a_worker_killed_mid_interview_loses_no_answer(tmp_path):
         _, history, _ = expected_outcome(ALL_TYPED)
         assert state["interview"]["history"] == history, c.fake.transcript(chat)
         assert state["interview"]["finished"] is True
+
+
+async def test_a_button_pressed_after_a_restart_is_answered(tmp_path):
+    """Both workers stopped (SIGTERM, as a deploy does) mid-interview and two new ones started
+    on the same database: the patient's next button press, on the question shown before the
+    restart, is answered (the spinner stops) and applied, as is one pressed while the workers
+    were down (delivered, as Telegram does, once a worker answers)."""
+    chat = 9_400_001
+    admin = await connect_admin()
+    try:
+        async with (
+            fresh_schema(admin, PG_URL, "mw") as (schema, database_url),
+            WebhookFake(token=TOKEN) as fake,
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http,
+        ):
+            def start(label: str):
+                return serve_workers(2, folder=tmp_path, http=http, database_url=database_url,
+                                     token=TOKEN, secret=SECRET, label=label,
+                                     api_base_url=f"{fake.url}/bot",
+                                     start_seconds=START_SECONDS)
+
+            half = 4
+            async with start("before") as workers:
+                c = Cluster(fake, workers, database_url, schema, admin, http)
+                sent = await patient(c, chat, SCRIPT[:half], seed=5)
+                await c.idle()
+            kind, question, value = SCRIPT[half]
+            assert kind == CHOICE
+            pressed = await c.fake.press(chat, await question_message(fake, chat, question),
+                                         f"a|{question}|{value}")
+            async with start("after") as workers:
+                c.workers = workers
+                await c.post(workers[0], pressed)
+                sent.append(pressed["update_id"])
+                sent += await patient(c, chat, SCRIPT[half + 1:], seed=6)
+                await c.idle()
+                presses = [step for step in SCRIPT[half:] if step[0] == CHOICE]
+                queries = [call["callback_query_id"]
+                           for call in fake.calls_to("answerCallbackQuery")]
+                assert pressed["callback_query"]["id"] in queries, (
+                    f"the first press after the restart was not answered\n{c.worker_logs()}")
+                assert len(fake.answered_callbacks) >= len(presses)
+                state = await check_exactly_once(c, chat, sent)
+                check_in_order(c, chat, state, SCRIPT)
+            assert fake.internal_errors == []
+    finally:
+        await admin.close()

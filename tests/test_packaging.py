@@ -90,6 +90,26 @@ def test_wheel_ships_the_compiled_catalogs(wheel: Path) -> None:
         assert f"bot/locales/{lang}/LC_MESSAGES/messages.po" not in names
 
 
+def test_wheel_ships_the_documents_font_with_its_license(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE"):
+        assert f"bot/documents/fonts/{name}" in names, sorted(names)
+
+
+def test_installed_bot_draws_a_russian_pdf_with_its_own_font(installed: Path,
+                                                            tmp_path: Path) -> None:
+    script = (
+        "import sys; from bot.documents import make_summary; import bot.documents.pdf as p; "
+        "from estimator import Scenario, estimate; "
+        "s = Scenario.model_validate({'payer': 'self_pay', 'fees': {'billed_per_unit': '40'}}); "
+        "sys.stdout.buffer.write(make_summary(s, estimate(s), None, 'ru')); "
+        "sys.stderr.write(p.__file__)")
+    done = subprocess.run([str(installed / "python"), "-c", script], capture_output=True,
+                          cwd=tmp_path, timeout=120, check=True)
+    assert Path(done.stderr.decode().strip()).is_relative_to(installed.parent)
+    assert done.stdout.startswith(b"%PDF-") and b"DejaVuSans" in done.stdout
+
+
 def test_installed_bot_is_the_wheels(installed: Path, tmp_path: Path) -> None:
     where = _run([str(installed / "python"), "-c", "import bot; print(bot.__file__)"],
                  cwd=tmp_path)

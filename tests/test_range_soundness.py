@@ -20,6 +20,7 @@ from estimator.parameters import (
     TYPICAL_VISIT_LIMIT_LOW,
 )
 from estimator.units import units_for_minutes
+from estimator.unknown_price import assumed_prices
 
 # CI runs at least 2,000 random scenarios (the bar); locally too unless told otherwise.
 EXAMPLES = int(os.environ.get("RANGE_EXAMPLES", "2000"))
@@ -42,7 +43,8 @@ def amount():
 
 @st.composite
 def scenarios_with_unknowns(draw) -> Scenario:
-    billed = draw(money(Decimal("5.00"), Decimal("80.00")))
+    # None: the patient does not know the clinic's price (estimator.unknown_price).
+    billed = draw(maybe(money(Decimal("5.00"), Decimal("80.00"))))
     limit = draw(st.one_of(st.just("none"), st.integers(0, 30), st.none()))
     used = draw(maybe(st.integers(0, limit if isinstance(limit, int) else 30)))
     payer = draw(st.sampled_from(["commercial", "commercial", "medicare", "medicare_advantage",
@@ -91,7 +93,7 @@ def scenarios_with_unknowns(draw) -> Scenario:
             "billed_per_unit": billed,
             "allowed_per_unit": draw(maybe(money(Decimal(10), Decimal(80)))),
             "oon_allowed_per_unit": draw(maybe(money(Decimal(10), Decimal(80)))),
-            "cash_per_session": draw(maybe(money(Decimal(0), billed * units))),
+            "cash_per_session": draw(maybe(money(Decimal(0), (billed or Decimal(80)) * units))),
         },
         "plan": plan,
         "medicare_participating": draw(maybe(st.booleans())),
@@ -125,6 +127,9 @@ def realizations(draw, s: Scenario) -> Scenario:
     data = s.model_dump(exclude_unset=True, mode="python")
     plan, fees = dict(data.get("plan", {})), dict(data.get("fees", {}))
     units = units_for_minutes(s.session_minutes)
+    if s.fees.billed_per_unit is None:
+        low, high = assumed_prices(s)
+        fees["billed_per_unit"] = draw(money(low, high))
     for name in names:
         if name == "network":
             data["network"] = draw(st.sampled_from(["in", "out"]))
@@ -141,7 +146,7 @@ def realizations(draw, s: Scenario) -> Scenario:
             ref = CMS_RATE_PER_UNIT[s.cpt_code]
             fees[name] = draw(money(ref * REFERENCE_ALLOWED_LOW, ref * REFERENCE_ALLOWED_HIGH))
         elif name in ("copay",):
-            plan[name] = draw(money(Decimal(0), units * s.fees.billed_per_unit))
+            plan[name] = draw(money(Decimal(0), units * fees["billed_per_unit"]))
         elif name.endswith("coinsurance_pct"):
             plan[name] = draw(money(Decimal(0), Decimal(100)))
         elif name == "visit_limit":

@@ -243,7 +243,7 @@ async def test_ping(db):
 # -- migrations -------------------------------------------------------------------
 
 
-MIGRATIONS = ["0001_chats_and_processed_updates", "0002_inbox"]
+MIGRATIONS = ["0001_chats_and_processed_updates", "0002_inbox", "0003_reminders"]
 
 
 async def test_migrate_applies_once_and_records_versions(db):

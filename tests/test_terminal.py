@@ -15,11 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # medical, health plan, in network, massage therapist, prescription, a code, 12 sessions; at the
 # first estimate "1) Narrow it down", then what it asks: OOP maximum 5000, 20 visits (4 used),
 # deductible 200 paid, 200 paid toward the OOP maximum, deductible 1000, 20% coinsurance typed as
-# the share, pre-auth not required, massage therapists covered, PPO, 60 minutes, cash $90,
-# price $160, no HSA.
+# the share, cash $90 (the clinic's price, unknown, is what widens the range most by then),
+# pre-auth not required, massage therapists covered, PPO, 60 minutes, price $160, no HSA.
 SCRIPT = [
     "1", "1", "1", "1", "1", "M54.50", "12", "1", "5000", "20", "4", "200", "200", "1000", "20%",
-    "3", "1", "1", "60", "90", "160", "1",
+    "90", "3", "1", "1", "60", "160", "1",
 ]
 
 
@@ -122,3 +122,34 @@ def test_an_exact_estimate_does_not_point_to_a_button_it_does_not_show():
     last = done.stdout.rsplit("We recommend", 1)[1]
     assert "$288.00" in last and "1) Add details" in last
     assert 'choose "Narrow it down"' not in last
+
+
+# medical, no insurance, 10 sessions: the estimate, then "d" with the patient's name and date
+# of birth for the Good Faith Estimate.
+CASH_SCRIPT = ["1", "7", "10", "d", "Мария Лопес", "23.11.1984", "q"]
+
+
+def test_out_writes_the_documents_and_prints_their_paths(tmp_path):
+    from pypdf import PdfReader
+
+    done = chat(CASH_SCRIPT, "--lang", "ru", "--clinic", "demo-clinic", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    gfe, summary = tmp_path / "good-faith-estimate-ru.pdf", tmp_path / "estimate-summary-ru.pdf"
+    assert f"Предварительная смета (PDF): {gfe}" in done.stdout
+    assert f"Сводка (PDF): {summary}" in done.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == [summary.name, gfe.name]
+    text = " ".join(PdfReader(gfe).pages[0].extract_text().split())
+    assert "Мария Лопес" in text and "23 ноября 1984 г." in text
+
+
+def test_a_date_of_birth_that_cannot_be_read_skips_only_the_gfe(tmp_path):
+    script = [*CASH_SCRIPT[:4], "Maria Lopez", "31/31/1984", "q"]
+    done = chat(script, "--lang", "en", "--clinic", "demo-clinic", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "Please type the date of birth" in done.stdout
+    assert [p.name for p in tmp_path.iterdir()] == ["estimate-summary-en.pdf"]
+
+
+def test_without_out_there_is_no_save_action():
+    done = chat(CASH_SCRIPT[:3] + ["q"], "--lang", "en", "--clinic", "demo-clinic")
+    assert "[d]" not in done.stdout

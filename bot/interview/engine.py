@@ -425,6 +425,18 @@ def _dont_know(state: InterviewState, clinics, lang: str, question: Question,
     return _store(state, clinics, question, None, note=note)
 
 
+def _stop(state: InterviewState, clinics, lang: str) -> Step:
+    """"Show my estimate now". Said after the question was explained or a reply to it refused,
+    it is "I don't know" to it: the question goes on as unknown (or its assumption, said
+    plainly), else narrowing it down would open with the same question yet again."""
+    if state.current is not None and (state.asking.explained or state.asking.refusals):
+        state, prompt = _dont_know(state, clinics, lang, BY_ID[state.current], insist=True)
+        if prompt.kind != "result":
+            return _finish(state, clinics, note=prompt.note)
+        return state, prompt
+    return _finish(state, clinics)
+
+
 def _refuse(state: InterviewState, clinics, lang: str, question: Question,
             problem: Problem) -> Step:
     """The reply could not be used: say why and ask again, counting (see MAX_REFUSALS); the
@@ -526,5 +538,5 @@ def step(
     if answer.kind == "stop":  # only while narrowing: before, the estimate needs the answers
         if state.narrowing is None:
             return state, _current_prompt(state, clinics, lang)
-        return _finish(state, clinics)
+        return _stop(state, clinics, lang)
     return _answer(state, answer, clinics, lang)

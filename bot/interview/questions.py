@@ -485,15 +485,15 @@ QUESTIONS: tuple[Question, ...] = (
            "insurance before the deductible is met, but it does not count toward the deductible."),
         kind="amount", options=(_opt("none", N_("No cash price")),),
         applies=lambda f: f.clinic is None, low=Decimal(0), high=Decimal(2000),
-        first=_pays_clinic,
+        first=_pays_clinic, settles=("billed_per_unit",),
     ),
     Question(
         "price", N_("Clinic's price"),
         N_("What does the clinic charge for one session, before insurance?"),
-        N_("This is the clinic's full price, which it bills to the insurer. If you don't know, we "
-           "use twice the Medicare rate, a common charge."),
+        N_("This is the clinic's full price, which it bills to the insurer. If you don't know, "
+           "the estimate shows a range, from one to two times Medicare's rate for the session."),
         kind="amount", applies=lambda f: f.clinic is None, low=Decimal(1), high=Decimal(2000),
-        first=_price_needed,
+        first=_price_needed, settles=("billed_per_unit",),
     ),
     Question(
         "account", N_("HSA or FSA"),

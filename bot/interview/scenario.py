@@ -10,7 +10,6 @@ from typing import Any
 from bot.clinics import Clinic
 from estimator import Scenario
 from estimator.money import cents
-from estimator.parameters import CMS_RATE_PER_UNIT, REFERENCE_ALLOWED_HIGH
 from estimator.units import units_for_minutes
 
 from . import diagnosis
@@ -27,12 +26,6 @@ def relevant_answers(facts: Facts) -> dict[str, Any]:
             if q.id in facts.answers and q.applies(facts)}
 
 
-def assumed_price_per_unit(cpt_code: str = "97124") -> Decimal:
-    """With no clinic and no price given: twice the Medicare rate, the high end of the reference
-    range the estimator uses for unknown allowed amounts (DOMAIN.md "Codes")."""
-    return cents(CMS_RATE_PER_UNIT[cpt_code] * REFERENCE_ALLOWED_HIGH)
-
-
 def _yes_no(value: str | None) -> bool | None:
     return None if value is None else value == "yes"
 
@@ -47,7 +40,8 @@ def _fees(f: Facts, clinic: Clinic | None, units: int) -> dict[str, Any]:
         }
     price = f.amount("price")
     return {
-        "billed_per_unit": cents(price / units) if price else assumed_price_per_unit(),
+        # Not known: the estimate ranges over typical prices (estimator.unknown_price).
+        "billed_per_unit": cents(price / units) if price else None,
         "cash_per_session": f.amount("cash"),
     }
 

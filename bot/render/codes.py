@@ -78,6 +78,8 @@ REASONS = {
     "visit_limit_reached": N_("Some or all sessions are beyond your plan's visit limit."),
     "medicaid_varies": N_("Medicaid coverage of massage differs by state and plan."),
     "amount_unknown": N_("Some amounts are unknown, so the cost is a range."),
+    "price_unknown": N_("We don't know the clinic's price yet, so the range runs from one to two "
+                        "times Medicare's rate for the session."),
     "claim_not_accepted": N_("Your workers' compensation claim was not accepted."),
     "claim_unknown": N_("Your workers' compensation claim is not accepted yet."),
     "pip_excludes_massage": N_("Florida's PIP coverage excludes massage, whoever provides it."),
@@ -98,7 +100,7 @@ ROUTE_REASONS = {
                              "full, so it cannot charge you its cash price instead."),
 }
 # Shown only when the cost really is a range (never "range" next to a single figure).
-RANGE_REASONS = frozenset({"amount_unknown"})
+RANGE_REASONS = frozenset({"amount_unknown", "price_unknown"})
 
 # The recommended way to pay, as the headline's first sentence.
 HEADLINES = {
@@ -196,6 +198,7 @@ ROUTES_BY_PLAN = {
 }
 
 TOPICS = {
+    "billed_per_unit": N_("the clinic's price"),
     "network": N_("whether the clinic is in network"),
     "preauth": N_("whether pre-authorization is required"),
     "provider_coverage": N_("whether licensed massage therapists are covered"),
@@ -262,6 +265,8 @@ STEPS = {
     "tell_us_about_health_plan": N_("If you also have a health plan, add it to your answers: it "
                                     "can pay after your auto insurance or workers' "
                                     "compensation."),
+    "ask_clinic_price": N_("Ask the clinic what one session costs, and whether it has a lower "
+                           "price if you pay yourself."),
     "request_good_faith_estimate": N_("Ask the clinic for a Good Faith Estimate: paying "
                                       "yourself, you have a right to one in writing."),
 }

@@ -46,6 +46,17 @@ applied before; on PostgreSQL it gives up after STORE_UPDATE_SECONDS, since the 
 answer waits for it), `next_stored(chat_id, done=...)` drops the one applied and returns the
 chat's lowest stored update, `waiting_chats()` finds those left behind (bot.telegram.inbox).
 
+Reminders
+---------
+Rows of what a patient asked to be reminded of (bot.reminders): `add_reminder()` (False when
+the same one is stored), `reminders(chat_id)`, `cancel_reminder()`. A sender claims the due
+ones (`claim_reminders(now, claimer, hold, limit)`: an atomic claim, `FOR UPDATE SKIP LOCKED`
+on PostgreSQL, inside the single write lock on SQLite), checks its claim still holds inside
+the chat's lease (`reminder_claimed()`: /forget may have deleted it), sends, then deletes it
+(`finish_reminder()`). A claim not finished within `hold` (its process died) is taken again.
+These join a chat section's transaction when called inside one. `forget_user()` deletes a
+user's reminders; `purge_inactive()` those due longer ago than the retention period.
+
 Backends: SQLite (`sqlite:///path/to/file.db`, `sqlite:///:memory:`) and PostgreSQL
 (`postgresql://...` or `postgres://...`). Outages surface as StoreUnavailable only.
 Encryption at rest and key rotation: see bot.store.crypto.
@@ -59,6 +70,7 @@ from .base import (
     SECTION_IDLE_SECONDS,
     ChatRecord,
     ChatSession,
+    Reminder,
     StateDecryptionError,
     Store,
     StoreError,
@@ -103,6 +115,6 @@ async def migrate(database_url: str) -> list[str]:
 
 __all__ = [
     "LOCK_WAIT_SECONDS", "PROCESSED_UPDATES_TTL", "SECTION_IDLE_SECONDS", "ChatRecord",
-    "ChatSession", "StateDecryptionError", "Store", "StoreError", "StoreUnavailable", "migrate",
-    "open_store",
+    "ChatSession", "Reminder", "StateDecryptionError", "Store", "StoreError", "StoreUnavailable",
+    "migrate", "open_store",
 ]

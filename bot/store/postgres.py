@@ -26,7 +26,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager, nullcontext, suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -40,6 +40,7 @@ from .base import (
     BaseSession,
     ChatRecord,
     Lease,
+    Reminder,
     StoreBase,
     StoreUnavailable,
     load_migrations,
@@ -109,6 +110,9 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     """The pool's reset on release, which by default costs a round trip per use: nothing to
     undo here. Transactions end before release and only SET LOCAL; a lease undoes its lock
     and settings itself (or terminates the connection)."""
+
+
+_REMINDER = "id, chat_id, user_id, kind, language, due_at"
 
 
 def _count(status: str) -> int:
@@ -264,6 +268,70 @@ class PostgresStore(StoreBase):
         )
         return [row["chat_id"] for row in rows]
 
+    # -- reminders -----------------------------------------------------------------
+
+    async def add_reminder(
+        self, chat_id: int, user_id: int | None, kind: str, language: str, due_at: datetime
+    ) -> bool:
+        async with self._joined_or_new() as conn:
+            with _translate():
+                status = await conn.execute(
+                    "INSERT INTO reminders (chat_id, user_id, kind, language, due_at) "
+                    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    chat_id, user_id, kind, language, due_at,
+                )
+        return _count(status) == 1
+
+    async def reminders(self, chat_id: int) -> list[Reminder]:
+        async with self._joined_or_new() as conn:
+            with _translate():
+                rows = await conn.fetch(
+                    f"SELECT {_REMINDER} FROM reminders WHERE chat_id = $1 ORDER BY due_at, id",
+                    chat_id,
+                )
+        return [Reminder(*row) for row in rows]
+
+    async def cancel_reminder(self, chat_id: int, reminder_id: int) -> bool:
+        async with self._joined_or_new() as conn:
+            with _translate():
+                status = await conn.execute(
+                    "DELETE FROM reminders WHERE chat_id = $1 AND id = $2", chat_id, reminder_id
+                )
+        return _count(status) == 1
+
+    async def claim_reminders(
+        self, now: datetime, claimer: str, hold: timedelta, limit: int
+    ) -> list[Reminder]:
+        # SKIP LOCKED: workers claiming at the same moment take different rows, none waits.
+        async with self._joined_or_new() as conn:
+            with _translate():
+                rows = await conn.fetch(
+                    "UPDATE reminders SET claimed_by = $2, claimed_until = $1 + $3::interval "
+                    "WHERE id IN (SELECT id FROM reminders WHERE due_at <= $1 AND "
+                    "(claimed_until IS NULL OR claimed_until <= $1) ORDER BY due_at, id "
+                    f"LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING {_REMINDER}",
+                    now, claimer, hold, limit,
+                )
+        return sorted((Reminder(*row) for row in rows), key=lambda r: (r.due_at, r.id))
+
+    async def reminder_claimed(self, reminder_id: int, claimer: str) -> bool:
+        async with self._joined_or_new() as conn:
+            with _translate():
+                found: bool = await conn.fetchval(
+                    "SELECT EXISTS (SELECT 1 FROM reminders WHERE id = $1 AND claimed_by = $2)",
+                    reminder_id, claimer,
+                )
+        return found
+
+    async def finish_reminder(self, reminder_id: int, claimer: str) -> bool:
+        async with self._joined_or_new() as conn:
+            with _translate():
+                status = await conn.execute(
+                    "DELETE FROM reminders WHERE id = $1 AND claimed_by = $2",
+                    reminder_id, claimer,
+                )
+        return _count(status) == 1
+
     # -- store-wide operations ---------------------------------------------------
 
     async def forget_user(self, user_id: int) -> int:
@@ -291,11 +359,16 @@ class PostgresStore(StoreBase):
                     "(SELECT chat_id FROM chats WHERE user_id = $1)",
                     user_id,
                 )
+                reminders = await conn.execute(
+                    "DELETE FROM reminders WHERE user_id = $1 OR chat_id = $1 OR chat_id IN "
+                    "(SELECT chat_id FROM chats WHERE user_id = $1)",
+                    user_id,
+                )
                 chats = await conn.execute(
                     "DELETE FROM chats WHERE user_id = $1 OR chat_id = $1", user_id
                 )
         self._forget_in_current_section({row["chat_id"] for row in chat_ids})
-        return _count(updates) + _count(chats)
+        return _count(updates) + _count(reminders) + _count(chats)
 
     async def purge_inactive(self, older_than: timedelta) -> int:
         # No chat locks needed: a chat saved meanwhile is active, not idle, and keeps
@@ -312,6 +385,11 @@ class PostgresStore(StoreBase):
                 # Updates nobody could apply for that long are as stale as idle chats.
                 await conn.execute(
                     "DELETE FROM inbox WHERE received_at < now() - $1::interval", older_than
+                )
+                # A reminder outlives its chat's answers until it is sent; one that could not be
+                # sent for that long after it was due never will be.
+                await conn.execute(
+                    "DELETE FROM reminders WHERE due_at < now() - $1::interval", older_than
                 )
                 chats = await conn.execute(
                     "DELETE FROM chats WHERE updated_at < now() - $1::interval", older_than

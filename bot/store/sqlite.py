@@ -30,6 +30,7 @@ from .base import (
     BaseSession,
     ChatRecord,
     Lease,
+    Reminder,
     StoreBase,
     StoreUnavailable,
     load_migrations,
@@ -161,6 +162,72 @@ class SQLiteStore(StoreBase):
                 )
         return [row[0] for row in rows]
 
+    # -- reminders -----------------------------------------------------------------
+
+    async def add_reminder(
+        self, chat_id: int, user_id: int | None, kind: str, language: str, due_at: datetime
+    ) -> bool:
+        async with self._joined_or_new() as db:
+            with self._translate():
+                cursor = await db.execute(
+                    "INSERT INTO reminders (chat_id, user_id, kind, language, due_at, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (chat_id, user_id, kind, language, due_at.timestamp(), time.time()),
+                )
+        return cursor.rowcount == 1
+
+    async def reminders(self, chat_id: int) -> list[Reminder]:
+        async with self._joined_or_new() as db:
+            with self._translate():
+                rows = await db.execute_fetchall(
+                    f"SELECT {_REMINDER} FROM reminders WHERE chat_id = ? ORDER BY due_at, id",
+                    (chat_id,),
+                )
+        return [_reminder(row) for row in rows]
+
+    async def cancel_reminder(self, chat_id: int, reminder_id: int) -> bool:
+        async with self._joined_or_new() as db:
+            with self._translate():
+                cursor = await db.execute(
+                    "DELETE FROM reminders WHERE chat_id = ? AND id = ?", (chat_id, reminder_id)
+                )
+        return cursor.rowcount == 1
+
+    async def claim_reminders(
+        self, now: datetime, claimer: str, hold: timedelta, limit: int
+    ) -> list[Reminder]:
+        # One BEGIN IMMEDIATE transaction: the select and the update are one atomic claim.
+        at = now.timestamp()
+        async with self._joined_or_new() as db:
+            with self._translate():
+                rows = list(await db.execute_fetchall(
+                    f"SELECT {_REMINDER} FROM reminders WHERE due_at <= ? AND "
+                    "(claimed_until IS NULL OR claimed_until <= ?) ORDER BY due_at, id LIMIT ?",
+                    (at, at, limit),
+                ))
+                await db.executemany(
+                    "UPDATE reminders SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+                    [(claimer, at + hold.total_seconds(), row[0]) for row in rows],
+                )
+        return [_reminder(row) for row in rows]
+
+    async def reminder_claimed(self, reminder_id: int, claimer: str) -> bool:
+        async with self._joined_or_new() as db:
+            with self._translate():
+                rows = await db.execute_fetchall(
+                    "SELECT 1 FROM reminders WHERE id = ? AND claimed_by = ?",
+                    (reminder_id, claimer),
+                )
+        return bool(rows)
+
+    async def finish_reminder(self, reminder_id: int, claimer: str) -> bool:
+        async with self._joined_or_new() as db:
+            with self._translate():
+                cursor = await db.execute(
+                    "DELETE FROM reminders WHERE id = ? AND claimed_by = ?", (reminder_id, claimer)
+                )
+        return cursor.rowcount == 1
+
     # -- store-wide operations ---------------------------------------------------
 
     async def forget_user(self, user_id: int) -> int:
@@ -182,11 +249,16 @@ class SQLiteStore(StoreBase):
                     "(SELECT chat_id FROM chats WHERE user_id = ?)",
                     (user_id, user_id),
                 )
+                reminders = await db.execute(
+                    "DELETE FROM reminders WHERE user_id = ? OR chat_id = ? OR chat_id IN "
+                    "(SELECT chat_id FROM chats WHERE user_id = ?)",
+                    (user_id, user_id, user_id),
+                )
                 chats = await db.execute(
                     "DELETE FROM chats WHERE user_id = ? OR chat_id = ?", (user_id, user_id)
                 )
         self._forget_in_current_section({row[0] for row in gone})
-        return updates.rowcount + chats.rowcount
+        return updates.rowcount + reminders.rowcount + chats.rowcount
 
     async def purge_inactive(self, older_than: timedelta) -> int:
         now = time.time()
@@ -200,6 +272,9 @@ class SQLiteStore(StoreBase):
                 )
                 # Updates nobody could apply for that long are as stale as idle chats.
                 await db.execute("DELETE FROM inbox WHERE received_at < ?", (idle_since,))
+                # A reminder outlives its chat's answers until it is sent; one that could not be
+                # sent for that long after it was due never will be.
+                await db.execute("DELETE FROM reminders WHERE due_at < ?", (idle_since,))
                 chats = await db.execute("DELETE FROM chats WHERE updated_at < ?", (idle_since,))
         return chats.rowcount
 
@@ -349,6 +424,14 @@ class _Session(BaseSession):
         self.record = ChatRecord(
             self.chat_id, user_id, state, language, datetime.fromtimestamp(now, UTC)
         )
+
+
+_REMINDER = "id, chat_id, user_id, kind, language, due_at"
+
+
+def _reminder(row: Any) -> Reminder:
+    id_, chat_id, user_id, kind, language, due_at = row
+    return Reminder(id_, chat_id, user_id, kind, language, datetime.fromtimestamp(due_at, UTC))
 
 
 async def _retry_busy(action):

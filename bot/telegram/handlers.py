@@ -8,7 +8,7 @@ They work the same whether updates come by polling or by webhook (bot.telegram.i
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from telegram import Message, Update
@@ -25,7 +25,7 @@ from .. import metrics, render
 from ..interview import Answer, step, words
 from ..interview.model import Problem, Prompt
 from ..today import clinic_today
-from . import keyboards, staff_commands, texts
+from . import keyboards, reminder_sender, reminder_texts, reminders, staff_commands, texts
 from .keyboards import Callback
 from .outbox import AnswerQuery, Op, Retire, Send, deliver
 from .pipeline import Pipeline
@@ -56,6 +56,7 @@ def register(app: Application, pipeline: Pipeline) -> None:
         "forget": forget,
         "scenario": scenario,
         "whatif": whatif,
+        "reminders": reminders_command,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=private & new_message))
@@ -157,7 +158,10 @@ async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     message = _message(update)
     text = (message.text or "")[:MAX_TYPED]
 
-    def work(turn: Turn) -> None:
+    def work(turn: Turn) -> Awaitable[None] | None:
+        if reminders.asking_date(turn):  # the day of a reminder the patient asked for
+            now = reminder_sender.clock_of(context.bot_data)()
+            return reminders.typed_date(pipeline_of(context).store, turn, text, now)
         if turn.interview is None:
             _begin(turn, None)
         elif turn.interview.finished and words.action(text, turn.lang) != "narrow":
@@ -167,6 +171,7 @@ async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             turn.show(_current(turn, turn.t.gettext(texts.STALE_BUTTON)), edit=False)
         else:
             turn.show(_step(turn, Answer(kind="text", value=text)), edit=False)
+        return None
 
     await pipeline_of(context).run(update, context, "text", work)
 
@@ -200,6 +205,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     callback = keyboards.decode(query.data)
     kind = f"button:{callback.action}" if callback else "button:unknown"
     pipeline = pipeline_of(context)
+    if callback is not None and callback.action == keyboards.REMIND:
+        await reminders.on_press(pipeline, update, context, callback.value or "")
+        return
     await pipeline.run(
         update, context, kind,
         lambda turn: _press(pipeline, turn, query.id, message.message_id, callback),
@@ -317,6 +325,7 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         parts = [
             t.gettext(texts.PRIVACY_STORED),
             texts.retention(t, retention_days),
+            t.gettext(reminder_texts.PRIVACY),
             t.gettext(texts.PRIVACY_FORGET),
         ]
         turn.send_plain("\n\n".join(parts))
@@ -349,6 +358,11 @@ async def _forget(
         await pipeline.store.forget_user(turn.chat_id)
     turn.forgotten = True
     turn.edit_plain(message_id, texts.FORGOTTEN)
+
+
+async def reminders_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reminders: the patient's reminders, each with a button that cancels it."""
+    await reminders.list_command(pipeline_of(context), update, context)
 
 
 # --- everything else ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ a label, only short codes, the question id and the option's stable value:
     e                      back to the estimate (from the list of answers to change)
     w                      narrow the estimate down s                     show the estimate now
     l|<language>           language                 f|y, f|n               /forget confirmed or not
+    m|<what>               reminders (bot.telegram.reminders: open, set, cancel, run again)
 
 The question id in the data tells a press on the current question from a stale one; a question
 id too long for the budget is replaced by a short hash of it (`question_token`).
@@ -28,7 +29,7 @@ from typing import Any
 from .. import render
 from ..i18n import SUPPORTED, Translator, translator
 from ..interview.model import Prompt
-from . import texts
+from . import reminder_texts, texts
 
 MAX_DATA = 64
 SEP = "|"
@@ -48,6 +49,7 @@ def markup(rows: list[list[Button]]) -> Markup:
 CHOICE, CHOICE_INDEX, UNKNOWN, HELP, BACK = "a", "n", "u", "h", "b"
 CHANGE, RESTART, GLOSSARY, ESTIMATE, LANGUAGE, FORGET = "c", "r", "g", "e", "l", "f"
 NARROW, STOP = "w", "s"
+REMIND = "m"
 # Buttons that answer the current question: stale once the interview has moved on.
 QUESTION_ACTIONS = frozenset({CHOICE, CHOICE_INDEX, UNKNOWN, HELP, BACK})
 
@@ -93,6 +95,8 @@ def decode(data: str | None) -> Callback | None:
         return Callback(action, None, rest)
     if action == FORGET and rest in ("y", "n"):
         return Callback(action, None, rest)
+    if action == REMIND and rest:
+        return Callback(action, None, rest)
     return None
 
 
@@ -124,6 +128,7 @@ def for_prompt(prompt: Prompt, t: Translator) -> Markup | None:
             ]
         )
         rows.append([button(render.action_label("glossary", t), GLOSSARY)])
+        rows.append([button(t.gettext(reminder_texts.REMIND_ME), encode(REMIND, "o"))])
         return markup(rows)
     options = []
     for index, option in enumerate(prompt.options):

@@ -22,6 +22,7 @@ from ..logs import configure_logging
 from ..settings import Settings, SettingsError, load_settings
 from ..store import Store, StoreError, open_store
 from ..store.retention import purge_idle_chats_forever
+from . import reminder_sender
 from .app import ALLOWED_UPDATES, build_application
 
 log = logging.getLogger(__name__)
@@ -32,13 +33,15 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def _with_lifecycle(app: Application, store: Store, settings: Settings) -> None:
-    """Open the store before the bot starts and close it after; purge idle chats meanwhile."""
+    """Open the store before the bot starts and close it after; purge idle chats and send the
+    reminders due meanwhile."""
     register_profile = app.post_init
     tasks: list[asyncio.Task] = []
 
     async def startup(application: Application) -> None:
         await store.open()
         tasks.append(asyncio.create_task(purge_idle_chats_forever(store, settings.retention_days)))
+        tasks.append(reminder_sender.start(application, store))
         if register_profile is not None:
             await register_profile(application)
 

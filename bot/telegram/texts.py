@@ -28,6 +28,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("forget", N_("Delete everything stored about you")),
     ("cancel", N_("Stop and delete your answers")),
     ("restart", N_("Start over with new answers")),
+    ("reminders", N_("Your reminders: see or cancel them")),
 )
 DESCRIPTION = N_(
     "I estimate what medical massage will cost you with your US health insurance (or workers' "

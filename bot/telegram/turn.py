@@ -14,6 +14,7 @@ What a chat keeps in the store (a JSON dict; the store never looks inside):
                   "last_update": 812,           the update_id of the last update applied
                   "lost_reply_to": 40,          the patient's message whose reply a stopped
                                                 worker may have sent unrecorded (see below)
+                  "reminder_prompt": 15,        the message asking for a reminder's day
                   "scenario": {...},            staff: the last /scenario or /whatif
                   "rate": {"times": [...],      when the user's last updates came, and whether
                            "told": false}}}     they were told to slow down (bot.ratelimit)
@@ -60,6 +61,8 @@ class TelegramState(BaseModel):
     # patient's message of this id stopped before it was done: its reply (the same question)
     # may have gone out unrecorded, and a message typed after it answered that question.
     lost_reply_to: int | None = None
+    # The message asking for a reminder's day (bot.telegram.reminders): a typed text is that day.
+    reminder_prompt: int | None = None
 
     @model_validator(mode="wrap")
     @classmethod
@@ -204,6 +207,7 @@ class Turn:
         pages = self.prompt_html(prompt, note)
         markup = keyboards.for_prompt(prompt, self.t)
         self.tg.lost_reply_to = None  # a message shown in the normal course
+        self.tg.reminder_prompt = None  # the interview moved on: typed text answers it again
         old_id, old_kind = self.tg.message_id, self.tg.kind
         if edit and old_id is not None and old_kind is not None:
             if len(pages) == 1:

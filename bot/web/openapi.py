@@ -27,9 +27,12 @@ from pydantic_core import core_schema
 from estimator import Estimate, Scenario
 from estimator.scenario import US_STATES
 
-__all__ = ["ESTIMATE_PATH", "OPENAPI_PATH", "document"]
+from .documents import DocumentRequest
+
+__all__ = ["DOCUMENT_PATHS", "ESTIMATE_PATH", "OPENAPI_PATH", "document"]
 
 ESTIMATE_PATH = "/api/v1/estimate"
+DOCUMENT_PATHS = {kind: f"/api/v1/documents/{kind}" for kind in ("gfe", "lmn", "summary")}
 OPENAPI_PATH = "/api/v1/openapi.json"
 _REF = "#/components/schemas/{model}"
 _OUTPUT_MODELS = ("Estimate", "SessionRow", "Totals", "CostRange", "Route", "Recommended",
@@ -87,7 +90,8 @@ class _ContractSchema(GenerateJsonSchema):
 @cache
 def _model_schemas() -> dict[str, Any]:
     _, top = models_json_schema(
-        [(Scenario, "validation"), (Estimate, "serialization")],
+        [(Scenario, "validation"), (Estimate, "serialization"),
+         (DocumentRequest, "validation")],
         ref_template=_REF,
         schema_generator=_ContractSchema,
     )
@@ -154,7 +158,56 @@ def _model_schemas() -> dict[str, Any]:
         "required": ["error", "message", "errors"],
         "additionalProperties": False,
     }
+    schemas["DocumentProblem"] = {
+        "type": "object",
+        "title": "DocumentProblem",
+        "properties": {
+            "error": {"enum": ["missing_clinic_field", "unknown_clinic", "invalid_patient",
+                               "not_applicable"]},
+            "message": {"type": "string", "description": "In the Accept-Language language."},
+            "field": {"type": "string", "description": "The clinic field to add (npi, tin, "
+                      "address, phone, name, clinic), the patient field, or why not."},
+        },
+        "required": ["error", "message", "field"],
+        "additionalProperties": False,
+    }
     return schemas
+
+
+_DOCUMENTS = {
+    "gfe": ("documentGfe", "The Good Faith Estimate (45 CFR 149.610)",
+            "The model GFE's fields for the course at the clinic's self-pay charges. Needs "
+            "`clinic` (with name, address, phone, NPI and TIN in its profile) and `patient`. "
+            "With `Accept: application/fhir+json`, the Da Vinci PCT GFE bundle (FHIR R4)."),
+    "lmn": ("documentLmn", "A letter of medical necessity, drafted for the clinician to sign",
+            "For an HSA, FSA or HRA: the diagnosis, the treatment and the IRC 213(d) statement, "
+            "the clinician's lines left blank. Needs `clinic` (name and address)."),
+    "summary": ("documentSummary", "The estimate summary",
+                "The estimate, the ways to pay, the range and the session table, dated."),
+}
+
+
+def _document_operation(kind: str, secured: bool) -> dict[str, Any]:
+    operation_id, summary, description = _DOCUMENTS[kind]
+    content: dict[str, Any] = {"application/pdf": {"schema": {"type": "string",
+                                                              "format": "binary"}}}
+    if kind == "gfe":
+        content["application/fhir+json"] = {"schema": {"type": "object"}}
+    problem_422 = {"anyOf": [_ref("ValidationProblem"), _ref("DocumentProblem")]}
+    operation = _estimate_operation(secured)
+    operation.update(operationId=operation_id, summary=summary, description=description)
+    operation["parameters"] = [p for p in operation["parameters"] if p["in"] == "header"]
+    operation["parameters"][0]["description"] = "Language of the document: en, es or ru."
+    operation["requestBody"] = {"required": True, "content": _json(_ref("DocumentRequest"))}
+    operation["responses"]["200"] = {"description": "The document.", "content": content}
+    operation["responses"]["400"]["description"] = (
+        "The body is not JSON (`not_json`), names a key twice (`duplicate_key`), or cannot be "
+        "read (`unreadable_body`).")
+    operation["responses"]["422"] = {
+        "description": "The request is not valid (`invalid_scenario`), or the document cannot "
+                       "be made: `field` names what is missing.",
+        "content": _json(problem_422)}
+    return operation
 
 
 def _estimate_operation(secured: bool) -> dict[str, Any]:
@@ -231,6 +284,8 @@ def document(*, secured: bool = False, server_url: str | None = None) -> dict[st
         },
         "paths": {
             ESTIMATE_PATH: {"post": _estimate_operation(secured)},
+            **{path: {"post": _document_operation(kind, secured)}
+               for kind, path in DOCUMENT_PATHS.items()},
             OPENAPI_PATH: {
                 "get": {
                     "operationId": "openapi",

@@ -27,6 +27,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 from multidict import MultiDict, MultiDictProxy
 
+from .. import documents
 from ..clinics import Clinic, ClinicDirectory
 from ..i18n import N_, SUPPORTED, Translator, translator
 from ..interview.facts import Facts
@@ -38,6 +39,7 @@ from ..render.calendar import dated_rows
 from ..today import today_for
 from . import forms
 from .api import expect_continue
+from .documents import form_document
 from .estimates import Busy, EstimatePool
 from .lang import choose
 from .links import qr_svg, start_link
@@ -115,6 +117,8 @@ class ClinicPages:
             web.get("/c/{slug}", self.clinic_page, name="clinic"),
             web.post("/c/{slug}/estimate", self.estimate_page, name="clinic-estimate",
                      expect_handler=expect_continue),
+            web.post("/c/{slug}/documents/{kind:gfe|lmn|summary}", self.document_file,
+                     name="clinic-document", expect_handler=expect_continue),
         ]
 
     # Shared parts.
@@ -232,6 +236,36 @@ class ClinicPages:
             return self._form_page(clinic, t, text_form, outcome, status=status)
         return self._result_page(clinic, t, outcome, form)
 
+    async def document_file(self, request: web.Request) -> web.Response:
+        """A document of the result page: the posted answers read again (nothing was kept),
+        the document drawn in the estimate pool and sent as a file."""
+        posted = await self._posted(request)
+        form = posted if posted is not None else MultiDict()
+        text_form = {key: form.getone(key) for key in form}
+        t = self._translator(request, text_form.get("lang"))
+        clinic = self.clinics.get(request.match_info["slug"])
+        if clinic is None:
+            return self._not_found(request, t)
+        kind = request.match_info["kind"]
+        shown = forms.shown(text_form, clinic, form.getall("asked", []))
+        args = (forms.replies(text_form), clinic.slug, self.clinics, t.lang, shown, kind,
+                text_form.get("patient_name", ""), text_form.get("patient_birth_date", ""))
+        try:
+            status, media_type, body = (form_document(*args) if self.pool is None
+                                        else await self.pool.call(form_document, *args))
+        except Busy:
+            status, media_type, body = 503, "text/plain", t.gettext(BUSY).encode("utf-8")
+        if status != 200:
+            back = f"/c/{quote(clinic.slug)}?lang={t.lang}"
+            return self._page(t, "document_error.html", f"/c/{quote(clinic.slug)}",
+                              t.gettext("The document could not be made"), status=status,
+                              private=True, message=body.decode("utf-8"), back=back,
+                              clinic=clinic)
+        name = documents.filename(kind, t.lang)
+        return web.Response(body=body, content_type=media_type, headers={
+            **SECURITY_HEADERS, **NO_STORE, "Content-Language": t.lang,
+            "Content-Disposition": f'attachment; filename="{name}"'})
+
     def _result_page(self, clinic: Clinic, t: Translator, outcome: Outcome,
                      form: MultiDict[str]) -> web.Response:
         prompt = outcome.result
@@ -247,11 +281,15 @@ class ClinicPages:
                  for qid in outcome.asked for note in outcome.notes.get(qid, [])]
         posted = [(key, value) for key, value in form.items() if key not in ("lang", "edit")]
         title = t.gettext("Your estimate at %(clinic)s", clinic=clinic.name)
+        offered = [{"kind": kind, "label": documents.label(kind, t.lang),
+                    "action": f"/c/{quote(clinic.slug)}/documents/{kind}"}
+                   for kind in documents.applicable(result, scenario)]
         return self._page(
             t, "result.html", f"/c/{quote(clinic.slug)}", title, private=True,
             clinic=clinic, back=f"/c/{quote(clinic.slug)}?lang={t.lang}",
             action=f"/c/{quote(clinic.slug)}/estimate", sessions=scenario.sessions,
             total=cost_text(result, t), recommendation=recommendation_text(result, scenario, t),
             is_range=low != high, explanation=explain(result, scenario, t).split("\n\n"),
-            answers=rows, notes=notes, posted=posted, schedule=dated_rows(result, t),
+            answers=rows, notes=notes, posted=posted, documents=offered,
+            schedule=dated_rows(result, t),
         )

@@ -42,8 +42,10 @@ from ..metrics import CONTENT_TYPE_LATEST, Metrics, activate, update_kind
 from ..settings import Settings, SettingsError, load_settings
 from ..store import StoreError
 from ..store.retention import purge_idle_chats_forever
+from ..telegram import reminder_sender
 from ..telegram.inbox import Inbox
 from .api import EstimateAPI, UnreadableBody, expect_continue, parse_json, problem, read_body
+from .documents_api import DocumentAPI
 from .estimates import EstimatePool
 from .pages import ClinicPages
 
@@ -94,6 +96,7 @@ class TelegramWebhook:
         # Without a store (tests of the web layer alone) updates are processed as they come.
         self.inbox = Inbox(application, store, metrics) if store is not None else None
         self._sweep: asyncio.Task[None] | None = None
+        self._reminders: asyncio.Task[None] | None = None
         self.accepting = False
         # Count the errors of the handlers. PTB logs them itself only while no error handler is
         # registered, so this one logs them too unless the Application has its own.
@@ -135,13 +138,15 @@ class TelegramWebhook:
         self.accepting = True
         if self.inbox is not None:
             self._sweep = asyncio.create_task(self.inbox.sweep_forever(), name="inbox-sweep")
+            self._reminders = reminder_sender.start(application, self.inbox.store)
         try:
             yield
         finally:
             self.accepting = False
-            if self._sweep is not None:
-                self._sweep.cancel()
-                await asyncio.gather(self._sweep, return_exceptions=True)
+            for task in (self._sweep, self._reminders):
+                if task is not None:
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
             await self.drain()
             await self._stop()
 
@@ -436,7 +441,9 @@ def create_app(
     pool = EstimatePool(settings.api_estimate_processes, settings.api_estimate_queue)
     app[POOL_KEY] = pool
     app.cleanup_ctx.append(_warm_context(pool))
-    app.router.add_routes(EstimateAPI(settings, metrics, pool).routes())
+    api = EstimateAPI(settings, metrics, pool)
+    app.router.add_routes(api.routes())
+    app.router.add_routes(DocumentAPI(api, clinics).routes())
     app.router.add_routes(
         ClinicPages(clinics, metrics, _bot_username(settings, telegram_app), pool).routes()
     )
