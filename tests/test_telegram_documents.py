@@ -275,8 +275,8 @@ async def test_staff_ask_for_documents_with_scenario(bot, fake):
     filename, _, data = document_of(fake, chat, sent)
     assert filename == "good-faith-estimate-en.pdf"
     text = pdf_text(data)
-    assert "Jordan Example" in text and NPI in text
-    assert "6" in text and CLINICS.get("demo-clinic").name in text
+    assert "Jordan Example" in text and NPI in text and CLINICS.get("demo-clinic").name in text
+    assert "$510.00" in text  # 6 sessions at the clinic's cash price, $85.00
 
     await fake.user_sends(chat, "/scenario documents=invoice payer=self_pay")
     assert (await fake.wait_for_bot(chat)).text == (
