@@ -25,7 +25,15 @@ from .. import metrics, render
 from ..interview import Answer, step, words
 from ..interview.model import Problem, Prompt
 from ..today import clinic_today
-from . import keyboards, reminder_sender, reminder_texts, reminders, staff_commands, texts
+from . import (
+    documents,
+    keyboards,
+    reminder_sender,
+    reminder_texts,
+    reminders,
+    staff_commands,
+    texts,
+)
 from .keyboards import Callback
 from .outbox import AnswerQuery, Op, Retire, Send, deliver
 from .pipeline import Pipeline
@@ -129,6 +137,8 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/cancel: stops the interview and deletes its answers."""
 
     def work(turn: Turn) -> None:
+        if documents.cancel(turn):  # the Good Faith Estimate's questions open: they stop
+            return
         if turn.interview is None:
             turn.say(texts.NO_INTERVIEW)
             return
@@ -162,6 +172,9 @@ async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if reminders.asking_date(turn):  # the day of a reminder the patient asked for
             now = reminder_sender.clock_of(context.bot_data)()
             return reminders.typed_date(pipeline_of(context).store, turn, text, now)
+        if documents.asking(turn):  # the name or date of birth for a Good Faith Estimate
+            documents.typed(turn, text)
+            return None
         if turn.interview is None:
             _begin(turn, None)
         elif turn.interview.finished and words.action(text, turn.lang) != "narrow":
@@ -207,6 +220,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     pipeline = pipeline_of(context)
     if callback is not None and callback.action == keyboards.REMIND:
         await reminders.on_press(pipeline, update, context, callback.value or "")
+        return
+    if callback is not None and callback.action == keyboards.DOCUMENT:
+        await documents.on_press(pipeline, update, context, callback.value or "")
         return
     await pipeline.run(
         update, context, kind,
@@ -326,6 +342,7 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             t.gettext(texts.PRIVACY_STORED),
             texts.retention(t, retention_days),
             t.gettext(reminder_texts.PRIVACY),
+            t.gettext(documents.PRIVACY),
             t.gettext(texts.PRIVACY_FORGET),
         ]
         turn.send_plain("\n\n".join(parts))
