@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import shlex
-from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
@@ -39,6 +38,7 @@ from ..clinics import Clinic
 from ..i18n import N_, SUPPORTED
 from ..interview import words
 from ..interview.engine import scenario_for
+from ..today import clinic_today
 from . import keyboards, texts
 from .outbox import Op, Retire, Send, SendDocument
 from .pipeline import Pipeline
@@ -124,6 +124,7 @@ def _make_later(turn: Turn, jobs: list[tuple[str, documents.Patient | None]],
     it cannot be made); then the replies `then`."""
     scenario, result, clinic, answers = source
     lang, t = turn.lang, turn.t
+    today = clinic_today(turn.clinics, turn.interview)
 
     async def draw(bot: Bot) -> list[Op]:
         ops: list[Op] = []
@@ -131,7 +132,7 @@ def _make_later(turn: Turn, jobs: list[tuple[str, documents.Patient | None]],
             try:
                 data = await asyncio.to_thread(
                     documents.make, kind, scenario, result, clinic, lang, patient=patient,
-                    answers=answers, today=date.today())
+                    answers=answers, today=today)
             except documents.DocumentError as error:
                 ops.append(Send(texts.esc(documents.error_text(error, t))))
                 continue
@@ -254,7 +255,8 @@ def typed(turn: Turn, text: str) -> None:
         turn.ops.append(_ask(turn, t.gettext(documents.ASK_BIRTH_DATE)))
         return
     try:
-        patient = documents.parse_patient(ask.name, text, turn.lang, date.today())
+        patient = documents.parse_patient(ask.name, text, turn.lang,
+                                          clinic_today(turn.clinics, turn.interview))
     except documents.InvalidPatient as error:
         problem = t.gettext(NOT_A_BIRTH_DATE, text=_shown(text))
         turn.ops.append(_ask(turn, f"{problem} {documents.error_text(error, t)}"))
