@@ -60,12 +60,11 @@ class Clock:
 async def sender(app, store, clock: Clock) -> AsyncIterator[None]:
     """The sender task as `polling` and `serve` start it, checking every few milliseconds."""
     app.bot_data[reminder_sender.CLOCK] = clock
-    task = reminder_sender.start(app, store, every=0.005)
+    running = reminder_sender.start(app, store, every=0.005)
     try:
         yield
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await running.stop()
 
 
 def reminders_in(fake, chat: int, marker: str = RUN_AGAIN) -> list:
