@@ -16,6 +16,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -141,10 +142,17 @@ def parse_scenario(text: str, source: str | Lazy) -> Scenario:
         ) from None
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date written YYYY-MM-DD: {text!r}") from None
+
+
 def _estimate(args: argparse.Namespace) -> int:
     source = _standard_input if args.scenario == "-" else args.scenario
     scenario = parse_scenario(_read(args.scenario), source)
-    result = estimate(scenario)
+    result = estimate(scenario, args.today)
     if args.text:
         from bot.render import explain
 
@@ -196,6 +204,11 @@ def _main(argv: list[str]) -> int:
         )
         parser.add_argument("scenario", help="scenario JSON file, or - for standard input")
         parser.add_argument("--text", action="store_true", help="plain-language explanation")
+        parser.add_argument(
+            "--today", type=_day, default=None, metavar="YYYY-MM-DD",
+            help="date the course from this day when the scenario has no start_date "
+            "(without either, the estimate has no dates)",
+        )
         parser.add_argument(
             "--lang", default="en", choices=SUPPORTED,
             help="language of the explanation and of the error messages",

@@ -35,6 +35,7 @@ from bot.render import (
     option_label,
     prompt_text,
 )
+from bot.today import clinic_today
 
 QUIT = "q"
 SAVE = "d"
@@ -166,7 +167,7 @@ def chat(
         answer = answer_for(prompt, reply)
         if answer is None:
             break
-        state, prompt = step(state, answer, clinics, lang)
+        state, prompt = step(state, answer, clinics, lang, clinic_today(clinics, state))
         answers = answer_lines(state, clinics, t) if prompt.kind == "change" else None
         stdout.write("\n" + render(prompt, t, answers, out) + "\n")
     return state

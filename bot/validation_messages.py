@@ -57,6 +57,11 @@ MESSAGES: Mapping[str, str] = {
     "fallback_payer_not_applicable": N_(
         "fallback_payer applies only when payer is auto or workers_comp"
     ),
+    "iso_date": N_("must be a date written YYYY-MM-DD, such as 2026-12-07"),
+    "year_start_day": N_("month %(month)s has no day %(day)s"),
+    "one_schedule": N_("give sessions_per_week or course_weeks, not both"),
+    "schedule_too_dense": N_("%(sessions)s sessions do not fit in %(weeks)s weeks (one a day at "
+                             "most)"),
 }
 USED_OVER_LIMIT = N_("%(used)s (%(used_value)s) is more than %(limit)s (%(limit_value)s)")
 NOT_VALID = N_("The value is not valid")

@@ -4,6 +4,7 @@
     result = estimate(Scenario.model_validate_json(text))
 """
 
+from .calendar import next_reset, prescription_end
 from .engine import estimate
 from .estimate import (
     Accounts,
@@ -11,6 +12,7 @@ from .estimate import (
     DiagnosisCheck,
     Estimate,
     NextStep,
+    PlanYearTotal,
     Recommended,
     Route,
     SessionRow,
@@ -21,6 +23,7 @@ from .units import units_for_minutes
 
 __all__ = [
     "HEALTH_PLAN_PAYERS", "Accounts", "CostRange", "DiagnosisCheck", "Estimate", "NextStep",
-    "Recommended", "Route",
-    "Scenario", "SessionRow", "Totals", "estimate", "units_for_minutes",
+    "PlanYearTotal", "Recommended", "Route",
+    "Scenario", "SessionRow", "Totals", "estimate", "next_reset",
+    "prescription_end", "units_for_minutes",
 ]

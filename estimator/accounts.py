@@ -19,8 +19,11 @@ def _hsa_contributions_allowed(s: Scenario) -> bool:
     return s.plan_payer == "commercial" and s.plan_type == "hdhp"
 
 
-def accounts(s: Scenario, route: RouteName, total: Decimal) -> Accounts | None:
-    """What the patient's account can pay of `total` (the recommended route's worst case)."""
+def accounts(s: Scenario, route: RouteName, total: Decimal, crosses: bool = False
+             ) -> Accounts | None:
+    """What the patient's account can pay of `total` (the recommended route's worst case).
+    `crosses`: the course runs into a new plan year, when it matters that HSA money never
+    expires (DOMAIN.md "Accounts")."""
     if s.hsa_fsa == "none":
         return None
     kind = s.hsa_fsa
@@ -45,6 +48,8 @@ def accounts(s: Scenario, route: RouteName, total: Decimal) -> Accounts | None:
         notes.append("hsa_no_new_contributions" if kind == "hsa" else "hra_no_tax_saving")
         if balance is None:
             notes.append("account_balance_limits")
+    if kind == "hsa" and crosses:
+        notes.append("hsa_never_expires")
     if not eligible:
         amount = saved_on = ZERO  # it cannot pay for this massage at all
     savings = None

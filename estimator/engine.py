@@ -2,19 +2,20 @@
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 from . import icd10
 from .accounts import accounts
-from .chains import CHAINS, Bounds, Walks, bounds, rows
+from .calendar import start_of
+from .chains import CHAINS, Bounds, Walks
+from .course import Course, CourseLike
 from .coverage import Facts, Finding, findings, payer_route_open, verdict
+from .dated import DatedCourse, dated_plan
+from .dated_steps import by_plan_year, calendar_steps, date_rows
 from .domains import (
     Answers,
-    PlanOption,
-    domain_ends,
-    plan_options,
     primary_unknowns,
-    unknowns,
 )
 from .estimate import (
     CostRange,
@@ -96,12 +97,6 @@ def _closed_networks(s: Scenario, diagnoses: Sequence[DiagnosisCheck]) -> frozen
     return frozenset(closed)
 
 
-def _route_bounds(a: Answers, w: Walks, name: RouteName, payers: Payers,
-                  options: list[PlanOption] | None = None) -> Bounds:
-    options = plan_options(a) if options is None else options
-    return bounds(w, CHAINS[name], payers.first_open, payers.plan_open, options, a)
-
-
 def _listed(found: list[RouteName], all_bounds: dict[RouteName, Bounds], payers: Payers
             ) -> list[RouteName]:
     """Drop a "_then_cash" route that never pays cash (nothing left uncovered) or whose payers
@@ -118,28 +113,26 @@ def _listed(found: list[RouteName], all_bounds: dict[RouteName, Bounds], payers:
     return [name for name in found if keep(name)]
 
 
-def _widened_by(a: Answers, w: Walks, best: RouteName, payers: Payers, current: Bounds
-                ) -> list[str]:
+def _widened_by(c: CourseLike, best: RouteName, current: Bounds) -> list[str]:
     """The unknowns that change the recommended route's range, the one whose answer leaves the
     narrowest range whatever it turns out to be (minimax) first."""
     width = current.high.total - current.low.total
     ranked: list[tuple[int, int, int, str]] = []
-    for order, name in enumerate(unknowns(a.s)):
+    for order, name in enumerate(c.unknowns):
         widths = []
-        for answer in domain_ends(a.s, name):
-            b = _route_bounds(a.with_fixed({name: answer}), w, best, payers)
+        for answer in c.ends(name):
+            b = c.bounds(best, {name: answer})
             widths.append(b.high.total - b.low.total)
         if min(widths) < width:
             ranked.append((max(widths), sum(widths), order, name))
     return [name for *_, name in sorted(ranked)]
 
 
-def _range(a: Answers, w: Walks, best: RouteName, payers: Payers, b: Bounds
-           ) -> CostRange | None:
+def _range(c: CourseLike, best: RouteName, b: Bounds) -> CostRange | None:
     if b.low.total == b.high.total:
         return None
     return CostRange(low=Decimal(b.low.total).scaleb(-2), high=Decimal(b.high.total).scaleb(-2),
-                     widened_by=_widened_by(a, w, best, payers, b))
+                     widened_by=_widened_by(c, best, b))
 
 
 def _contenders(found_routes: Sequence[Route], best: Route) -> list[Route]:
@@ -157,23 +150,30 @@ def _sessions_by_payer(session_rows: Sequence[SessionRow]) -> dict[PaidBy, int]:
     return counts
 
 
-def estimate(s: Scenario) -> Estimate:
-    """What the patient would pay for the course, each way to pay it, and what to do next."""
+def estimate(s: Scenario, today: date | None = None) -> Estimate:
+    """What the patient would pay for the course, each way to pay it, and what to do next.
+
+    `today` is the caller's day (the clinic's time zone): the course starts then unless
+    `s.start_date` says otherwise; with neither, the estimate has no dates. The estimator never
+    reads the clock, so the same arguments always give the same estimate."""
     if s.fees.billed_per_unit is None:
-        return estimate_without_price(s, _estimate)
-    return _estimate(s)
+        return estimate_without_price(s, lambda priced: _estimate(priced, today))
+    return _estimate(s, today)
 
 
-def _estimate(s: Scenario) -> Estimate:
+def _estimate(s: Scenario, today: date | None) -> Estimate:
+    start = start_of(s, today)
     diagnoses = _diagnoses(s)
     found = findings(Facts(s, diagnoses, primary_unknowns(s)))
     reasons = [f.reason for f in found]
     payers, plan_reasons = _payers(s, diagnoses, found)
+    closed = _closed_networks(s, diagnoses)
     w = Walks(s)
-    a = Answers(s, closed=_closed_networks(s, diagnoses))
-    options = plan_options(a)
+    plan = dated_plan(s, start)
+    c: CourseLike = (Course(Answers(s, closed=closed), w, payers) if plan.whole
+                     else DatedCourse(s, payers, closed, plan.candidates))
     listed = names(s, w.cash < w.billed)
-    all_bounds = {name: _route_bounds(a, w, name, payers, options) for name in listed}
+    all_bounds = {name: c.bounds(name) for name in listed}
     first_alone = FIRST_ALONE.get(s.payer)
     if first_alone is not None:
         payers = replace(payers, plan_reached=_reaches_plan(all_bounds[first_alone]))
@@ -181,21 +181,24 @@ def _estimate(s: Scenario) -> Estimate:
                     for name in _listed(listed, all_bounds, payers)]
     best = recommended(found_routes, payers.plan_reached)
     chosen = all_bounds[best.route]
-    session_rows = rows(chosen.high, w.billed)
+    session_rows = date_rows(s, plan, c.rows(chosen))
     plan_left_out = (CHAINS[best.route].plan and chosen.high.plan is not None
                      and any(r.paid_by == "cash" for r in session_rows))
     if plan_left_out and "visit_limit_reached" not in reasons:
         reasons.append("visit_limit_reached")
-    cost_range = _range(a, w, best.route, payers, chosen)
+    cost_range = _range(c, best.route, chosen)
     questions = list(cost_range.widened_by) if cost_range else []
     for other in _contenders(found_routes, best):
-        questions += [q for q in _widened_by(a, w, other.route, payers, all_bounds[other.route])
+        questions += [q for q in _widened_by(c, other.route, all_bounds[other.route])
                       if q not in questions]
-    account = accounts(s, best.route, best.patient_total)
+    account = accounts(s, best.route, best.patient_total, crosses=plan.crosses)
     # The plan behind workers' comp or PIP matters to the patient only if the recommended route
     # may reach it.
     plan_used = s.health_plan or (CHAINS[best.route].plan and payers.plan_reached)
     covered = sum(1 for r in session_rows if r.paid_by != "cash")
+    steps = next_steps(s, reasons, diagnoses, questions, best, session_rows, account,
+                       plan_reasons if plan_used else ())
+    steps += calendar_steps(s, plan, c, payers, closed, best, session_rows, account)
     return Estimate(
         coverage=verdict(found),
         reasons=reasons,
@@ -207,6 +210,7 @@ def _estimate(s: Scenario) -> Estimate:
             insurer=sum((r.insurer for r in session_rows), ZERO),
             covered_sessions=covered,
             uncovered_sessions=len(session_rows) - covered,
+            by_plan_year=by_plan_year(s, plan, session_rows),
         ),
         range=cost_range,
         routes=found_routes,
@@ -214,8 +218,7 @@ def _estimate(s: Scenario) -> Estimate:
                                 sessions_by_payer=_sessions_by_payer(session_rows)),
         best_route=best.route,
         accounts=account,
-        next_steps=next_steps(s, reasons, diagnoses, questions, best, session_rows, account,
-                              plan_reasons if plan_used else ()),
+        next_steps=steps,
         notes=_notes(s, found_routes, best, plan_used),
     )
 

@@ -4,6 +4,7 @@ Reason, route, next-step and note codes are stable snake_case strings; their wor
 bot's message catalogs.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -55,6 +56,20 @@ class SessionRow:
     balance_bill: MoneyOut
     patient: MoneyOut
     insurer: MoneyOut
+    # The session's day (null: the estimate is not dated), and the validity windows it falls
+    # outside of (`prescription_expires`, `preauth_expires`, `lmn_expires`).
+    date: dt.date | None = None
+    flags: tuple[str, ...] = ()
+
+
+class PlanYearTotal(_Out):
+    """The course's share in one plan year (`starts` and `ends` are its first and last days)."""
+
+    starts: dt.date
+    ends: dt.date
+    sessions: int
+    patient: MoneyOut
+    insurer: MoneyOut
 
 
 class Totals(_Out):
@@ -62,6 +77,9 @@ class Totals(_Out):
     insurer: MoneyOut
     covered_sessions: int
     uncovered_sessions: int
+    # The totals split by plan year (empty when the estimate is not dated, the plan-year start
+    # is not known, or no health plan pays).
+    by_plan_year: list[PlanYearTotal] = []
 
 
 class CostRange(_Out):

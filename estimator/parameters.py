@@ -57,3 +57,17 @@ MEDICARE_LIMITING_CHARGE_PCT = Decimal("115")
 # Above the yearly therapy threshold claims need the KX modifier attesting medical necessity:
 # $2,410 in 2025 (DOMAIN.md), $2,480 in 2026 (CY2026 physician fee schedule final rule).
 KX_THRESHOLD: tuple[int, Decimal] = (2026, Decimal("2480.00"))
+
+# --- The calendar (DOMAIN.md "Calendar" and "Accounts") ---------------------------------------
+# Health FSA carryover limit by year (IRS, adjusted yearly; Notice 2005-42 allows either a
+# carryover or a grace period, not both): 2026 $680. A year without a figure uses the latest one
+# before it, named with its year so the wording can say which year's limit it is.
+FSA_CARRYOVER_LIMIT: dict[int, Decimal] = {2026: Decimal("680.00")}
+# The grace period lasts at most 2½ months after the plan year (Notice 2005-42): until the 15th
+# day of the third month after the plan year ends (a plan year ending December 31: March 15).
+FSA_GRACE_MONTHS = 2
+FSA_GRACE_LAST_DAY = 15
+# A Letter of Medical Necessity is usually accepted for 12 months from its date (IRS Pub. 502).
+LMN_VALID_MONTHS = 12
+# Without a schedule, a course is one session a week.
+DEFAULT_SESSIONS_PER_WEEK = 1

@@ -4,6 +4,8 @@ An omitted field takes its documented default; `null` means "the patient does no
 engine then works with every answer inside a realistic domain (see `estimator.domains`).
 """
 
+import re
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -36,6 +38,8 @@ ProviderType = Literal["massage_therapist", "physical_therapist", "chiropractor"
 CptCode = Literal["97124", "97140"]
 Account = Literal["none", "hsa", "fsa", "hra"]
 NoLimit = Literal["none"]
+# What a health FSA lets the patient keep after its plan year (Notice 2005-42: one or the other).
+FsaRollover = Literal["grace_period", "carryover", "none"]
 
 
 
@@ -47,11 +51,33 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    # A day, written YYYY-MM-DD (ISO 8601, as the OpenAPI document's "format: date" says), or a
+    # date already (YAML reads an unquoted 2026-12-07 as one). Not a timestamp, not a datetime.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError("iso_date", "Value error, must be a date written YYYY-MM-DD, "
+                              "such as 2026-12-07")
+
+
+Day = Annotated[date, BeforeValidator(_iso_date)]
 # A count: an integer, or a number without a fraction. Booleans are true and false only (JSON's,
 # or Python's): the document says "boolean", so 0, 1 and "yes" are refused.
 Count = Annotated[StrictInt, BeforeValidator(_whole_number)]
 # Bounds inside the union member, so that the document carries them as minimum and maximum.
 _VisitsUsed = Annotated[StrictInt, Field(ge=0, le=1000), BeforeValidator(_whole_number)]
+_PerWeek = Annotated[StrictInt, Field(ge=1, le=7), BeforeValidator(_whole_number)]
+_Weeks = Annotated[StrictInt, Field(ge=1, le=365), BeforeValidator(_whole_number)]
+_RxWeeks = Annotated[StrictInt, Field(ge=1, le=104), BeforeValidator(_whole_number)]
+_Visits = Annotated[StrictInt, Field(ge=0, le=365), BeforeValidator(_whole_number)]
 
 US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
@@ -71,6 +97,58 @@ class Fees(_Strict):
     allowed_per_unit: Money | None = None
     oon_allowed_per_unit: Money | None = None
     cash_per_session: Money | None = None
+
+
+# Days in each month, February's in a leap year (a plan year may start on any day).
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+class YearStart(_Strict):
+    """The first day of the plan year, every year: January 1 for individual and most employer
+    plans, but an employer plan may use any month (DOMAIN.md "Calendar")."""
+
+    month: Count = Field(default=1, ge=1, le=12)
+    day: Count = Field(default=1, ge=1, le=31)
+
+    @model_validator(mode="after")
+    def _real_day(self) -> "YearStart":
+        if self.day > _MONTH_DAYS[self.month - 1]:
+            raise PydanticCustomError(
+                "year_start_day", "Value error, month {month} has no day {day}",
+                {"month": self.month, "day": self.day},
+            )
+        return self
+
+
+class NextYear(_Strict):
+    """The plan's terms in the next plan year: only the fields given change; the others renew
+    as they are (null: not known). What was paid or used starts again from zero."""
+
+    deductible: Money | None = None
+    deductible_applies: StrictBool | None = None
+    copay: Money | None = None
+    coinsurance_pct: Percent | None = None
+    oop_max: Money | NoLimit | None = None
+    visit_limit: Count | NoLimit | None = None
+    oon_deductible: Money | None = None
+    oon_coinsurance_pct: Percent | None = None
+    oon_oop_max: Money | NoLimit | None = None
+
+    @field_validator("visit_limit")
+    @classmethod
+    def _visit_limit_range(cls, value: int | str | None) -> int | str | None:
+        return _visit_limit_in_range(value)
+
+
+def _visit_limit_in_range(value: int | str | None) -> int | str | None:
+    if isinstance(value, int) and not 0 <= value <= 365:
+        # The errors of this model keep pydantic's "Value error, " wording; their type and
+        # context let a caller say them in another language (bot/validation_messages.py).
+        raise PydanticCustomError(
+            "visit_limit_range", 'Value error, must be between {min} and {max}, or "none"',
+            {"min": 0, "max": 365},
+        )
+    return value
 
 
 class Plan(_Strict):
@@ -98,18 +176,15 @@ class Plan(_Strict):
     oon_coinsurance_pct: Percent | None = None
     oon_oop_max: Money | NoLimit | None = None
     oon_oop_met: Money | None = ZERO
+    # When the deductible, the amounts met and the visits used start again (null: not known).
+    year_start: YearStart | None = YearStart()
+    # The next plan year's terms, where they change (omitted: the same terms renew).
+    next_year: NextYear | None = None
 
     @field_validator("visit_limit")
     @classmethod
     def _visit_limit_range(cls, value: int | str | None) -> int | str | None:
-        if isinstance(value, int) and not 0 <= value <= 365:
-            # The errors of this model keep pydantic's "Value error, " wording; their type and
-            # context let a caller say them in another language (bot/validation_messages.py).
-            raise PydanticCustomError(
-                "visit_limit_range", 'Value error, must be between {min} and {max}, or "none"',
-                {"min": 0, "max": 365},
-            )
-        return value
+        return _visit_limit_in_range(value)
 
 
 class WorkersComp(_Strict):
@@ -163,6 +238,22 @@ class Scenario(_Strict):
     # Original Medicare: whether the provider participates (accepts Medicare's approved amount
     # as payment in full). null: not known.
     medicare_participating: StrictBool | None = True
+    # --- the calendar (all optional; without a start date the estimate has no dates) ---
+    # The first session's day (omitted: the day the caller passes to `estimate` as today).
+    start_date: Day | None = None
+    # The schedule: sessions a week, or the weeks the course is spread over ("12 sessions over 6
+    # weeks", read from the prescription); neither: one a week.
+    sessions_per_week: _PerWeek | None = None
+    course_weeks: _Weeks | None = None
+    # Validity windows: the prescription (its date; how many weeks it covers, omitted: the
+    # course's weeks), the pre-authorization (visits approved, last day) and the LMN's date.
+    prescription_date: Day | None = None
+    prescription_weeks: _RxWeeks | None = None
+    preauth_visits: _Visits | None = None
+    preauth_end: Day | None = None
+    lmn_date: Day | None = None
+    # A health FSA's rule after its plan year (null: not known).
+    fsa_rollover: FsaRollover | None = None
 
     @field_validator("state")
     @classmethod
@@ -212,6 +303,21 @@ class Scenario(_Strict):
             raise PydanticCustomError(
                 "used_over_limit", "Value error, {detail}",
                 {"detail": "; ".join(errors), "pairs": over},
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> "Scenario":
+        if self.sessions_per_week is not None and self.course_weeks is not None:
+            raise PydanticCustomError(
+                "one_schedule",
+                "Value error, give sessions_per_week or course_weeks, not both",
+            )
+        if self.course_weeks is not None and self.sessions > 7 * self.course_weeks:
+            raise PydanticCustomError(
+                "schedule_too_dense",
+                "Value error, {sessions} sessions do not fit in {weeks} weeks (one a day at most)",
+                {"sessions": self.sessions, "weeks": self.course_weeks},
             )
         return self
 

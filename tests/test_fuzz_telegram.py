@@ -732,7 +732,7 @@ class Player:
 
 # --- the checks ----------------------------------------------------------------------------------
 
-REPLY_METHODS = ("sendMessage", "editMessageText")
+REPLY_METHODS = ("sendMessage", "editMessageText", "sendDocument")  # a PDF answers a typed date
 LONG_BY_NATURE = ("/help", "/scenario", "/whatif")
 
 

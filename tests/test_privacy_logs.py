@@ -6,15 +6,17 @@ fetching the fake's updates and posting them to /telegram) and once by polling (
 `massage-bot polling` does), with every logger captured at DEBUG (a handler on the root logger,
 the root logger at DEBUG: what LOG_LEVEL=DEBUG does). The patients are "Zelda", in English,
 Spanish and Russian; they type amounts with cents in their locale's format and a diagnosis code;
-a staff member runs /scenario, /whatif and a scenario file with their own amounts and code; the
+a staff member runs /scenario, /whatif and a scenario file with their own amounts and code; a
+self-pay patient asks for the Good Faith Estimate, typing their full name and date of birth; the
 JSON API gets a scenario too; and one update fails inside the handler with an exception whose
 message quotes the patient's answer.
 
 Then neither the captured log records (message, arguments, exception text) nor the /metrics page
 may contain: the diagnosis codes (or their descriptions), the typed amounts in any formatting
 (1234.56, 1,234.56, 1 234,56, 1.234,56, $1,234.56...), the amounts of the estimates the bot
-showed, the first name, the raw chat ids (which must appear hashed: that is checked too), the bot
-token or the webhook secret.
+showed, the first name, the surname and the date of birth typed for the Good Faith Estimate, the
+raw chat ids (which must appear hashed: that is checked too), the bot token or the webhook
+secret.
 
 python-telegram-bot logs at DEBUG the Bot API URL with the token in it, every call's parameters
 (the texts sent: the record of answers, amounts, codes) and every update (name, chat id, text),
@@ -57,7 +59,11 @@ NAME = "Zelda"
 
 EN_CHAT, ES_CHAT, RU_CHAT, FAIL_CHAT = 918273645, 927364518, 936451827, 945182736
 STAFF_CHAT = 561234987  # a private chat's id is its user's id
-CHATS = (EN_CHAT, ES_CHAT, RU_CHAT, FAIL_CHAT, STAFF_CHAT)
+GFE_CHAT = 954827163
+CHATS = (EN_CHAT, ES_CHAT, RU_CHAT, FAIL_CHAT, STAFF_CHAT, GFE_CHAT)
+SURNAME = "Quixotewell"  # typed with NAME for the Good Faith Estimate
+BIRTH_DATE = "07/19/1961"  # typed as a US date: in any format, it must not be logged
+BIRTH_DATE_PATTERN = re.compile(r"1961-0?7-19|0?7/19/1961|19[./-]0?7[./-]1961|July 19, 1961")
 
 
 def _script(code: str, amounts: dict[str, str]) -> dict[str, tuple[str, str | None]]:
@@ -166,6 +172,8 @@ def secrets_patterns(shown: set[str]) -> dict[str, re.Pattern[str]]:
         description = icd10.check(code).description
         patterns[f"diagnosis {description!r}"] = re.compile(re.escape(description), re.I)
     patterns["the first name"] = re.compile(NAME)
+    patterns["the surname"] = re.compile(SURNAME)
+    patterns["the date of birth"] = BIRTH_DATE_PATTERN
     for chat in CHATS:
         patterns[f"chat id {chat}"] = re.compile(rf"(?<!\d){chat}(?!\d)")
     patterns["the bot token"] = re.compile(re.escape(TOKEN_SECRET))
@@ -314,10 +322,11 @@ def _moved_on(question: str | None):
     return lambda m: bool(m.buttons) and (_is_result(m) or _question(m) not in (None, question))
 
 
-async def interview(fake: FakeTelegramAPI, chat: int, lang: str, script) -> BotMessage:
+async def interview(fake: FakeTelegramAPI, chat: int, lang: str, script,
+                    start: str = "/start") -> BotMessage:
     """/start, then every answer of `script` (buttons pressed, text typed) as Zelda, narrowing
     the first estimate down to ask for the rest."""
-    await fake.user_sends(chat, "/start", language_code=lang, first_name=NAME)
+    await fake.user_sends(chat, start, language_code=lang, first_name=NAME)
     view = await fake.wait_for_bot(chat, _moved_on(None))
     while not _is_result(view) or any(data == "w" for _, data in view.buttons):
         if _is_result(view):  # "Narrow it down": its first question comes below the estimate
@@ -348,15 +357,30 @@ async def staff_work(fake: FakeTelegramAPI) -> None:
     await fake.wait_for_bot(chat, lambda m: "case passed" in m.text or "cases passed" in m.text)
 
 
+async def good_faith_estimate(fake: FakeTelegramAPI) -> None:
+    """A self-pay patient at a clinic gets the GFE: full name and date of birth typed."""
+    chat = GFE_CHAT
+    script = {**_script("M62.830", {"cash": "87.13"}), "payer": ("choice", "self_pay")}
+    result = await interview(fake, chat, "en", script, start="/start demo-clinic")
+    await fake.user_presses(chat, result.message_id, "d|gfe")
+    await fake.wait_for_bot(chat, lambda m: "full name" in m.text)
+    await fake.user_sends(chat, f"{NAME} {SURNAME}", first_name=NAME)
+    await fake.wait_for_bot(chat, lambda m: "date of birth" in m.text)
+    await fake.user_sends(chat, BIRTH_DATE, first_name=NAME)
+    await fake.wait_for_bot(chat, lambda m: m.document is not None)
+    [sent] = fake.documents_sent(chat)
+    assert sent.filename == "good-faith-estimate-en.pdf"
+
+
 async def failing_update(fake: FakeTelegramAPI) -> None:
     """An update that fails inside the handler with an exception quoting the answer: the bot
     apologises and logs where it failed, never the exception's message."""
     real_step = telegram_handlers.step
 
-    def step(state, answer, clinics, lang):
+    def step(state, answer, clinics, lang, today=None):
         if answer.value == FAIL_AMOUNT:
             raise ValueError(f"cannot use {answer.value} for {NAME}, code {STAFF_CODE}")
-        return real_step(state, answer, clinics, lang)
+        return real_step(state, answer, clinics, lang, today)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(telegram_handlers, "step", step)
@@ -376,6 +400,7 @@ async def run_everything(mode: str, encrypted: bool, tmp_path) -> tuple[Capture,
                 interview(fake, chat, lang, script) for chat, lang, _, script in INTERVIEWS
             ))
             await staff_work(fake)
+            await good_faith_estimate(fake)
             await failing_update(fake)
             response = await client.post("/api/v1/estimate", json=API_SCENARIO)
             assert response.status == 200, await response.text()

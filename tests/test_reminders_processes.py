@@ -40,7 +40,7 @@ def _left(database: Path) -> int:
 
 async def _received(fake: FakeTelegramAPI) -> None:
     sent = await fake.wait_for_bot(CHAT, timeout=60)
-    assert sent.text.startswith("Aquí tienes el recordatorio que pediste.")
+    assert sent.text.startswith("Aquí tiene el recordatorio que pidió.")
     assert sent.buttons == [("Volver a calcular mi estimación", "m|r")]
 
 

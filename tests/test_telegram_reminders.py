@@ -60,12 +60,11 @@ class Clock:
 async def sender(app, store, clock: Clock) -> AsyncIterator[None]:
     """The sender task as `polling` and `serve` start it, checking every few milliseconds."""
     app.bot_data[reminder_sender.CLOCK] = clock
-    task = reminder_sender.start(app, store, every=0.005)
+    running = reminder_sender.start(app, store, every=0.005)
     try:
         yield
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await running.stop()
 
 
 def reminders_in(fake, chat: int, marker: str = RUN_AGAIN) -> list:
@@ -180,7 +179,7 @@ async def test_reminders_lists_them_and_cancels_one_in_spanish(bot, fake):
     await run_interview(fake, chat, CASH, lang="es")
     await fake.user_sends(chat, "/reminders", language_code="es")
     empty = await fake.wait_for_bot(chat)
-    assert empty.text.startswith("No tienes recordatorios.")
+    assert empty.text.startswith("No tiene recordatorios.")
 
     await press(fake, chat, OPEN, "es")
     await fake.wait_for_bot(chat, lambda m: any(d == PLAN_YEAR for _, d in m.buttons))
@@ -189,17 +188,17 @@ async def test_reminders_lists_them_and_cancels_one_in_spanish(bot, fake):
     await press(fake, chat, OPEN, "es")
     await fake.wait_for_bot(chat, lambda m: any(d == ON_A_DATE for _, d in m.buttons))
     await press(fake, chat, ON_A_DATE, "es")
-    await fake.wait_for_bot(chat, lambda m: m.text.startswith("Escribe el día"))
+    await fake.wait_for_bot(chat, lambda m: m.text.startswith("Escriba el día"))
     await fake.user_sends(chat, "2 de enero", language_code="es")
     await fake.wait_for_bot(chat, lambda m: m.text.startswith("Listo"))
 
     await fake.user_sends(chat, "/reminders", language_code="es")
-    listing = await fake.wait_for_bot(chat, lambda m: m.text.startswith("Tus recordatorios"))
+    listing = await fake.wait_for_bot(chat, lambda m: m.text.startswith("Sus recordatorios"))
     plan, chosen = await bot.store.reminders(chat)
     assert listing.text == (
-        "Tus recordatorios (pulsa uno para cancelarlo):\n"
-        "18 de diciembre de 2026: tu año del plan se reinicia el 1 de enero de 2027\n"
-        "2 de enero de 2027: el día que elegiste"
+        "Sus recordatorios (pulse uno para cancelarlo):\n"
+        "18 de diciembre de 2026: su año del plan se reinicia el 1 de enero de 2027\n"
+        "2 de enero de 2027: el día que usted eligió"
     )
     assert listing.buttons == [("Cancelar el 18 de diciembre de 2026", f"m|c{plan.id}"),
                                ("Cancelar el 2 de enero de 2027", f"m|c{chosen.id}")]
@@ -223,7 +222,7 @@ async def test_reminders_lists_them_and_cancels_one_in_spanish(bot, fake):
         assert reminders_in(fake, chat) == []  # the cancelled one never comes
         time.now = chosen.due_at
         sent = await fake.wait_for_bot(chat, lambda m: bool(reminders_in(fake, chat)))
-    assert sent.text.startswith("Aquí tienes el recordatorio que pediste.")
+    assert sent.text.startswith("Aquí tiene el recordatorio que pidió.")
 
 
 async def test_forget_cancels_the_reminders_and_none_comes_after(bot, fake):

@@ -44,9 +44,11 @@ CLINICS = load_clinics()
 class BotUnderTest:
     """The bot as `massage-bot polling` runs it, pointed at the fake server."""
 
-    def __init__(self, fake: FakeTelegramAPI, database: Path, **settings) -> None:
+    def __init__(self, fake: FakeTelegramAPI, database: Path, *,
+                 encryption_key: str | None = None, **settings) -> None:
         self.fake = fake
         self.database_url = f"sqlite:///{database}"
+        self.encryption_key = encryption_key
         self.settings = Settings(
             _env_file=None,
             telegram_bot_token=TOKEN,
@@ -58,7 +60,7 @@ class BotUnderTest:
         self.app = None
 
     async def start(self) -> BotUnderTest:
-        self.store = open_store(self.database_url)
+        self.store = open_store(self.database_url, encryption_key=self.encryption_key)
         await self.store.open()
         self.app = build_application(
             self.settings, store=self.store, clinics=CLINICS, base_url=f"{self.fake.url}/bot",

@@ -510,3 +510,22 @@ async def test_a_self_pay_visitor_needs_no_plan():
         assert f'<p class="amount" id="patient-total">{total}</p>' in page
     finally:
         await client.close()
+
+
+async def test_a_course_that_may_cross_january_1_asks_its_first_day_and_shows_the_dates(
+        client, monkeypatch):
+    monkeypatch.setenv("MASSAGE_BOT_TODAY", "2026-12-07")  # the clinic's day (bot/today.py)
+    page = await (await client.post("/c/demo-clinic/estimate", data=FORM)).text()
+    assert 'id="patient-total"' not in page
+    assert '<input type="hidden" name="asked" value="start">' in page
+    assert '<option value="2026-12-14">Next week, from Dec 14, 2026</option>' in page
+    dated = {**FORM, "asked": "start", "start": "2026-12-07"}
+    page = await (await client.post("/c/demo-clinic/estimate", data=dated)).text()
+    # Then the month the plan year starts, as the chat asks it.
+    assert '<input type="hidden" name="asked" value="plan_year">' in page
+    assert '<option value="7">July</option>' in page
+    posted = [*dated.items(), ("asked", "plan_year"), ("plan_year", "1")]
+    page = await (await client.post("/c/demo-clinic/estimate", data=posted)).text()
+    assert 'id="patient-total"' in page and 'id="schedule"' in page
+    assert "<td>Dec 7, 2026</td>" in page and "<td>Jan 4, 2027</td>" in page
+    assert "Your plan year starts again during the course:" in page

@@ -34,13 +34,13 @@ from .content import applicable, build_gfe, build_lmn
 from .errors import DocumentError, InvalidPatient, MissingClinicField, NotApplicable, error_text
 from .fhir import MEDIA_TYPE as FHIR_MEDIA_TYPE
 from .fhir import bundle_json
-from .patient import ASK_BIRTH_DATE, ASK_NAME, Patient, parse_patient
+from .patient import ASK_BIRTH_DATE, ASK_NAME, Patient, parse_name, parse_patient
 
 __all__ = [
     "ASK_BIRTH_DATE", "ASK_NAME", "FHIR_MEDIA_TYPE", "KINDS", "PDF_MEDIA_TYPE", "DocumentError",
-    "InvalidPatient", "MissingClinicField", "NotApplicable", "Patient", "applicable",
+    "InvalidPatient", "MissingClinicField", "NotApplicable", "Patient", "applicable", "check",
     "error_text", "filename", "label", "make", "make_gfe", "make_gfe_fhir", "make_lmn",
-    "make_summary", "parse_patient",
+    "make_summary", "parse_name", "parse_patient",
 ]
 
 KINDS = ("gfe", "lmn", "summary")
@@ -104,6 +104,23 @@ def make_summary(scenario: Scenario, estimate: Estimate, clinic: Clinic | None, 
     document = summary.EstimateSummary(_today(today), scenario, estimate, clinic,
                                        tuple(answers), summary.version())
     return pdf.render(summary.blocks(document, t), summary.title(t), lang)
+
+
+# Stands in for the patient when `check` builds a GFE's content (never drawn, never kept).
+_ANYONE = Patient("-", date(2000, 1, 1))
+
+
+def check(kind: str, scenario: Scenario, estimate: Estimate, clinic: Clinic | None, *,
+          today: date | None = None) -> None:
+    """Raise the refusal `make` would raise for this estimate and clinic, without drawing
+    anything (microseconds, not a PDF's milliseconds): a channel that must ask the patient's
+    name and date of birth first refuses before asking, not after."""
+    if kind == "gfe":
+        build_gfe(scenario, estimate, clinic, _ANYONE, _today(today))
+    elif kind == "lmn":
+        build_lmn(scenario, estimate, clinic, None, _today(today))
+    elif kind != "summary":
+        raise ValueError(f"unknown document {kind!r}; known: {', '.join(KINDS)}")
 
 
 def make(kind: str, scenario: Scenario, estimate: Estimate, clinic: Clinic | None, lang: str, *,

@@ -17,7 +17,8 @@ from bot.i18n import N_
 
 from .errors import InvalidPatient
 
-__all__ = ["ASK_BIRTH_DATE", "ASK_NAME", "Patient", "parse_birth_date", "parse_patient"]
+__all__ = ["ASK_BIRTH_DATE", "ASK_NAME", "Patient", "parse_birth_date", "parse_name",
+           "parse_patient"]
 
 # What a channel asks before it makes a Good Faith Estimate (the name first).
 ASK_NAME = N_("The patient's full name, for the Good Faith Estimate:")
@@ -64,12 +65,20 @@ def parse_birth_date(text: str, lang: str, today: date) -> date:
     return born
 
 
-def parse_patient(name: str, birth_date: str | date, lang: str, today: date) -> Patient:
-    """The patient from what was typed; InvalidPatient naming the field that cannot be used."""
+def parse_name(name: str) -> str:
+    """The name as it goes on the document (spaces tidied); InvalidPatient("name") when it is
+    empty, has no letter, has control characters or is over 200 characters. A channel that asks
+    the name and the date of birth one at a time checks the name as soon as it is typed."""
     clean = " ".join(name.split())
     if (not clean or len(clean) > MAX_NAME or not any(c.isalpha() for c in clean)
             or any(unicodedata.category(c) in _NOT_TEXT for c in clean)):
         raise InvalidPatient("name")
+    return clean
+
+
+def parse_patient(name: str, birth_date: str | date, lang: str, today: date) -> Patient:
+    """The patient from what was typed; InvalidPatient naming the field that cannot be used."""
+    clean = parse_name(name)
     if isinstance(birth_date, date):
         if birth_date > today or today.year - birth_date.year > OLDEST_YEARS:
             raise InvalidPatient("birth_date")

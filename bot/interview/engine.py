@@ -13,6 +13,7 @@ pays an explanation and then the most common case, and three unusable replies in
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
@@ -107,7 +108,8 @@ def _clinic(state: InterviewState, clinics: ClinicDirectory | None) -> Clinic | 
 
 
 def _facts(state: InterviewState, clinics: ClinicDirectory | None) -> Facts:
-    return Facts(state.answers, _clinic(state, clinics))
+    today = date.fromisoformat(state.today) if state.today else None
+    return Facts(state.answers, _clinic(state, clinics), today)
 
 
 def scenario_for(state: InterviewState, clinics: ClinicDirectory | None) -> Scenario | None:
@@ -160,8 +162,8 @@ def _count(state: InterviewState, facts: Facts) -> int | None:
     answered, and those a typical patient would still be asked (the first option of each)."""
     answers = dict(facts.answers)
     ahead = 0
-    while (question := next_question(Facts(answers, facts.clinic))) is not None:
-        options = options_for(question, Facts(answers, facts.clinic))
+    while (question := next_question(Facts(answers, facts.clinic, facts.today))) is not None:
+        options = options_for(question, Facts(answers, facts.clinic, facts.today))
         typical = option_value(question, options[0].value) if options else TYPICAL.get(
             question.kind)
         answers[question.id] = typical
@@ -504,8 +506,13 @@ def step(
     answer: Answer,
     clinics: ClinicDirectory | None = None,
     lang: str = "en",
+    today: date | None = None,
 ) -> tuple[InterviewState, Prompt]:
-    """Apply one patient action to the interview; return the new state and what to show next."""
+    """Apply one patient action to the interview; return the new state and what to show next.
+    `today` is the channel's day (the clinic's time zone, else UTC): with it, the questions
+    about dates can be asked; the interview never reads the clock."""
+    if state is not None and today is not None and state.today != today.isoformat():
+        state = state.model_copy(update={"today": today.isoformat()})
     if answer.kind == "start" or state is None:
         return _start(state, answer.value if answer.kind == "start" else None, clinics, lang)
     answer = _as_action(state, answer, lang)

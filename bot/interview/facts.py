@@ -6,6 +6,7 @@ counts as int, None for "I don't know".
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,9 @@ PLAN_TYPE_PAYERS = frozenset({"commercial", "medicare_advantage"})
 class Facts:
     answers: dict[str, Any]
     clinic: Clinic | None = None
+    # The channel's day (the clinic's time zone): only dated questions use it; None: not known,
+    # and no question about dates is asked.
+    today: date | None = None
 
     def get(self, question_id: str, default: Any = None) -> Any:
         return self.answers.get(question_id, default)

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import product
 from typing import Any
 
@@ -154,10 +155,12 @@ def fill(
     clinics: ClinicDirectory | None,
     lang: str,
     shown: Collection[str],
+    today: date | None = None,
 ) -> Outcome:
     """Play the form's `replies` through `step()`; `shown` are the question ids the form showed
-    (a question asked that is not among them is `added`)."""
-    state, prompt = step(None, Answer(kind="start", value=clinic_slug), clinics, lang)
+    (a question asked that is not among them is `added`). `today`: the channel's day, which
+    lets the questions about dates be asked."""
+    state, prompt = step(None, Answer(kind="start", value=clinic_slug), clinics, lang, today)
     outcome = Outcome(state=state)
     asks: Counter[str] = Counter()
     confirmed: set[str] = set()
@@ -169,7 +172,7 @@ def fill(
                 replies, state):
             # The chat's first estimate: the form's other replies narrow it down, as in the chat.
             narrowed += 1
-            state, prompt = step(state, NARROW, clinics, lang)
+            state, prompt = step(state, NARROW, clinics, lang, today)
             continue
         if prompt.kind != "question" or prompt.question_id is None:
             break
@@ -201,7 +204,7 @@ def fill(
         else:
             answer = UNKNOWN  # asked again (refused, explained): go on as the chat would
         asks[qid] += 1
-        state, next_prompt = step(state, answer, clinics, lang)
+        state, next_prompt = step(state, answer, clinics, lang, today)
         if next_prompt.kind == "question" and next_prompt.question_id == qid:
             if next_prompt.problem is not None and qid not in outcome.checks:
                 outcome.problems.setdefault(qid, next_prompt.problem)

@@ -129,3 +129,6 @@ class InterviewState(BaseModel):
     narrowing: Literal["start", "range", "details"] | None = None
     # Added after version 1 was stored: a state saved without it loads with a fresh one.
     asking: Asking = Field(default_factory=Asking)
+    # The day the channel passed with the last message (ISO 8601; the clinic's time zone): it
+    # dates the options of "When will your first session be?". None: not known.
+    today: str | None = None

@@ -20,7 +20,9 @@ from .questions import Question, open_questions
 VERDICT = frozenset({"plan_type", "preauth", "covers_mt", "participating", "wc_claim"})
 # Answers about the ways to pay, whatever the plan does (a prescription lets an HSA pay).
 WAYS_TO_PAY = frozenset({"sessions", "minutes", "price", "cash", "prescription", "account",
-                         "account_balance", "lmn", "tax_rate"})
+                         "account_balance", "lmn", "tax_rate",
+                         # the dates, asked only when they can change the answer (dates.py)
+                         "start", "plan_year", "fsa_rollover"})
 
 
 def exact(result: Estimate) -> bool:

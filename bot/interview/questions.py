@@ -19,6 +19,7 @@ from typing import Any
 from bot.i18n import N_
 from estimator import DiagnosisCheck
 
+from . import dates
 from .diagnosis import pending
 from .facts import BEHIND, OTHER_INSURER, PLAN_TYPE_PAYERS, Facts
 from .model import Option, QuestionKind
@@ -535,6 +536,38 @@ QUESTIONS: tuple[Question, ...] = (
         applies=lambda f: f.medical and f.get("account") not in (None, "none"),
         low=Decimal(0), high=Decimal(100),
         fills="tax_rate_pct",
+    ),
+    # --- dates: asked only when they can change the answer (bot/interview/dates.py) ---
+    Question(
+        "start", N_("First session"),
+        N_("When will your first session be?"),
+        N_("Your plan counts the deductible and the visits by plan year: sessions after the "
+           "new plan year starts pay the new year's deductible again. The date tells us which "
+           "sessions fall in which year, and when an FSA's money must be spent."),
+        applies=dates.start_matters,
+        fills="start_date",
+    ),
+    Question(
+        "plan_year", N_("Plan year"),
+        N_("In which month does your plan year start?"),
+        N_("Most plans start their year on January 1, but an employer plan may start it in "
+           "another month. Your benefits summary says so, or your insurer or employer can tell "
+           "you."),
+        options=dates.MONTHS,
+        applies=lambda f: f.health_plan and bool(f.get("start")),
+        settles=("year_start",),
+    ),
+    Question(
+        "fsa_rollover", N_("FSA deadline"),
+        N_("What happens to the money left in your FSA at the end of its plan year?"),
+        N_("FSA money not spent by the deadline is lost. Some plans give a grace period of up "
+           "to 2½ months after the plan year; others let a limited amount carry over to the "
+           "next year; never both."),
+        options=(_opt("grace_period", N_("There is a grace period")),
+                 _opt("carryover", N_("Some of it carries over")),
+                 _opt("none", N_("Neither: it is lost"))),
+        applies=lambda f: f.medical and f.get("account") == "fsa" and bool(f.get("start")),
+        fills="fsa_rollover",
     ),
 )
 

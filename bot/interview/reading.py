@@ -12,7 +12,7 @@ from typing import Any
 from bot.i18n import N_, translator
 from estimator.scenario import US_STATES
 
-from . import diagnosis, plausibility, words
+from . import dates, diagnosis, plausibility, words
 from .facts import NOT_A_NUMBER, OTHER_INSURER, Facts
 from .model import Answer, Option, Problem
 from .parsing import (
@@ -57,6 +57,8 @@ def options_for(question: Question, facts: Facts) -> list[Option]:
         return [*insurers, Option(value=OTHER_INSURER, label=N_("Another insurer"))]
     if question.id == "diagnosis_child":  # the billable codes under the code refined, titled
         return diagnosis.child_options(facts.get("diagnosis"))
+    if question.id == "start" and facts.today is not None:  # days from the channel's today
+        return dates.start_options(facts.today)
     return list(question.options)
 
 

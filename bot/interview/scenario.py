@@ -96,9 +96,9 @@ def with_unknowns(facts: Facts) -> Facts:
     """The answers with every question that applies and was not asked as "I don't know": the
     first estimate is the range of what those answers can be (a question can open another)."""
     answers = dict(facts.answers)
-    while missing := open_questions(Facts(answers, facts.clinic)):
+    while missing := open_questions(Facts(answers, facts.clinic, facts.today)):
         answers.update({q.id: None for q in missing})
-    return Facts(answers, facts.clinic)
+    return Facts(answers, facts.clinic, facts.today)
 
 
 def build_scenario(facts: Facts) -> Scenario:
@@ -125,6 +125,9 @@ def build_scenario(facts: Facts) -> Scenario:
     })
     if clinic is not None:
         data["cpt_code"] = clinic.cpt_code
+    if "plan_year" in a:  # the month the plan year starts, on its first day; None: not known
+        month = a["plan_year"]
+        data["plan"]["year_start"] = None if month is None else {"month": int(month), "day": 1}
     if facts.health_plan:
         data["network"] = facts.network
         data["preauth"] = a.get("preauth") or "unknown"

@@ -9,8 +9,11 @@ estimator are worded here, never in the estimator:
     bot.render            prompts, the glossary and the record of answers (this module)
 """
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
+
+from babel.dates import get_month_names
 
 from bot.clinics import ClinicDirectory
 from bot.i18n import N_, Translator
@@ -61,7 +64,19 @@ AFTER_THE_CALL = N_("Once your insurer has answered, choose \"Narrow it down\" t
 
 
 def option_label(option: Option, t: Translator) -> str:
-    return t.gettext(option.label, **option.params)
+    params = dict(option.params)
+    style = params.pop("format", None)
+    if style == "date":
+        params = {k: t.date(date.fromisoformat(str(v))) for k, v in params.items()}
+    elif style == "month":
+        params = {k: month_name(int(v), t) for k, v in params.items()}
+    return t.gettext(option.label, **params)
+
+
+def month_name(month: int, t: Translator) -> str:
+    """The month's name as a label on its own ("July", "julio", "Июль")."""
+    name = get_month_names("wide", context="stand-alone", locale=t.locale)[month]
+    return name[:1].upper() + name[1:]
 
 
 def action_label(kind: str, t: Translator) -> str:
@@ -181,6 +196,8 @@ def answer_text(question_id: str, value: Any, facts: Facts, t: Translator) -> st
     question = BY_ID[question_id]
     if question_id == "diagnosis":  # each code with its title from the code set
         return diagnosis.answer_text(value, t)
+    if question_id == "start":  # a day (its options depend on the day they were offered)
+        return t.date(date.fromisoformat(str(value)))
     for option in options_for(question, facts):
         if option.value == value:
             return option_label(option, t)

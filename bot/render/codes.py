@@ -223,6 +223,7 @@ TOPICS = {
     "pip_remaining": N_("how much PIP or MedPay is left"),
     "claim_accepted": N_("whether your claim is accepted"),
     "medicare_participating": N_("whether the clinic participates in Medicare"),
+    "year_start": N_("the day your plan year starts"),
 }
 
 STEPS = {
@@ -269,6 +270,20 @@ STEPS = {
     "request_good_faith_estimate": N_("Ask the clinic for a Good Faith Estimate: paying "
                                       "yourself, you have a right to one in writing."),
 }
+# The calendar (dated estimates): account deadlines (the other calendar steps have plural
+# forms: bot/render/calendar.py words them).
+FSA_STEPS = {
+    "fsa_grace_period": N_("Your FSA's plan year ends on %(plan_year_end)s; with its grace "
+                           "period you can still spend this year's money until %(date)s at "
+                           "the latest (your plan may set an earlier day)."),
+    "fsa_carryover": N_("Spend your FSA money by %(date)s, when its plan year ends: at most "
+                        "%(amount)s can carry over into the next year (the %(year)s limit), and "
+                        "the rest is lost."),
+    "fsa_use_by": N_("Spend your FSA money by %(date)s, when its plan year ends: money left "
+                     "after that is lost, unless your plan has a grace period or a carryover "
+                     "(ask your employer)."),
+}
+
 # Washington's "every category of provider" law (RCW 48.43.045) binds fully insured plans only.
 APPEAL_STATE_MANDATE = {
     "WA": N_("Washington law (RCW 48.43.045) requires fully insured health plans there to "
@@ -332,6 +347,8 @@ ACCOUNT_NOTES = {
     "lmn_needed": N_("For the account to pay, you need a prescription or a Letter of Medical "
                      "Necessity from a clinician who examined you."),
     "account_balance_limits": N_("The account can pay only up to what is in it."),
+    "hsa_never_expires": N_("HSA money never expires: what you do not spend this plan year "
+                            "stays yours for later years."),
 }
 
 # The account notes that explain why an account cannot pay.

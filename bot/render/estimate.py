@@ -13,6 +13,7 @@ from typing import Any
 from bot.i18n import Translator
 from estimator import Estimate, Route, Scenario
 
+from .calendar import CALENDAR_CODES, calendar_step, plan_years_text, schedule_text
 from .codes import (
     ACCOUNT_CANNOT_PAY,
     ACCOUNT_EMPTY,
@@ -220,9 +221,16 @@ def _payers_pay(e: Estimate, s: Scenario, t: Translator) -> list[str]:
             lines.append(t.ngettext("You pay for the remaining session yourself.",
                                     "You pay for the remaining %(n)s sessions yourself.",
                                     total - covered))
-    to_deductible = sum(1 for r in e.sessions if r.paid_by == "health_plan" and not r.insurer
-                        and r.deductible)
-    if to_deductible:  # "covered" sessions the patient still pays in full
+    plan_rows = [r for r in e.sessions if r.paid_by == "health_plan"]
+    full = [not r.insurer and bool(r.deductible) for r in plan_rows]
+    to_deductible = sum(full)
+    if to_deductible and not all(full[:to_deductible]):
+        # A new plan year's deductible (dated course): not the first sessions.
+        lines.append(t.ngettext(
+            "%(n)s covered session goes to a deductible, so you pay for it in full.",
+            "%(n)s covered sessions go to a deductible, so you pay for them in full.",
+            to_deductible))
+    elif to_deductible:  # "covered" sessions the patient still pays in full
         lines.append(t.ngettext(
             "Your first covered session goes to your deductible, so you pay for it in full.",
             "Your first %(n)s covered sessions go to your deductible, so you pay for them in full.",
@@ -370,6 +378,8 @@ def step_text(code: str, params: dict[str, Any], t: Translator) -> str:
             threshold=t.money(Decimal(str(params["threshold"]))), year=str(params["year"]))
     if code == "use_cash_after_limit":
         return _cash_after_limit(params, t)
+    if code in CALENDAR_CODES:
+        return calendar_step(code, params, t)
     message = STEPS.get(code)
     return t.gettext(message) if message else ""
 
@@ -418,6 +428,7 @@ def explain(
     """The estimate in plain language: the headline (way to pay, total, per session), who pays,
     the other ways to pay, accounts, why, next steps, notes and the disclaimer."""
     blocks = [headline_text(e, s, t, previous_total), coverage_text(e, s, t),
+              schedule_text(e, t), plan_years_text(e, t),
               routes_text(e, t, s.plan_payer), accounts_text(e, t, s.plan_payer),
               "\n".join(_reasons(e, t))]
     given = {st.code for st in e.next_steps}

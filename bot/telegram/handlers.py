@@ -24,10 +24,12 @@ from telegram.ext import (
 from .. import metrics, render
 from ..interview import Answer, step, words
 from ..interview.model import Problem, Prompt
+from ..today import clinic_today
 from . import (
     clinic_commands,
     clinic_form,
     clinic_handlers,
+    documents,
     keyboards,
     reminder_sender,
     reminder_texts,
@@ -88,7 +90,8 @@ def pipeline_of(context: ContextTypes.DEFAULT_TYPE | Application) -> Pipeline:
 
 def _step(turn: Turn, answer: Answer) -> Prompt:
     started = time.perf_counter()
-    turn.interview, prompt = step(turn.interview, answer, turn.clinics, turn.lang)
+    today = clinic_today(turn.clinics, turn.interview)
+    turn.interview, prompt = step(turn.interview, answer, turn.clinics, turn.lang, today)
     if prompt.kind == "result":  # the step computed the estimate
         metrics.estimate_given("telegram", time.perf_counter() - started)
     return prompt
@@ -144,7 +147,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/cancel: stops the interview and deletes its answers."""
 
     def work(turn: Turn) -> None:
-        if clinic_form.cancel(turn):  # a clinic form open: that is what stops
+        if clinic_form.cancel(turn) or documents.cancel(turn):  # an open form stops first
             return
         if turn.interview is None:
             turn.say(texts.NO_INTERVIEW)
@@ -182,6 +185,9 @@ async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if reminders.asking_date(turn):  # the day of a reminder the patient asked for
             now = reminder_sender.clock_of(context.bot_data)()
             await reminders.typed_date(pipeline.store, turn, text, now)
+            return
+        if documents.asking(turn):  # the name or date of birth for a Good Faith Estimate
+            documents.typed(turn, text)
             return
         if turn.interview is None:
             _begin(turn, None)
@@ -227,6 +233,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     pipeline = pipeline_of(context)
     if callback is not None and callback.action == keyboards.REMIND:
         await reminders.on_press(pipeline, update, context, callback.value or "")
+        return
+    if callback is not None and callback.action == keyboards.DOCUMENT:
+        await documents.on_press(pipeline, update, context, callback.value or "")
         return
     await pipeline.run(
         update, context, kind,
@@ -346,6 +355,7 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             t.gettext(texts.PRIVACY_STORED),
             texts.retention(t, retention_days),
             t.gettext(reminder_texts.PRIVACY),
+            t.gettext(documents.PRIVACY),
             t.gettext(texts.PRIVACY_FORGET),
         ]
         turn.send_plain("\n\n".join(parts))

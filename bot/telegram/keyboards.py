@@ -11,6 +11,8 @@ a label, only short codes, the question id and the option's stable value:
     w                      narrow the estimate down s                     show the estimate now
     l|<language>           language                 f|y, f|n               /forget confirmed or not
     m|<what>               reminders (bot.telegram.reminders: open, set, cancel, run again)
+    d|<kind>, d|x          a document (gfe, lmn, summary), or stop its questions
+                           (bot.telegram.documents)
 
 The question id in the data tells a press on the current question from a stale one; a question
 id too long for the budget is replaced by a short hash of it (`question_token`).
@@ -26,7 +28,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from .. import render
+from .. import documents, render
 from ..i18n import SUPPORTED, Translator, translator
 from ..interview.model import Prompt
 from . import reminder_texts, texts
@@ -50,6 +52,7 @@ CHOICE, CHOICE_INDEX, UNKNOWN, HELP, BACK = "a", "n", "u", "h", "b"
 CHANGE, RESTART, GLOSSARY, ESTIMATE, LANGUAGE, FORGET = "c", "r", "g", "e", "l", "f"
 NARROW, STOP = "w", "s"
 REMIND = "m"
+DOCUMENT = "d"
 # Buttons that answer the current question: stale once the interview has moved on.
 QUESTION_ACTIONS = frozenset({CHOICE, CHOICE_INDEX, UNKNOWN, HELP, BACK})
 
@@ -97,6 +100,8 @@ def decode(data: str | None) -> Callback | None:
         return Callback(action, None, rest)
     if action == REMIND and rest:
         return Callback(action, None, rest)
+    if action == DOCUMENT and rest in (*documents.KINDS, "x"):
+        return Callback(action, None, rest)
     return None
 
 
@@ -129,6 +134,7 @@ def for_prompt(prompt: Prompt, t: Translator) -> Markup | None:
         )
         rows.append([button(render.action_label("glossary", t), GLOSSARY)])
         rows.append([button(t.gettext(reminder_texts.REMIND_ME), encode(REMIND, "o"))])
+        rows.extend(documents_rows(prompt, t))
         return markup(rows)
     options = []
     for index, option in enumerate(prompt.options):
@@ -167,3 +173,11 @@ def forget(t: Translator) -> Markup:
     yes = button(t.gettext(texts.FORGET_YES), encode(FORGET, "y"))
     no = button(t.gettext(texts.FORGET_NO), encode(FORGET, "n"))
     return markup([[yes, no]])
+
+
+def documents_rows(prompt: Prompt, t: Translator) -> list[list[Button]]:
+    """Under an estimate, a button for each document that applies (bot.documents.applicable)."""
+    if prompt.estimate is None or prompt.scenario is None:
+        return []
+    kinds = documents.applicable(prompt.estimate, prompt.scenario)
+    return [[button(t.gettext(documents.LABELS[kind]), encode(DOCUMENT, kind))] for kind in kinds]

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -71,7 +71,16 @@ class Retire:
     delete: bool = False
 
 
-Op = AnswerQuery | Send | Edit | Retire
+@dataclass
+class SendDocument:
+    """A file (a PDF from bot.documents), uploaded with sendDocument; its bytes never logged."""
+
+    filename: str
+    data: bytes = field(repr=False)
+    caption: str | None = None  # HTML
+
+
+Op = AnswerQuery | Send | Edit | Retire | SendDocument
 
 
 def _not_modified(error: BadRequest) -> bool:
@@ -192,6 +201,10 @@ async def _perform(bot: Bot, chat_id: int, op: Op, result: Delivered) -> None:
             log.info("callback query not answered: %s", error)
     elif isinstance(op, Send):
         await _send(bot, chat_id, op, result)
+    elif isinstance(op, SendDocument):
+        await _api(bot, "sendDocument", chat_id=chat_id,
+                   document=InputFile(op.data, filename=op.filename), caption=op.caption,
+                   parse_mode=ParseMode.HTML if op.caption else None)
     elif isinstance(op, Edit):
         try:
             # Without reply_markup the keyboard goes, as intended.

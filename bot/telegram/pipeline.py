@@ -39,7 +39,7 @@ from ..onboarding.live import LiveClinics
 from ..settings import Settings
 from ..store import ChatRecord, StateDecryptionError, Store, StoreUnavailable
 from . import inbox, texts
-from .outbox import AnswerQuery, Edit, Op, Send, deliver
+from .outbox import AnswerQuery, Edit, Op, Send, SendDocument, deliver
 from .turn import Turn, load_state
 
 log = logging.getLogger("bot.telegram")
@@ -92,7 +92,7 @@ class Pipeline:
                 store_ms = (time.perf_counter() - store_started) * 1000
                 send_started = time.perf_counter()
                 delivered = await deliver(context.bot, chat_id, ops)
-                if any(isinstance(op, Send | Edit) for op in ops):
+                if any(isinstance(op, Send | Edit | SendDocument) for op in ops):
                     metrics.reply_sent()
                 send_ms = (time.perf_counter() - send_started) * 1000
                 if delivered.tracked_id is not None and turn is not None and not turn.forgotten:

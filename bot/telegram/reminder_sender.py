@@ -17,6 +17,7 @@ tests move it instead of waiting: the handlers that compute a reminder's day rea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -73,10 +74,14 @@ def new_claimer() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-async def send_due(bot: Bot, store: Store, now: datetime, claimer: str) -> int:
-    """Claim the reminders due at `now` and send them; how many were sent."""
+async def send_due(bot: Bot, store: Store, now: datetime, claimer: str,
+                   stopping: asyncio.Event | None = None) -> int:
+    """Claim the reminders due at `now` and send them (until `stopping` is set: the rest are
+    taken again after the hold); how many were sent."""
     sent = 0
     for reminder in await store.claim_reminders(now, claimer, CLAIM_HOLD, BATCH):
+        if stopping is not None and stopping.is_set():
+            break
         try:
             sent += await _send_one(bot, store, reminder, claimer)
         except StoreError as error:  # e.g. its chat busy too long: taken again after the hold
@@ -106,29 +111,41 @@ async def _send_one(bot: Bot, store: Store, reminder: Reminder, claimer: str) ->
         return True
 
 
-async def send_reminders_forever(
-    bot: Bot,
-    store: Store,
-    bot_data: MutableMapping[Any, Any],
-    every: float = CHECK_EVERY_SECONDS,
-) -> None:
-    """Send the due reminders now and every `every` seconds, until cancelled."""
-    claimer = new_claimer()
-    while True:
-        try:
-            sent = await send_due(bot, store, clock_of(bot_data)(), claimer)
-            if sent:
-                log.info("sent %d reminder(s)", sent)
-        except StoreError as error:
-            log.warning("reminders skipped: %s", type(error).__name__)
-        except Exception as error:  # a bug: say so, and try again next time
-            log_failure(log, "sending reminders failed", error)
-        await asyncio.sleep(every)
+class Sender:
+    """The sender task of a running Application. `stop()` lets a send under way finish (sent
+    and deleted, never sent and left claimed) before the process closes the bot and the store;
+    a send that hangs is cancelled after STOP_SECONDS."""
+
+    STOP_SECONDS = 10.0
+
+    def __init__(self, application: Any, store: Store, every: float = CHECK_EVERY_SECONDS):
+        self._bot, self._store, self._bot_data = application.bot, store, application.bot_data
+        self._every = every
+        self._stopping = asyncio.Event()
+        self.task = asyncio.create_task(self._run(), name="reminders")
+
+    async def _run(self) -> None:
+        """Send the due reminders now and every `every` seconds, until stopped."""
+        claimer = new_claimer()
+        while not self._stopping.is_set():
+            try:
+                now = clock_of(self._bot_data)()
+                sent = await send_due(self._bot, self._store, now, claimer, self._stopping)
+                if sent:
+                    log.info("sent %d reminder(s)", sent)
+            except StoreError as error:
+                log.warning("reminders skipped: %s", type(error).__name__)
+            except Exception as error:  # a bug: say so, and try again next time
+                log_failure(log, "sending reminders failed", error)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._every)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(self.task, self.STOP_SECONDS)
 
 
-def start(application: Any, store: Store, every: float = CHECK_EVERY_SECONDS) -> asyncio.Task[None]:
-    """The sender task of a running Application (the caller cancels it on shutdown)."""
-    return asyncio.create_task(
-        send_reminders_forever(application.bot, store, application.bot_data, every),
-        name="reminders",
-    )
+def start(application: Any, store: Store, every: float = CHECK_EVERY_SECONDS) -> Sender:
+    """The sender of a running Application (the caller stops it on shutdown)."""
+    return Sender(application, store, every)

@@ -37,13 +37,19 @@ def _with_lifecycle(app: Application, store: Store, settings: Settings) -> None:
     reminders due meanwhile."""
     register_profile = app.post_init
     tasks: list[asyncio.Task] = []
+    senders: list[reminder_sender.Sender] = []
 
     async def startup(application: Application) -> None:
         await store.open()
         tasks.append(asyncio.create_task(purge_idle_chats_forever(store, settings.retention_days)))
-        tasks.append(reminder_sender.start(application, store))
+        senders.append(reminder_sender.start(application, store))
         if register_profile is not None:
             await register_profile(application)
+
+    async def stop_sending(application: Application) -> None:
+        # Before the bot shuts down: a reminder being sent is sent and deleted first.
+        for sender in senders:
+            await sender.stop()
 
     async def shutdown(application: Application) -> None:
         for task in tasks:
@@ -53,6 +59,7 @@ def _with_lifecycle(app: Application, store: Store, settings: Settings) -> None:
         await store.close()
 
     app.post_init = startup
+    app.post_stop = stop_sending
     app.post_shutdown = shutdown
 
 

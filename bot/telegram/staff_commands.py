@@ -23,7 +23,7 @@ from ..clinics import ClinicDirectory
 from ..i18n import Translator
 from ..interview.engine import scenario_for
 from ..settings import Settings
-from . import texts
+from . import documents, texts
 from .outbox import Op, Send
 from .turn import Turn
 
@@ -79,20 +79,25 @@ def _remember(turn: Turn, scenario: Scenario) -> None:
 
 
 def scenario(turn: Turn, text: str, clinics: ClinicDirectory, settings: Settings) -> None:
-    """/scenario key=value ...: the full estimate plus the session-by-session table."""
+    """/scenario key=value ...: the full estimate plus the session-by-session table, and the
+    documents `documents=summary,lmn,gfe` asks for (bot.telegram.documents)."""
     if not _is_staff(turn, clinics, settings):
         turn.say(texts.STAFF_ONLY)
         return
     if not text:
         turn.say(texts.SCENARIO_USAGE, keys=", ".join(staff.valid_keys()))
+        turn.say(documents.STAFF_USAGE)
         return
     try:
-        built = staff.scenario_from_pairs(staff.parse_pairs(text), clinic=_clinic(turn, clinics))
+        pairs, kinds = documents.staff_request(text)  # documents=summary,lmn,gfe
+        built = staff.scenario_from_pairs(staff.parse_pairs(pairs), clinic=_clinic(turn, clinics))
     except staff.StaffInputError as error:
         _problem(turn, error)
         return
-    _show_estimate(turn, estimate(built), built)
+    result = estimate(built)
+    _show_estimate(turn, result, built)
     _remember(turn, built)
+    documents.for_staff(turn, kinds, built, result)
 
 
 def _last_scenario(turn: Turn, clinics: ClinicDirectory) -> Scenario | None:

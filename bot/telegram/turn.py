@@ -16,6 +16,8 @@ What a chat keeps in the store (a JSON dict; the store never looks inside):
                                                 worker may have sent unrecorded (see below)
                   "reminder_prompt": 15,        the message asking for a reminder's day
                   "scenario": {...},            staff: the last /scenario or /whatif
+                  "document": {...},            the Good Faith Estimate's questions, open
+                                                (bot.telegram.documents; the name, once typed)
                   "clinic": {...},              a clinic owner's /newclinic or /myclinic
                   "rate": {"times": [...],      when the user's last updates came, and whether
                            "told": false}}}     they were told to slow down (bot.ratelimit)
@@ -64,6 +66,8 @@ class TelegramState(BaseModel):
     lost_reply_to: int | None = None
     # The message asking for a reminder's day (bot.telegram.reminders): a typed text is that day.
     reminder_prompt: int | None = None
+    # The Good Faith Estimate's name and date of birth being asked (bot.telegram.documents).
+    document: dict[str, Any] | None = None
     # A clinic owner's /newclinic or /myclinic in progress (bot.telegram.clinic_form.ClinicChat).
     clinic: dict[str, Any] | None = None
 
@@ -211,6 +215,7 @@ class Turn:
         markup = keyboards.for_prompt(prompt, self.t)
         self.tg.lost_reply_to = None  # a message shown in the normal course
         self.tg.reminder_prompt = None  # the interview moved on: typed text answers it again
+        self.tg.document = None  # (and the GFE's questions close, the name with them)
         old_id, old_kind = self.tg.message_id, self.tg.kind
         if edit and old_id is not None and old_kind is not None:
             if len(pages) == 1:

@@ -18,6 +18,7 @@ from estimator import Scenario
 
 from ..clinics import ClinicDirectory
 from ..i18n import N_
+from ..today import today_for
 
 __all__ = ["DocumentRequest", "PatientIn", "form_document", "make_document"]
 
@@ -69,7 +70,7 @@ def make_document(kind: str, data: Any, lang: str, fhir: bool,
     clinic = clinics.get(request.clinic)
     if request.clinic and clinic is None:
         return _problem(422, "unknown_clinic", "no clinic has this slug", field="clinic")
-    today = date.today()
+    today = today_for(clinic.state if clinic else request.scenario.state)
     result = estimate(request.scenario)
     t = translator(lang)
     try:
@@ -111,17 +112,20 @@ def form_document(replies: Any, slug: str, clinics: ClinicDirectory, lang: str, 
     from . import forms
 
     t = translator(lang)
-    outcome, _ = forms.fill_form(replies, slug, clinics, lang, shown)
+    clinic = clinics.get(slug)
+    today = today_for(clinic.state if clinic else None)
+    outcome, _ = forms.fill_form(replies, slug, clinics, lang, shown, today)
     prompt = outcome.result if outcome is not None and outcome.complete else None
     if prompt is None or prompt.estimate is None or prompt.scenario is None:
         text = t.gettext(FORM_INCOMPLETE)
         return 422, "text/plain", text.encode("utf-8")
     assert outcome is not None
     try:
-        patient = (documents.parse_patient(name, birth_date, lang, date.today())
+        patient = (documents.parse_patient(name, birth_date, lang, today)
                    if kind == "gfe" else None)
-        body = documents.make(kind, prompt.scenario, prompt.estimate, clinics.get(slug), lang,
-                              patient=patient, answers=answers_summary(outcome.state, clinics, t))
+        body = documents.make(kind, prompt.scenario, prompt.estimate, clinic, lang,
+                              patient=patient, answers=answers_summary(outcome.state, clinics, t),
+                              today=today)
     except documents.DocumentError as exc:
         return 422, "text/plain", documents.error_text(exc, t).encode("utf-8")
     return 200, documents.PDF_MEDIA_TYPE, body

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 from pydantic import ValidationError
 
@@ -186,12 +187,13 @@ def fields(
 
 
 def fill_form(replies: Mapping[str, Reply], slug: str, clinics: ClinicDirectory, lang: str,
-              shown: Collection[str]) -> tuple[Outcome | None, tuple[int, str] | None]:
+              shown: Collection[str], today: date | None = None
+              ) -> tuple[Outcome | None, tuple[int, str] | None]:
     """`fill` as the clinic page runs it, in the estimate pool's processes (a whole interview
     narrowed down is dozens of estimates: too long for the event loop). Returns the outcome, or
     (errors, what is wrong) when the scenario refuses the answers: pydantic's errors do not
     cross processes."""
     try:
-        return fill(replies, slug, clinics, lang, shown), None
+        return fill(replies, slug, clinics, lang, shown, today), None
     except ValidationError as exc:
         return None, (exc.error_count(), describe(exc))

@@ -36,6 +36,8 @@ from ..interview.questions import QUESTIONS
 from ..metrics import Metrics
 from ..onboarding.live import LiveClinics
 from ..render import answer_text, cost_span, cost_text, explain, recommendation_text
+from ..render.calendar import dated_rows
+from ..today import today_for
 from . import forms
 from .api import expect_continue
 from .documents import form_document
@@ -106,9 +108,12 @@ class ClinicPages:
     async def _fill(self, replies: Mapping[str, Reply], slug: str, lang: str,
                     shown: Collection[str]) -> tuple[Outcome | None, tuple[int, str] | None]:
         """The form read by the chat's interview, in the estimate pool when there is one."""
+        clinic = self.clinics.get(slug)
+        today = today_for(clinic.state if clinic is not None else None)
         if self.pool is None:
-            return forms.fill_form(replies, slug, self.clinics, lang, shown)
-        return await self.pool.call(forms.fill_form, replies, slug, self.clinics, lang, shown)
+            return forms.fill_form(replies, slug, self.clinics, lang, shown, today)
+        return await self.pool.call(forms.fill_form, replies, slug, self.clinics, lang, shown,
+                                    today)
 
     def routes(self) -> list[web.AbstractRouteDef]:
         return [
@@ -300,4 +305,5 @@ class ClinicPages:
             total=cost_text(result, t), recommendation=recommendation_text(result, scenario, t),
             is_range=low != high, explanation=explain(result, scenario, t).split("\n\n"),
             answers=rows, notes=notes, posted=posted, documents=offered,
+            schedule=dated_rows(result, t),
         )

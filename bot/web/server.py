@@ -98,7 +98,7 @@ class TelegramWebhook:
         # Without a store (tests of the web layer alone) updates are processed as they come.
         self.inbox = Inbox(application, store, metrics) if store is not None else None
         self._sweep: asyncio.Task[None] | None = None
-        self._reminders: asyncio.Task[None] | None = None
+        self._reminders: reminder_sender.Sender | None = None
         self.accepting = False
         # Count the errors of the handlers. PTB logs them itself only while no error handler is
         # registered, so this one logs them too unless the Application has its own.
@@ -145,10 +145,11 @@ class TelegramWebhook:
             yield
         finally:
             self.accepting = False
-            for task in (self._sweep, self._reminders):
-                if task is not None:
-                    task.cancel()
-                    await asyncio.gather(task, return_exceptions=True)
+            if self._sweep is not None:
+                self._sweep.cancel()
+                await asyncio.gather(self._sweep, return_exceptions=True)
+            if self._reminders is not None:
+                await self._reminders.stop()
             await self.drain()
             await self._stop()
 

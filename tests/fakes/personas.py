@@ -112,12 +112,12 @@ def meets(persona: Persona, played: Played) -> bool:
     return played.first is not None and first_ok and exact_ok
 
 
-def play(persona: Persona, clinics, lang: str = "en") -> Played:
+def play(persona: Persona, clinics, lang: str = "en", today=None) -> Played:
     from bot.interview import Answer, step
     from bot.interview.narrowing import exact
 
     played = Played()
-    state, prompt = step(None, Answer(kind="start", value=persona.clinic), clinics, lang)
+    state, prompt = step(None, Answer(kind="start", value=persona.clinic), clinics, lang, today)
     for _ in range(MAX_MESSAGES):
         if prompt.kind == "result":
             result = prompt.estimate
@@ -130,7 +130,7 @@ def play(persona: Persona, clinics, lang: str = "en") -> Played:
             played.high = str(span.high if span else result.recommended.patient_total)
             if played.exact is not None or not prompt.narrow:
                 return played
-            state, prompt = step(state, Answer(kind="narrow"), clinics, lang)
+            state, prompt = step(state, Answer(kind="narrow"), clinics, lang, today)
             continue
         qid = prompt.question_id
         played.asked.append(qid)
@@ -142,5 +142,5 @@ def play(persona: Persona, clinics, lang: str = "en") -> Played:
         else:
             answer = Answer(kind="unknown")
         played.answers += 1
-        state, prompt = step(state, answer, clinics, lang)
+        state, prompt = step(state, answer, clinics, lang, today)
     raise AssertionError(f"{persona.name}: no estimate within {MAX_MESSAGES} messages")

@@ -1,0 +1,121 @@
+"""The questions about dates: asked (while narrowing) only when a date can change the answer,
+with the day the channel passes in; the answers date the estimate."""
+
+from datetime import UTC, date, datetime
+
+from bot.clinics import load_clinics
+from bot.i18n import translator
+from bot.interview import Answer, step
+from bot.interview.facts import Facts
+from bot.interview.scenario import build_scenario
+from bot.render import explain, option_label
+from bot.today import TODAY_ENV, today_for
+
+CLINICS = load_clinics()
+NARROW = Answer(kind="narrow")
+# A health plan in network, its deductible met: a course crossing January 1 pays the new one.
+FIRST = {"purpose": "medical", "payer": "commercial", "network": "in",
+         "provider": "massage_therapist", "prescription": "yes", "diagnosis": "M54.50",
+         "sessions": "12"}
+LATER = {"oop_max": "none", "visit_limit": "none", "deductible": "1000", "deductible_met": "all",
+         "cost_share": "coinsurance", "coinsurance": "20", "preauth": "not_required",
+         "covers_mt": "yes", "plan_type": "ppo", "minutes": "60", "cash": "none", "price": "160",
+         "account": "none"}
+
+
+def _reply(state, prompt, known, today):
+    qid = prompt.question_id
+    if qid not in known:
+        return None
+    value = known[qid]
+    if value is None:
+        return Answer(kind="unknown")
+    value = value(prompt) if callable(value) else value
+    kind = "choice" if value in [o.value for o in prompt.options] else "text"
+    return Answer(kind=kind, value=value)
+
+
+def play(known: dict, today: date | None):
+    """Answer what is asked from `known` (a value, or a function of the prompt), narrowing the
+    first estimate down; return the asked question ids and the last state and prompt."""
+    state, prompt = step(None, Answer(kind="start"), CLINICS, "en", today)
+    asked = []
+    for _ in range(80):
+        if prompt.kind == "result":
+            if not prompt.narrow:
+                break
+            state, prompt = step(state, NARROW, CLINICS, "en", today)
+            continue
+        answer = _reply(state, prompt, known, today)
+        if answer is None:
+            break
+        asked.append(prompt.question_id)
+        state, prompt = step(state, answer, CLINICS, "en", today)
+    return asked, state, prompt
+
+
+def first_option(prompt):
+    return prompt.options[0].value
+
+
+def test_without_a_day_no_date_is_asked():
+    asked, _, prompt = play({**FIRST, **LATER}, None)
+    assert "start" not in asked and prompt.kind == "result"
+    assert prompt.estimate.sessions[0].date is None
+
+
+def test_a_course_far_from_january_is_not_asked_its_day():
+    asked, _, prompt = play({**FIRST, **LATER}, date(2026, 3, 2))
+    assert "start" not in asked and "plan_year" not in asked
+    assert prompt.estimate.sessions[0].date is None
+
+
+def test_a_course_that_may_cross_january_1_is_asked_while_narrowing():
+    today = date(2026, 12, 7)
+    known = {**FIRST, **LATER, "start": first_option, "plan_year": "1"}
+    asked, state, prompt = play(known, today)
+    # Never before the first estimate: the date questions come while narrowing it down.
+    first_estimate = asked.index("sessions") + 1
+    assert asked.index("start") > first_estimate and asked.index("plan_year") > first_estimate
+    assert state.answers["start"] == "2026-12-07" and state.today == "2026-12-07"
+    e = prompt.estimate
+    assert e.sessions[0].date == today and len(e.totals.by_plan_year) == 2
+    steps = {s.code: s.params for s in e.next_steps}
+    # Without a clinic the plan's price is unknown: at worst it allows the whole 160.00 charge.
+    # Weekly from Dec 7: 4 sessions in 2026 at 20% (32.00 each); 8 in 2027: 6 x 160.00 to the
+    # new deductible, then 40.00 of it + 20% of 120.00 = 64.00, then 32.00: 1056.00. Booked
+    # before Dec 31 (24 days, room for 20 more), the 8 would cost 8 x 32.00: 800.00 saved.
+    assert e.totals.patient == 4 * 32 + 6 * 160 + 64 + 32
+    assert steps["book_before_reset"] == {"sessions": 8, "saving": "800.00",
+                                          "date": "2026-12-31"}
+    text = explain(e, prompt.scenario, translator("en"))
+    assert "Book 8 more sessions by Dec 31, 2026" in text
+
+
+def test_an_unknown_plan_year_month_makes_a_range():
+    known = {**FIRST, **LATER, "start": first_option, "plan_year": None}
+    _, state, prompt = play(known, date(2026, 12, 7))
+    scenario = build_scenario(Facts(state.answers, None, date(2026, 12, 7)))
+    assert scenario.plan.year_start is None
+    assert prompt.estimate.range is not None and "year_start" in prompt.estimate.range.widened_by
+
+
+def test_the_first_session_options_carry_their_dates_in_the_patients_language():
+    _, state, prompt = play({**FIRST, **LATER}, date(2026, 12, 7))  # stops at the day
+    assert prompt.question_id == "start"
+    assert [o.value for o in prompt.options] == ["2026-12-07", "2026-12-14", "2026-12-21",
+                                                 "2027-01-04"]
+    shown = option_label(prompt.options[1], translator("es"))
+    assert shown == "La próxima semana, desde el 14 dic 2026"
+
+
+def test_today_is_the_clinics_state_day(monkeypatch):
+    monkeypatch.delenv(TODAY_ENV, raising=False)
+    late = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)  # still Dec 6 in New York and California
+    assert today_for("NY", late) == date(2026, 12, 6)
+    assert today_for("CA", late) == date(2026, 12, 6)
+    assert today_for(None, late) == date(2026, 12, 7)
+    assert today_for("GU", late) == date(2026, 12, 7)  # Guam is ahead of UTC
+    monkeypatch.setenv(TODAY_ENV, "2026-03-02")
+    assert today_for("NY") == date(2026, 3, 2)
+    assert today_for("NY", late) == date(2026, 12, 6)  # a day passed in wins

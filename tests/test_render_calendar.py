@@ -1,0 +1,71 @@
+"""The dated estimate in words, in every language: the calendar's next steps, the sessions by
+date, the split by plan year (bot/render/calendar.py)."""
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.i18n import translator
+from bot.render import explain, step_text
+from bot.render.calendar import CALENDAR_CODES, dated_rows, plan_years_text, schedule_text
+from estimator import estimate
+from estimator.cases import load_cases
+
+FILE = Path(__file__).resolve().parent.parent / "scenarios" / "examples" / "calendar.yaml"
+CASES = load_cases(FILE.read_text(encoding="utf-8"), FILE.name)
+ESTIMATES = [(case.scenario, estimate(case.scenario)) for case in CASES]
+
+
+def test_the_examples_give_every_calendar_code():
+    given = {s.code for _, e in ESTIMATES for s in e.next_steps}
+    # fsa_use_by (no rollover rule given) is worded in its own test below.
+    assert CALENDAR_CODES - {"fsa_use_by"} <= given
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "ru"])
+def test_every_calendar_step_is_worded_with_its_date_and_amount(lang):
+    t = translator(lang)
+    for _, e in ESTIMATES:
+        for s in e.next_steps:
+            if s.code not in CALENDAR_CODES:
+                continue
+            text = step_text(s.code, s.params, t)
+            assert t.date(date.fromisoformat(s.params["date"])) in text
+            if "saving" in s.params:
+                assert t.money(Decimal(s.params["saving"])) in text
+            if lang != "en":
+                assert text != step_text(s.code, s.params, translator("en"))
+
+
+def test_fsa_use_by_is_worded():
+    params = {"date": "2026-12-31", "rule": "unknown"}
+    assert "Dec 31, 2026" in step_text("fsa_use_by", params, translator("en"))
+
+
+def test_the_crossing_course_is_split_by_plan_year_and_listed_by_date():
+    scenario, e = ESTIMATES[0]
+    t = translator("en")
+    assert plan_years_text(e, t).splitlines()[1:] == [
+        "• Jan 1, 2026 to Dec 31, 2026: 8 sessions, $192.00.",
+        "• Jan 1, 2027 to Dec 31, 2027: 4 sessions, $480.00."]
+    assert schedule_text(e, t).splitlines()[1:] == [
+        "• Sessions 1 to 8, Dec 7, 2026 to Dec 31, 2026: $24.00 each",
+        "• Sessions 9 to 12, Jan 4, 2027 to Jan 14, 2027: $120.00 each"]
+    assert "Book 4 more sessions by Dec 31, 2026" in explain(e, scenario, t)
+
+
+def test_flagged_sessions_say_what_runs_out():
+    _, e = next((s, e) for s, e in ESTIMATES if any(r.flags for r in e.sessions)
+                and "prescription_expires" in e.sessions[-1].flags)
+    t = translator("es")
+    assert "después de que venza su receta" in schedule_text(e, t)
+    assert dated_rows(e, t)[-1][4] == "después de que venza su receta"
+
+
+def test_an_undated_estimate_shows_no_dates():
+    scenario = CASES[0].scenario.model_copy(update={"start_date": None})
+    e = estimate(scenario)
+    t = translator("en")
+    assert schedule_text(e, t) == plan_years_text(e, t) == "" and dated_rows(e, t) == []
