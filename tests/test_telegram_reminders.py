@@ -91,7 +91,7 @@ async def test_a_plan_year_reminder_is_set_by_buttons_and_sent_once_on_its_day(b
         ("2 weeks before my plan year resets (January 1, 2027)", PLAN_YEAR),
         ("On a date I choose", ON_A_DATE),
         ("Never mind", NEVER_MIND),
-    ]  # no prescription dates in the interview: that choice is not offered
+    ]  # no prescription (no insurance): that choice is not offered
     await press(fake, chat, PLAN_YEAR)
     done = await fake.wait_for_bot(chat, lambda m: m.message_id == menu.message_id and
                                    m.text.startswith("Done"))
@@ -306,6 +306,76 @@ def test_each_kind_of_reminder_reads_in_each_language_with_the_day_it_is_about()
     english = reminder_sender.message_for(Reminder(1, 5, 5, "date", "en", PLAN_YEAR_DUE))[0]
     unknown = reminder_sender.message_for(Reminder(1, 5, 5, "date", "de", PLAN_YEAR_DUE))[0]
     assert unknown == english  # a language no longer offered: English
+
+
+# The shared patient, with a prescription written November 5 for 6 weeks (answered while
+# narrowing): it covers the sessions up to December 16, 2026.
+PRESCRIBED = {**GENERIC, "rx_date": (CHOICE, "2026-11-05"), "rx_weeks": ("text", "6")}
+PRESCRIPTION, RX_DUE = "m|x", datetime(2026, 12, 9, 16, 0, tzinfo=UTC)  # a week before
+
+
+async def test_a_prescription_reminder_comes_a_week_before_it_runs_out(bot, fake, monkeypatch):
+    monkeypatch.setenv("MASSAGE_BOT_TODAY", "2026-12-06")  # the interview's day
+    chat = 3008
+    time = Time(NOW)
+    clock = Clock(time)
+    bot.app.bot_data[reminder_sender.CLOCK] = clock
+    asked: list[str | None] = []
+    await run_interview(fake, chat, PRESCRIBED, asked=asked)
+    assert asked.index("rx_date") > asked.index(None)  # while narrowing
+    await press(fake, chat, OPEN)
+    menu = await fake.wait_for_bot(chat, lambda m: any(d == PRESCRIPTION for _, d in m.buttons))
+    assert ("Before my prescription runs out (December 16, 2026)", PRESCRIPTION) in menu.buttons
+    await press(fake, chat, PRESCRIPTION)
+    done = await fake.wait_for_bot(chat, lambda m: m.message_id == menu.message_id and
+                                   m.text.startswith("Done"))
+    assert done.text.startswith("Done: I will remind you on December 9, 2026.")
+    [reminder] = await bot.store.reminders(chat)
+    assert (reminder.kind, reminder.due_at) == ("prescription", RX_DUE)
+
+    async with sender(bot.app, bot.store, clock):
+        time.now = RX_DUE - timedelta(minutes=1)
+        await clock.passes()
+        assert reminders_in(fake, chat) == []
+        time.now = RX_DUE
+        sent = await fake.wait_for_bot(chat, lambda m: bool(reminders_in(fake, chat)))
+        time.now = RX_DUE + timedelta(days=2)
+        await clock.passes()
+    assert sent.text.startswith("Reminder: your prescription for massage runs out on "
+                                "December 16, 2026.")
+    assert reminders_in(fake, chat) == [sent]  # once
+    assert await bot.store.reminders(chat) == []
+
+
+async def test_a_prescription_that_runs_out_within_a_week_is_not_offered(bot, fake, monkeypatch):
+    monkeypatch.setenv("MASSAGE_BOT_TODAY", "2026-12-06")
+    chat = 3009
+    bot.app.bot_data[reminder_sender.CLOCK] = Clock(Time(NOW))
+    # Written October 6 for 9 weeks: it runs out December 7, too soon for a reminder a week
+    # before (the estimate says so; bot.reminders.prescription_reminder).
+    close = {**PRESCRIBED, "rx_date": (CHOICE, "2026-10-06"), "rx_weeks": ("text", "9")}
+    await run_interview(fake, chat, close)
+    await press(fake, chat, OPEN)
+    menu = await fake.wait_for_bot(chat, lambda m: any(d == PLAN_YEAR for _, d in m.buttons))
+    assert PRESCRIPTION not in [data for _, data in menu.buttons]
+
+
+def test_the_prescription_window_is_the_estimators():
+    from datetime import date
+
+    from bot.clinics import load_clinics
+    from bot.interview.model import InterviewState
+    from bot.telegram.reminders import prescription_window
+
+    answers = {"purpose": "medical", "payer": "commercial", "network": "in",
+               "prescription": "yes", "diagnosis": ["M54.50"], "sessions": 12,
+               "rx_date": "2026-11-05", "rx_weeks": 6}
+    done = InterviewState(answers=answers, finished=True, today="2026-12-06")
+    assert prescription_window(done, load_clinics()) == (date(2026, 11, 5), 42)
+    assert prescription_window(None, None) is None
+    assert prescription_window(done.model_copy(update={"finished": False}), None) is None
+    unknown = {**answers, "rx_weeks": None}
+    assert prescription_window(done.model_copy(update={"answers": unknown}), None) is None
 
 
 def test_the_plan_year_starts_in_the_month_answered_else_on_january_1():

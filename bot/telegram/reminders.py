@@ -1,6 +1,6 @@
 """Reminders on Telegram: after an estimate, "Remind me later" offers the choices as buttons (2
 weeks before the plan year resets; before the prescription runs out, when the interview knows
-its dates; on a day the patient types), and /reminders lists them, each with a button that
+its date and length; on a day the patient types), and /reminders lists them, each with a button that
 cancels it. Nothing is set without the patient pressing or typing for it.
 
 The hooks in bot.telegram.handlers are one line each: `on_press` for every `m|...` button,
@@ -19,8 +19,12 @@ from typing import Any
 
 from telegram import Update
 
+from estimator import prescription_end
+
 from .. import reminders as rules
+from ..clinics import ClinicDirectory
 from ..i18n import Translator
+from ..interview.engine import scenario_for
 from ..interview.model import InterviewState
 from ..interview.parsing import ParseError
 from ..interview.typed_dates import parse_date
@@ -36,7 +40,7 @@ MAX_PER_CHAT = 5
 EXAMPLE_AHEAD = timedelta(days=30)  # the day shown as an example of how to type one
 
 
-# --- what the interview knows (hooks for the dated estimate, issue 14 items 1 and 3) ----------
+# --- what the interview knows (its dates: bot.interview.dates) --------------------------------
 
 
 PLAN_YEAR_ANSWER = "plan_year"  # the answer naming the month the plan year starts, when asked
@@ -51,11 +55,16 @@ def plan_year_start(interview: InterviewState | None) -> tuple[int, int]:
     return 1, 1
 
 
-def prescription_window(interview: InterviewState | None) -> tuple[date, int] | None:
-    """The prescription's date and the days it is valid, when the interview has both answers.
-    It does not ask for them yet, so "before my prescription runs out" is not offered; once it
-    does, return them here (bot.reminders.prescription_reminder does the rest)."""
-    return None
+def prescription_window(interview: InterviewState | None, clinics: ClinicDirectory | None
+                        ) -> tuple[date, int] | None:
+    """The prescription's date and the days it is valid, when the interview has its date and
+    length (asked while narrowing: bot.interview.dates): the estimator's own window
+    (`estimator.prescription_end`), so the reminder and the estimate's flags agree."""
+    scenario = scenario_for(interview, clinics) if interview is not None else None
+    end = None if scenario is None else prescription_end(scenario)
+    if scenario is None or end is None or scenario.prescription_date is None:
+        return None
+    return scenario.prescription_date, (end - scenario.prescription_date).days + 1
 
 
 # --- the buttons ------------------------------------------------------------------------------
@@ -127,7 +136,7 @@ def _run_again(pipeline: Pipeline, turn: Turn) -> None:
 
 
 def _prescription_day(turn: Turn, today: date) -> date | None:
-    window = prescription_window(turn.interview)
+    window = prescription_window(turn.interview, turn.clinics)
     return None if window is None else rules.prescription_reminder(today, *window)
 
 
