@@ -159,3 +159,18 @@ def test_the_prescription_date_options_are_days_before_today_in_the_patients_lan
                                                  "2026-10-07", "2026-09-06"]
     assert option_label(prompt.options[2], translator("es")) == (
         "Hace aproximadamente un mes (6 nov 2026)")
+
+
+def test_as_of_a_later_day_moves_only_a_first_session_day_gone_by():
+    from bot.interview.dates import as_of
+    from bot.interview.model import InterviewState
+
+    state = InterviewState(answers={"start": "2026-12-07", "plan_year": "1"}, today="2026-12-07")
+    later = as_of(state, date(2026, 12, 18))
+    assert later.today == "2026-12-18" and later.answers == {"start": "2026-12-18",
+                                                             "plan_year": "1"}
+    assert state.answers["start"] == "2026-12-07"  # the state given is not changed
+    ahead = as_of(state, date(2026, 12, 1))  # the first session is still ahead: kept
+    assert ahead.answers["start"] == "2026-12-07" and ahead.today == "2026-12-01"
+    for answers in ({}, {"start": None}):  # no day answered, or "I don't know"
+        assert as_of(InterviewState(answers=answers), date(2026, 12, 18)).answers == answers

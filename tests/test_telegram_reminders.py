@@ -410,3 +410,56 @@ async def test_a_reminder_outlives_cancelled_answers_and_its_button_then_says_st
     await fake.user_presses(chat, sent.message_id, RUN_AGAIN)
     told = await fake.wait_for_bot(chat, lambda m: m.message_id > sent.message_id)
     assert told.text == "There is no estimate in progress. Send /start to begin one."
+
+
+async def test_run_again_computes_the_estimate_as_of_the_day_it_is_pressed(bot, fake,
+                                                                          monkeypatch):
+    """The estimate of December 7 dated its course from that day; pressed on December 18, the
+    reminder's button dates it from December 18: the day moves, the past first-session day
+    with it, and the sessions left before January 1 (and the advice) change."""
+    from datetime import date
+
+    from bot.interview.facts import Facts
+    from bot.interview.scenario import build_scenario
+    from estimator import estimate
+    from tests.test_telegram_dates import DECEMBER
+    from tests.test_telegram_support import cost_texts
+
+    monkeypatch.setenv("MASSAGE_BOT_TODAY", "2026-12-07")  # the interview's day
+    chat = 3010
+    time = Time(datetime(2026, 12, 7, 12, 0, tzinfo=UTC))
+    clock = Clock(time)
+    bot.app.bot_data[reminder_sender.CLOCK] = clock
+    first = await run_interview(fake, chat, DECEMBER)
+    before = (await bot.stored(chat)).state["interview"]
+    assert (before["today"], before["answers"]["start"]) == ("2026-12-07", "2026-12-07")
+    await press(fake, chat, OPEN)
+    await fake.wait_for_bot(chat, lambda m: any(d == PLAN_YEAR for _, d in m.buttons))
+    await press(fake, chat, PLAN_YEAR)
+    await fake.wait_for_bot(chat, lambda m: m.text.startswith("Done"))
+
+    async with sender(bot.app, bot.store, clock):
+        time.now = PLAN_YEAR_DUE
+        sent = await fake.wait_for_bot(chat, lambda m: bool(reminders_in(fake, chat)))
+    time.now = PLAN_YEAR_DUE + timedelta(hours=2)  # pressed later that day
+    await fake.user_presses(chat, sent.message_id, RUN_AGAIN)
+    again = await fake.wait_for_bot(chat, lambda m: m.message_id > sent.message_id and
+                                    is_result(m))
+
+    after = (await bot.stored(chat)).state["interview"]
+    assert after["today"] == "2026-12-18"
+    assert after["answers"]["start"] == "2026-12-18"  # the course starts from the new day
+    assert {k: v for k, v in after["answers"].items() if k != "start"} == {
+        k: v for k, v in before["answers"].items() if k != "start"}
+    then = estimate(build_scenario(Facts(before["answers"], None, date(2026, 12, 7))))
+    now = estimate(build_scenario(Facts(after["answers"], None, date(2026, 12, 18))))
+    assert [r.date for r in now.sessions][:2] == [date(2026, 12, 18), date(2026, 12, 25)]
+    assert [y.sessions for y in now.totals.by_plan_year] == [2, 10]
+    assert [y.sessions for y in then.totals.by_plan_year] == [4, 8]
+    for amount in cost_texts(now, "en"):
+        assert amount in again.text
+    assert [a for a in cost_texts(then, "en") if a not in first.text] == []
+    # The advice follows the day: 10 sessions left to book before January 1, not 8.
+    assert "Book 8 more sessions by" in first.text and "Book 10 more" not in first.text
+    assert "Book 10 more sessions by" in again.text and "Book 8 more" not in again.text
+    assert "Welcome back" not in again.text

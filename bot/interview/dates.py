@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from bot.i18n import N_
 
 from .facts import Facts
-from .model import Option
+from .model import InterviewState, Option
 
 DEFAULT_SESSIONS = 12  # as scenario.DEFAULT_SESSIONS (imported there from here would loop)
 # The first session's day, offered as days from today.
@@ -73,3 +73,14 @@ def start_matters(f: Facts) -> bool:
         return False
     last = f.today + timedelta(days=START_OFFSETS[-1][0] + _course_days(f))
     return last >= date(f.today.year + 1, 1, 1)
+
+
+def as_of(state: InterviewState, today: date) -> InterviewState:
+    """The interview on a later day ("Run my estimate again" under a reminder): its day is
+    `today`, and a first session's day now past becomes today, so the course is dated from the
+    day the estimate is run again rather than from a day gone by."""
+    answers = dict(state.answers)
+    start = answers.get("start")
+    if isinstance(start, str) and start < today.isoformat():  # ISO days compare as text
+        answers["start"] = today.isoformat()
+    return state.model_copy(update={"today": today.isoformat(), "answers": answers})

@@ -24,11 +24,13 @@ from estimator import prescription_end
 from .. import reminders as rules
 from ..clinics import ClinicDirectory
 from ..i18n import Translator
+from ..interview import Answer, dates, step
 from ..interview.engine import scenario_for
 from ..interview.model import InterviewState
 from ..interview.parsing import ParseError
 from ..interview.typed_dates import parse_date
 from ..store import Reminder, Store
+from ..today import clinic_today
 from . import keyboards, texts
 from . import reminder_texts as rt
 from .outbox import Edit, Retire, Send
@@ -93,7 +95,7 @@ async def _press(
     t, today = turn.t, rules.today(now)
     if value == "r":
         turn.answer_query(query_id)
-        _run_again(pipeline, turn)
+        _run_again(turn, now)
         return
     if value.startswith("c"):
         await _cancel(pipeline.store, turn, query_id, message_id, value[1:])
@@ -127,12 +129,17 @@ async def _press(
         turn.ops.append(Edit(message_id, *_menu(turn, today)))
 
 
-def _run_again(pipeline: Pipeline, turn: Turn) -> None:
-    """The reminder's button: the patient's estimate again, computed today."""
-    if turn.interview is None or pipeline.redisplay is None:
+def _run_again(turn: Turn, now: datetime) -> None:
+    """The reminder's button: the patient's estimate again, as of the day it is pressed (the
+    clinic's day by the sender's clock; a first session's day now past becomes that day)."""
+    if turn.interview is None:
         turn.say(texts.NO_INTERVIEW)  # cancelled, forgotten, or deleted after RETENTION_DAYS
         return
-    pipeline.redisplay(turn, False)
+    today = clinic_today(turn.clinics, turn.interview, now)
+    state = dates.as_of(turn.interview, today)
+    turn.interview, prompt = step(state, Answer(kind="start", value=state.clinic), turn.clinics,
+                                  turn.lang, today)
+    turn.show(prompt.model_copy(update={"note": None}), edit=False)  # not "welcome back"
 
 
 def _prescription_day(turn: Turn, today: date) -> date | None:
