@@ -11,9 +11,13 @@ US (8:00 Pacific and 11:00 Eastern standard time), so no time zone data is neede
 
 from __future__ import annotations
 
-import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
+
+from pydantic import ValidationError
+
+from estimator.calendar import plan_year_of
+from estimator.scenario import YearStart
 
 Kind = Literal["plan_year", "prescription", "date"]
 KINDS: tuple[Kind, ...] = ("plan_year", "prescription", "date")
@@ -42,23 +46,20 @@ def is_due(due: datetime, now: datetime) -> bool:
     return due <= now
 
 
-def _on(year: int, month: int, day: int) -> date:
-    """That day of that year, or the month's last day when the year has no such day (a plan
-    year that starts on February 29 starts on February 28 in other years)."""
-    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
-
-
 def next_plan_year_reset(after: date, month: int = 1, day: int = 1) -> date:
-    """The first plan-year start after `after` (a reset on `after` itself is past).
+    """The first plan-year start after `after` (a reset on `after` itself is past): the
+    estimator's rule (`estimator.calendar.plan_year_of`, one rule for the estimate and the
+    reminder; a February 29 start falls on March 1 in other years).
 
     Deductibles, out-of-pocket amounts met and visit counts reset at the start of the plan
     year: January 1 for individual and most employer plans, but an employer plan may use any
     month (DOMAIN.md, Calendar).
     """
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        raise ValueError(f"no such month/day: {month}/{day}")
-    this_year = _on(after.year, month, day)
-    return this_year if this_year > after else _on(after.year + 1, month, day)
+    try:
+        start = YearStart(month=month, day=day)
+    except ValidationError:
+        raise ValueError(f"no such month/day: {month}/{day}") from None
+    return plan_year_of(start, after)[1] + timedelta(days=1)
 
 
 def plan_year_reminder(today: date, month: int = 1, day: int = 1) -> date | None:

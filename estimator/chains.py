@@ -19,13 +19,12 @@ from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from itertools import accumulate
 from typing import Literal, NamedTuple
 
 from .domains import INF, Answers, PlanOption, PlanTerms, session_billed, to_cents
 from .estimate import PaidBy, RouteName, SessionRow
 from .scenario import Scenario
-from .walk import Share, pip_sessions, plan_sessions
+from .walk import Share, pip_sessions, plan_runs
 
 First = Literal["workers_comp", "pip"] | None
 
@@ -104,16 +103,26 @@ class FirstPart:
 class Walks:
     """The walks one estimate needs, each computed once (many candidates share terms)."""
 
-    def __init__(self, s: Scenario):
+    def __init__(self, s: Scenario, shared: dict[PlanTerms, "PlanWalk"] | None = None,
+                 longest: int = 0):
         self.s = s
         self.n = s.sessions
+        # Plan walks shared with other stretches of the same plan year, each walked once over
+        # `longest` sessions: a walk does not depend on where it stops, so a shorter stretch's
+        # is its first sessions.
+        self._shared = {} if shared is None else shared
+        self._longest = max(longest, self.n)
         self.billed = session_billed(s)
         cash = s.fees.cash_per_session
         self.cash = self.billed if cash is None else to_cents(cash)
-        self._plan: dict[PlanTerms, PlanWalk] = {}
         self._pip: dict[int | None, list[Share]] = {}
         self._gain: dict[tuple[int, int], tuple[PlanTerms, list[int]]] = {}
         self._by_id: dict[int, tuple[PlanTerms, PlanWalk]] = {}
+        self._firsts: dict[tuple[object, ...], list[FirstPart]] = {}
+        # A route's extreme at one corner of one option, by the corner's terms (identity), the
+        # first payer's candidates (identity), the tail price and the visits left: ranking the
+        # unknowns fixes one at a time, and the options it does not touch come back unchanged.
+        self._extremes: dict[tuple[object, ...], tuple[PlanTerms, list[FirstPart], _Found]] = {}
 
     def plan(self, t: PlanTerms) -> PlanWalk:
         # Options are cached, so the same terms object comes back many times: look it up by
@@ -121,13 +130,14 @@ class Walks:
         seen = self._by_id.get(id(t))
         if seen is not None and seen[0] is t:
             return seen[1]
-        if t not in self._plan:
-            shares = plan_sessions(t, self.n)
-            prefix = [0, *accumulate(share.patient for share in shares)]
-            used = [0, *accumulate(int(share.uses_visit) for share in shares)]
-            self._plan[t] = PlanWalk(shares, prefix, used[:-1])
-        self._by_id[id(t)] = (t, self._plan[t])
-        return self._plan[t]
+        full = self._shared.get(t)
+        if full is None:
+            full = self._shared[t] = _plan_walk(t, self._longest)
+        n = self.n
+        walk = full if n == self._longest else PlanWalk(
+            full.shares[:n], full.prefix[:n + 1], full.visits_before[:n])
+        self._by_id[id(t)] = (t, walk)
+        return walk
 
     def gain(self, t: PlanTerms, tail: int) -> list[int]:
         """P[m] - m * tail: what covering m sessions adds to paying the tail price for all."""
@@ -149,6 +159,31 @@ class Walks:
             # An accepted claim: authorized treatment costs the worker nothing.
             return tuple(Share(0, 0, 0, 0, self.billed) for _ in range(self.n))
         return ()
+
+
+def _plan_walk(t: PlanTerms, n: int) -> PlanWalk:
+    """The walk and its running sums, a run of equal sessions at a time (an arithmetic
+    progression each)."""
+    shares: list[Share] = []
+    prefix, used = [0], [0]
+    for share, k in plan_runs(t, n):
+        shares += [share] * k
+        cost, last = share.patient, prefix[-1]
+        prefix += range(last + cost, last + cost * k + 1, cost) if cost else [last] * k
+        last = used[-1]
+        used += range(last + 1, last + k + 1) if share.uses_visit else [last] * k
+    return PlanWalk(shares, prefix, used[:-1])
+
+
+def _first_parts(w: Walks, first: First, open_: bool, a: Answers) -> list[FirstPart]:
+    """`_first_candidates`, built once per answer to the first payer's unknown."""
+    answer = None if first is None or not open_ else (
+        a["claim_accepted"] if first == "workers_comp" else a["pip_remaining"])
+    key = (first, open_, answer)
+    found = w._firsts.get(key)
+    if found is None:
+        found = w._firsts[key] = _first_candidates(w, first, open_, a)
+    return found
 
 
 def _first_candidates(w: Walks, first: First, open_: bool, a: Answers) -> list[FirstPart]:
@@ -223,7 +258,16 @@ def bounds(w: Walks, chain: Chain, first_open: bool, plan_open: bool,
     """The route's lowest and highest total over every candidate, with the outcomes that give
     them (the highest is what the patient should plan for)."""
     tail = w.cash if chain.cash_tail else w.billed
-    parts = _first_candidates(w, chain.first, first_open, a)
+    low, high = extremes(w, chain, first_open, plan_open, options, a)
+    return Bounds(_realization(w, low, tail), _realization(w, high, tail))
+
+
+def extremes(w: Walks, chain: Chain, first_open: bool, plan_open: bool,
+             options: list[PlanOption], a: Answers) -> tuple["_Found", "_Found"]:
+    """`bounds` before its realizations are built: their totals are all that ranking the
+    unknowns needs."""
+    tail = w.cash if chain.cash_tail else w.billed
+    parts = _first_parts(w, chain.first, first_open, a)
     lefts = [w.n - part.sessions for part in parts]
     low: _Found | None = None
     high: _Found | None = None
@@ -236,19 +280,33 @@ def bounds(w: Walks, chain: Chain, first_open: bool, plan_open: bool,
     for option in covered:
         assert option.worst is not None and option.best is not None
         for terms, highest in ((option.worst, True), (option.best, False)):
-            # total(m) = first payer's cost + the rest at the tail price + (P[m] - m * tail)
-            gain = w.gain(terms, tail)
-            picks = _window_extremes(gain, _windows(option, w.plan(terms), lefts), highest)
-            totals = [part.cost + left * tail + gain[m]
-                      for part, left, m in zip(parts, lefts, picks, strict=True)]
-            i = totals.index(max(totals) if highest else min(totals))
-            found = _Found(totals[i], parts[i], terms, picks[i])
+            found = _extreme(w, option, terms, highest, tail, parts)
             if highest and (high is None or found.total > high.total):
                 high = found
             if not highest and (low is None or found.total < low.total):
                 low = found
     assert low is not None and high is not None
-    return Bounds(_realization(w, low, tail), _realization(w, high, tail))
+    return low, high
+
+
+def _extreme(w: Walks, option: PlanOption, terms: PlanTerms, highest: bool, tail: int,
+             parts: list[FirstPart]) -> "_Found":
+    """The route's highest (or lowest) total over the first payer's candidates and the visits
+    left, at one corner of one plan option."""
+    key = (id(terms), id(parts), highest, tail, option.visits, option.exact_visits)
+    seen = w._extremes.get(key)
+    if seen is not None and seen[0] is terms and seen[1] is parts:
+        return seen[2]
+    lefts = [w.n - part.sessions for part in parts]
+    # total(m) = first payer's cost + the rest at the tail price + (P[m] - m * tail)
+    gain = w.gain(terms, tail)
+    picks = _window_extremes(gain, _windows(option, w.plan(terms), lefts), highest)
+    totals = [part.cost + left * tail + gain[m]
+              for part, left, m in zip(parts, lefts, picks, strict=True)]
+    i = totals.index(max(totals) if highest else min(totals))
+    found = _Found(totals[i], parts[i], terms, picks[i])
+    w._extremes[key] = (terms, parts, found)
+    return found
 
 
 class _Found(NamedTuple):
@@ -272,10 +330,10 @@ def money(cents_: int) -> Decimal:
     return Decimal(cents_).scaleb(-2)
 
 
-def rows(r: Realization, billed: int) -> list[SessionRow]:
-    """The realization session by session, as the estimate shows it."""
+def rows(r: Realization, billed: int, first: int = 1) -> list[SessionRow]:
+    """The realization session by session, as the estimate shows it, numbered from `first`."""
     out: list[SessionRow] = []
-    n = 0
+    n = first - 1
 
     def add(share: Share, paid_by: PaidBy, allowed: int) -> None:
         nonlocal n

@@ -14,14 +14,14 @@ walked as one stretch (dated, without resets).
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from .calendar import add_months, resets_after, session_dates, year_lengths
-from .chains import Bounds, Realization, Walks
+from .chains import Bounds, PlanWalk, Realization, Walks, rows
 from .course import Course
-from .domains import Answers, Fixed
+from .domains import Answers, Fixed, PlanOption, PlanTerms
 from .estimate import RouteName, SessionRow
 from .money import ZERO
 from .routes import Payers
@@ -102,6 +102,11 @@ class DatedCourse:
         self.candidates = list(candidates)
         self._next = renewed(s)
         self._courses: dict[tuple[bool, int], Course] = {}
+        # A plan year's answers and plan options do not depend on how many sessions fall in it:
+        # its stretches of any length share them (built once per plan year, not per stretch).
+        self._shared: dict[bool, tuple[dict[str, Any], dict[tuple[Any, ...], PlanOption],
+                                       dict[PlanTerms, PlanWalk]]] = {
+            False: ({}, {}, {}), True: ({}, {}, {})}
         self._unknowns: list[str] | None = None
 
     @property
@@ -123,7 +128,9 @@ class DatedCourse:
         if key not in self._courses:
             base = self._next if later else self.s
             sub = base.model_copy(update={"sessions": sessions})
-            self._courses[key] = Course(Answers(sub, closed=self.closed), Walks(sub), self.payers)
+            answers, options, walks = self._shared[later]
+            a = Answers(sub, base=answers, options=options, closed=self.closed)
+            self._courses[key] = Course(a, Walks(sub, walks, self.s.sessions), self.payers)
         return self._courses[key]
 
     def seed(self, sessions: int, course: Course) -> None:
@@ -135,13 +142,37 @@ class DatedCourse:
 
     def split_bounds(self, split: tuple[int, ...], name: RouteName,
                      fixed: Fixed | None = None) -> DatedBounds:
-        parts = []
-        for course in self._stretches(split):
-            mine = {k: v for k, v in (fixed or {}).items() if k in course.unknowns}
-            parts.append((course, course.bounds(name, mine)))
+        parts = self._parts(split, name, fixed)
         n = sum(split)
         return DatedBounds(_sum([b.low for _, b in parts], n), _sum([b.high for _, b in parts], n),
                            tuple(parts))
+
+    def _parts(self, split: tuple[int, ...], name: RouteName, fixed: Fixed | None
+               ) -> list[tuple[Course, Bounds]]:
+        if not fixed:
+            return [(course, course.bounds(name)) for course in self._stretches(split)]
+        parts = []
+        for course in self._stretches(split):
+            mine = {k: v for k, v in fixed.items() if k in course.unknowns}
+            parts.append((course, course.bounds(name, mine)))
+        return parts
+
+    def span(self, name: RouteName, fixed: Fixed | None = None) -> tuple[int, int]:
+        """The lowest and highest totals of `bounds`, without building their realizations
+        (ranking the unknowns needs only the widths)."""
+        splits = self.candidates
+        if fixed and YEAR_START in fixed:
+            splits = [splits[fixed[YEAR_START]]]
+        lows, highs = [], []
+        for split in splits:
+            low = high = 0
+            for course in self._stretches(split):
+                mine = {k: v for k, v in (fixed or {}).items() if k in course.unknowns}
+                lo, hi = course.span(name, mine)
+                low, high = low + lo, high + hi
+            lows.append(low)
+            highs.append(high)
+        return min(lows), max(highs)
 
     def bounds(self, name: RouteName, fixed: Fixed | None = None) -> Bounds:
         splits = self.candidates
@@ -165,5 +196,5 @@ class DatedCourse:
         assert isinstance(b, DatedBounds)
         out: list[SessionRow] = []
         for course, part in b.parts:
-            out += [replace(r, n=len(out) + i) for i, r in enumerate(course.rows(part), start=1)]
+            out += rows(part.high, course.w.billed, first=len(out) + 1)
         return out

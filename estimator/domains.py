@@ -137,7 +137,8 @@ class Answers:
     def __init__(self, s: Scenario, fixed: Fixed | None = None,
                  base: dict[str, Any] | None = None,
                  options: dict[tuple[Any, ...], "PlanOption"] | None = None,
-                 closed: frozenset[str] = frozenset()):
+                 closed: frozenset[str] = frozenset(),
+                 keys: dict[str, tuple[Any, ...]] | None = None):
         self.s = s
         self.fixed = fixed or {}
         # Network sides the plan would refuse whatever the amounts (a POS plan in network
@@ -146,6 +147,9 @@ class Answers:
         self._base = {} if base is None else base
         # Plan options already built, by the answers they depend on (shared by hypotheticals).
         self.options: dict[tuple[Any, ...], PlanOption] = {} if options is None else options
+        # Each side's option key with nothing fixed (shared by hypotheticals, which change it
+        # only where they fix an answer it depends on).
+        self._keys: dict[str, tuple[Any, ...]] = {} if keys is None else keys
 
     def __getitem__(self, name: str) -> Any:
         if name in self.fixed:
@@ -158,7 +162,35 @@ class Answers:
         return name in self.fixed or name in self.s.plan.model_fields_set
 
     def with_fixed(self, fixed: Fixed) -> "Answers":
-        return Answers(self.s, {**self.fixed, **fixed}, self._base, self.options, self.closed)
+        return Answers(self.s, {**self.fixed, **fixed}, self._base, self.options, self.closed,
+                       self._keys)
+
+    def option_key(self, network: str) -> tuple[Any, ...]:
+        """What a commercial plan's option on one side depends on: whether the OOP amounts met
+        were given, and the answers in `_DEPENDS`."""
+        unfixed = self._keys.get(network)
+        if unfixed is None:
+            given = self.s.plan.model_fields_set
+            unfixed = self._keys[network] = (
+                network, "oop_met" in given, "oon_oop_met" in given,
+                *(self._answer(n) for n in _DEPENDS[network]))
+        if not self.fixed:
+            return unfixed
+        key = list(unfixed)
+        where = _POSITION[network]
+        for name, answer in self.fixed.items():
+            if name in ("oop_met", "oon_oop_met"):
+                key[1 if name == "oop_met" else 2] = True
+            i = where.get(name)
+            if i is not None:
+                key[i] = answer
+        return tuple(key)
+
+    def _answer(self, name: str) -> Any:
+        """The scenario's own answer, whatever is fixed."""
+        if name not in self._base:
+            self._base[name] = value(self.s, name)
+        return self._base[name]
 
 
 def _plan_unknowns(s: Scenario) -> list[str]:
@@ -322,6 +354,9 @@ def _applies(a: Answers, hdhp: bool) -> tuple[bool, bool]:
     return (False, True) if applies is None else (applies, applies)
 
 
+# One object per distinct terms: the walks are cached by identity, and an unknown fixed at one
+# end of its domain often leaves a corner's terms as they were.
+@lru_cache(maxsize=4096)
 def _terms(billed: int, allowed: int, balance: int, deductible_left: int | None, applies: bool,
            copay: int, pct: int, oop_left: int | None, counts: bool) -> PlanTerms:
     return PlanTerms(billed=billed, allowed=allowed, balance=balance,
@@ -345,9 +380,12 @@ _DEPENDS = {
 }
 
 
+# Where each answer sits in `Answers.option_key`.
+_POSITION = {side: {n: 3 + i for i, n in enumerate(names)} for side, names in _DEPENDS.items()}
+
+
 def _commercial_option(a: Answers, network: str) -> PlanOption:
-    key = (network, a.given("oop_met"), a.given("oon_oop_met"),
-           *(a[name] for name in _DEPENDS[network]))
+    key = a.option_key(network)
     if key not in a.options:
         a.options[key] = _build_commercial_option(a, network)
     return a.options[key]

@@ -121,8 +121,8 @@ def _widened_by(c: CourseLike, best: RouteName, current: Bounds) -> list[str]:
     for order, name in enumerate(c.unknowns):
         widths = []
         for answer in c.ends(name):
-            b = c.bounds(best, {name: answer})
-            widths.append(b.high.total - b.low.total)
+            low, high = c.span(best, {name: answer})
+            widths.append(high - low)
         if min(widths) < width:
             ranked.append((max(widths), sum(widths), order, name))
     return [name for *_, name in sorted(ranked)]

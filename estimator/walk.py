@@ -11,16 +11,16 @@ The plan's walk does not depend on where it stops: the sessions a visit limit (o
 it) leaves out are simply the ones after a prefix. `estimator.chains` relies on that.
 """
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .domains import PlanTerms, share_cents
 from .scenario import Scenario
 
 
-@dataclass(frozen=True, slots=True)
-class Share:
+class Share(NamedTuple):
     """One session's split: the patient's parts, what the payer pays, and whether it used a
-    visit (plan) — all in cents."""
+    visit (plan) — all in cents. A named tuple: a walk makes one per session, many times per
+    estimate, and a frozen dataclass costs several times as much to build."""
 
     deductible: int
     copay: int
@@ -36,18 +36,27 @@ class Share:
 
 def plan_sessions(t: PlanTerms, n: int) -> list[Share]:
     """The plan's cost-sharing walk over `n` sessions, all covered (no visit limit)."""
+    return [share for share, count in plan_runs(t, n) for _ in range(count)]
+
+
+def plan_runs(t: PlanTerms, n: int) -> list[tuple[Share, int]]:
+    """The same walk as runs of equal sessions (share, how many in a row): a deductible paid
+    session after session, or a steady share once it is met, is one run, so the walk and the
+    sums over it cost a few steps whatever `n` is."""
     deductible_left, oop_left = t.deductible_left, t.oop_left
-    out: list[Share] = []
+    out: list[tuple[Share, int]] = []
+    done = 0
     allowed = t.allowed
-    while len(out) < n:
+    while done < n:
         if (allowed and deductible_left is not None and deductible_left >= 2 * allowed
                 and (oop_left is None or oop_left >= 2 * allowed)):
             # Whole sessions to the deductible: the same share until less than one is left.
             repeat = deductible_left // allowed - 1
             if oop_left is not None:
                 repeat = min(repeat, oop_left // allowed - 1)
-            repeat = min(repeat, n - len(out))
-            out.extend([_session(t, allowed, None)] * repeat)
+            repeat = min(repeat, n - done)
+            out.append((_session(t, allowed, None), repeat))
+            done += repeat
             deductible_left -= repeat * allowed
             if oop_left is not None:
                 oop_left -= repeat * allowed
@@ -60,27 +69,34 @@ def plan_sessions(t: PlanTerms, n: int) -> list[Share]:
             deductible_left -= share.deductible
         if oop_left is not None:
             oop_left -= sharing
-        out.append(share)
+        done += 1
         if steady:
             # No deductible left to change (or all of each session goes to it) and the room for
             # a whole session, or no room at all: the next sessions are the same while the OOP
             # room covers their share, so copy them instead of walking.
-            repeat = n - len(out)
+            repeat = n - done
             if oop_left is not None and sharing:
                 repeat = min(repeat, oop_left // sharing)
-            out.extend([share] * repeat)
+            out.append((share, 1 + repeat))
+            done += repeat
             if oop_left is not None:
                 oop_left -= repeat * sharing
+        else:
+            out.append((share, 1))
     return out
 
 
 def _session(t: PlanTerms, deductible_left: int | None, oop_left: int | None) -> Share:
+    # Conditional expressions rather than min(): this runs for every run of every walk.
     allowed = t.allowed
-    room = allowed if oop_left is None else min(allowed, oop_left)
-    deductible = room if deductible_left is None else min(deductible_left, room)
+    room = allowed if oop_left is None or oop_left >= allowed else oop_left
+    deductible = room if deductible_left is None or deductible_left >= room else deductible_left
     room -= deductible
-    copay = min(t.copay, allowed - deductible, room)
-    coinsurance = min(share_cents(t.pct_bp, allowed - deductible - copay), room - copay)
+    rest = allowed - deductible
+    copay = t.copay if t.copay < rest else rest
+    copay = copay if copay < room else room
+    coinsurance = share_cents(t.pct_bp, rest - copay)
+    coinsurance = coinsurance if coinsurance < room - copay else room - copay
     sharing = deductible + copay + coinsurance
     uses_visit = t.deductible_counts_visit or deductible < allowed
     return Share(deductible, copay, coinsurance, t.balance, allowed - sharing, uses_visit)

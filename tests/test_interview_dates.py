@@ -20,7 +20,7 @@ FIRST = {"purpose": "medical", "payer": "commercial", "network": "in",
 LATER = {"oop_max": "none", "visit_limit": "none", "deductible": "1000", "deductible_met": "all",
          "cost_share": "coinsurance", "coinsurance": "20", "preauth": "not_required",
          "covers_mt": "yes", "plan_type": "ppo", "minutes": "60", "cash": "none", "price": "160",
-         "account": "none"}
+         "account": "none", "rx_date": None}
 
 
 def _reply(state, prompt, known, today):
@@ -119,3 +119,58 @@ def test_today_is_the_clinics_state_day(monkeypatch):
     monkeypatch.setenv(TODAY_ENV, "2026-03-02")
     assert today_for("NY") == date(2026, 3, 2)
     assert today_for("NY", late) == date(2026, 12, 6)  # a day passed in wins
+
+
+def test_the_prescriptions_dates_are_asked_while_narrowing_and_flag_the_sessions_after_it():
+    today = date(2026, 12, 7)
+    # Written about a month ago (November 6) for 6 weeks: it covers up to December 17.
+    known = {**FIRST, **LATER, "start": first_option, "plan_year": "1",
+             "rx_date": lambda prompt: prompt.options[2].value, "rx_weeks": "6"}
+    asked, state, prompt = play(known, today)
+    first_estimate = asked.index("sessions") + 1
+    assert asked.index("rx_date") > first_estimate
+    assert asked.index("rx_weeks") == asked.index("rx_date") + 1
+    assert state.answers["rx_date"] == "2026-11-06"
+    scenario = build_scenario(Facts(state.answers, None, today))
+    assert (scenario.prescription_date, scenario.prescription_weeks) == (date(2026, 11, 6), 6)
+    e = prompt.estimate
+    # Weekly from December 7: sessions 1 and 2 (December 7 and 14) are covered, 3 to 12 not.
+    late = [r.n for r in e.sessions if "prescription_expires" in r.flags]
+    assert late == list(range(3, 13))
+    [step] = [s for s in e.next_steps if s.code == "prescription_expires"]
+    assert step.params == {"date": "2026-12-17", "sessions": 10, "first_session": 3}
+
+
+def test_the_prescription_date_is_not_asked_without_a_prescription_or_a_plan():
+    today = date(2026, 12, 7)
+    for changes in ({"prescription": "no"}, {"payer": "self_pay"}):
+        asked, _, prompt = play({**FIRST, **LATER, **changes, "start": first_option,
+                                 "plan_year": "1"}, today)
+        assert prompt.kind == "result" and "rx_date" not in asked, changes
+
+
+def test_the_prescription_date_options_are_days_before_today_in_the_patients_language():
+    today = date(2026, 12, 7)
+    known = {**FIRST, **LATER, "start": first_option, "plan_year": "1"}
+    del known["rx_date"]
+    _, _, prompt = play(known, today)  # stops at the prescription's day
+    assert prompt.question_id == "rx_date"
+    assert [o.value for o in prompt.options] == ["2026-11-30", "2026-11-23", "2026-11-06",
+                                                 "2026-10-07", "2026-09-06"]
+    assert option_label(prompt.options[2], translator("es")) == (
+        "Hace aproximadamente un mes (6 nov 2026)")
+
+
+def test_as_of_a_later_day_moves_only_a_first_session_day_gone_by():
+    from bot.interview.dates import as_of
+    from bot.interview.model import InterviewState
+
+    state = InterviewState(answers={"start": "2026-12-07", "plan_year": "1"}, today="2026-12-07")
+    later = as_of(state, date(2026, 12, 18))
+    assert later.today == "2026-12-18" and later.answers == {"start": "2026-12-18",
+                                                             "plan_year": "1"}
+    assert state.answers["start"] == "2026-12-07"  # the state given is not changed
+    ahead = as_of(state, date(2026, 12, 1))  # the first session is still ahead: kept
+    assert ahead.answers["start"] == "2026-12-07" and ahead.today == "2026-12-01"
+    for answers in ({}, {"start": None}):  # no day answered, or "I don't know"
+        assert as_of(InterviewState(answers=answers), date(2026, 12, 18)).answers == answers

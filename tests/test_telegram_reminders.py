@@ -91,7 +91,7 @@ async def test_a_plan_year_reminder_is_set_by_buttons_and_sent_once_on_its_day(b
         ("2 weeks before my plan year resets (January 1, 2027)", PLAN_YEAR),
         ("On a date I choose", ON_A_DATE),
         ("Never mind", NEVER_MIND),
-    ]  # no prescription dates in the interview: that choice is not offered
+    ]  # no prescription (no insurance): that choice is not offered
     await press(fake, chat, PLAN_YEAR)
     done = await fake.wait_for_bot(chat, lambda m: m.message_id == menu.message_id and
                                    m.text.startswith("Done"))
@@ -308,6 +308,76 @@ def test_each_kind_of_reminder_reads_in_each_language_with_the_day_it_is_about()
     assert unknown == english  # a language no longer offered: English
 
 
+# The shared patient, with a prescription written November 5 for 6 weeks (answered while
+# narrowing): it covers the sessions up to December 16, 2026.
+PRESCRIBED = {**GENERIC, "rx_date": (CHOICE, "2026-11-05"), "rx_weeks": ("text", "6")}
+PRESCRIPTION, RX_DUE = "m|x", datetime(2026, 12, 9, 16, 0, tzinfo=UTC)  # a week before
+
+
+async def test_a_prescription_reminder_comes_a_week_before_it_runs_out(bot, fake, monkeypatch):
+    monkeypatch.setenv("MASSAGE_BOT_TODAY", "2026-12-06")  # the interview's day
+    chat = 3008
+    time = Time(NOW)
+    clock = Clock(time)
+    bot.app.bot_data[reminder_sender.CLOCK] = clock
+    asked: list[str | None] = []
+    await run_interview(fake, chat, PRESCRIBED, asked=asked)
+    assert asked.index("rx_date") > asked.index(None)  # while narrowing
+    await press(fake, chat, OPEN)
+    menu = await fake.wait_for_bot(chat, lambda m: any(d == PRESCRIPTION for _, d in m.buttons))
+    assert ("Before my prescription runs out (December 16, 2026)", PRESCRIPTION) in menu.buttons
+    await press(fake, chat, PRESCRIPTION)
+    done = await fake.wait_for_bot(chat, lambda m: m.message_id == menu.message_id and
+                                   m.text.startswith("Done"))
+    assert done.text.startswith("Done: I will remind you on December 9, 2026.")
+    [reminder] = await bot.store.reminders(chat)
+    assert (reminder.kind, reminder.due_at) == ("prescription", RX_DUE)
+
+    async with sender(bot.app, bot.store, clock):
+        time.now = RX_DUE - timedelta(minutes=1)
+        await clock.passes()
+        assert reminders_in(fake, chat) == []
+        time.now = RX_DUE
+        sent = await fake.wait_for_bot(chat, lambda m: bool(reminders_in(fake, chat)))
+        time.now = RX_DUE + timedelta(days=2)
+        await clock.passes()
+    assert sent.text.startswith("Reminder: your prescription for massage runs out on "
+                                "December 16, 2026.")
+    assert reminders_in(fake, chat) == [sent]  # once
+    assert await bot.store.reminders(chat) == []
+
+
+async def test_a_prescription_that_runs_out_within_a_week_is_not_offered(bot, fake, monkeypatch):
+    monkeypatch.setenv("MASSAGE_BOT_TODAY", "2026-12-06")
+    chat = 3009
+    bot.app.bot_data[reminder_sender.CLOCK] = Clock(Time(NOW))
+    # Written October 6 for 9 weeks: it runs out December 7, too soon for a reminder a week
+    # before (the estimate says so; bot.reminders.prescription_reminder).
+    close = {**PRESCRIBED, "rx_date": (CHOICE, "2026-10-06"), "rx_weeks": ("text", "9")}
+    await run_interview(fake, chat, close)
+    await press(fake, chat, OPEN)
+    menu = await fake.wait_for_bot(chat, lambda m: any(d == PLAN_YEAR for _, d in m.buttons))
+    assert PRESCRIPTION not in [data for _, data in menu.buttons]
+
+
+def test_the_prescription_window_is_the_estimators():
+    from datetime import date
+
+    from bot.clinics import load_clinics
+    from bot.interview.model import InterviewState
+    from bot.telegram.reminders import prescription_window
+
+    answers = {"purpose": "medical", "payer": "commercial", "network": "in",
+               "prescription": "yes", "diagnosis": ["M54.50"], "sessions": 12,
+               "rx_date": "2026-11-05", "rx_weeks": 6}
+    done = InterviewState(answers=answers, finished=True, today="2026-12-06")
+    assert prescription_window(done, load_clinics()) == (date(2026, 11, 5), 42)
+    assert prescription_window(None, None) is None
+    assert prescription_window(done.model_copy(update={"finished": False}), None) is None
+    unknown = {**answers, "rx_weeks": None}
+    assert prescription_window(done.model_copy(update={"answers": unknown}), None) is None
+
+
 def test_the_plan_year_starts_in_the_month_answered_else_on_january_1():
     from bot.interview.model import InterviewState
     from bot.telegram.reminders import plan_year_start
@@ -340,3 +410,56 @@ async def test_a_reminder_outlives_cancelled_answers_and_its_button_then_says_st
     await fake.user_presses(chat, sent.message_id, RUN_AGAIN)
     told = await fake.wait_for_bot(chat, lambda m: m.message_id > sent.message_id)
     assert told.text == "There is no estimate in progress. Send /start to begin one."
+
+
+async def test_run_again_computes_the_estimate_as_of_the_day_it_is_pressed(bot, fake,
+                                                                          monkeypatch):
+    """The estimate of December 7 dated its course from that day; pressed on December 18, the
+    reminder's button dates it from December 18: the day moves, the past first-session day
+    with it, and the sessions left before January 1 (and the advice) change."""
+    from datetime import date
+
+    from bot.interview.facts import Facts
+    from bot.interview.scenario import build_scenario
+    from estimator import estimate
+    from tests.test_telegram_dates import DECEMBER
+    from tests.test_telegram_support import cost_texts
+
+    monkeypatch.setenv("MASSAGE_BOT_TODAY", "2026-12-07")  # the interview's day
+    chat = 3010
+    time = Time(datetime(2026, 12, 7, 12, 0, tzinfo=UTC))
+    clock = Clock(time)
+    bot.app.bot_data[reminder_sender.CLOCK] = clock
+    first = await run_interview(fake, chat, DECEMBER)
+    before = (await bot.stored(chat)).state["interview"]
+    assert (before["today"], before["answers"]["start"]) == ("2026-12-07", "2026-12-07")
+    await press(fake, chat, OPEN)
+    await fake.wait_for_bot(chat, lambda m: any(d == PLAN_YEAR for _, d in m.buttons))
+    await press(fake, chat, PLAN_YEAR)
+    await fake.wait_for_bot(chat, lambda m: m.text.startswith("Done"))
+
+    async with sender(bot.app, bot.store, clock):
+        time.now = PLAN_YEAR_DUE
+        sent = await fake.wait_for_bot(chat, lambda m: bool(reminders_in(fake, chat)))
+    time.now = PLAN_YEAR_DUE + timedelta(hours=2)  # pressed later that day
+    await fake.user_presses(chat, sent.message_id, RUN_AGAIN)
+    again = await fake.wait_for_bot(chat, lambda m: m.message_id > sent.message_id and
+                                    is_result(m))
+
+    after = (await bot.stored(chat)).state["interview"]
+    assert after["today"] == "2026-12-18"
+    assert after["answers"]["start"] == "2026-12-18"  # the course starts from the new day
+    assert {k: v for k, v in after["answers"].items() if k != "start"} == {
+        k: v for k, v in before["answers"].items() if k != "start"}
+    then = estimate(build_scenario(Facts(before["answers"], None, date(2026, 12, 7))))
+    now = estimate(build_scenario(Facts(after["answers"], None, date(2026, 12, 18))))
+    assert [r.date for r in now.sessions][:2] == [date(2026, 12, 18), date(2026, 12, 25)]
+    assert [y.sessions for y in now.totals.by_plan_year] == [2, 10]
+    assert [y.sessions for y in then.totals.by_plan_year] == [4, 8]
+    for amount in cost_texts(now, "en"):
+        assert amount in again.text
+    assert [a for a in cost_texts(then, "en") if a not in first.text] == []
+    # The advice follows the day: 10 sessions left to book before January 1, not 8.
+    assert "Book 8 more sessions by" in first.text and "Book 10 more" not in first.text
+    assert "Book 10 more sessions by" in again.text and "Book 8 more" not in again.text
+    assert "Welcome back" not in again.text

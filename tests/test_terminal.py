@@ -16,10 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # first estimate "1) Narrow it down", then what it asks: OOP maximum 5000, 20 visits (4 used),
 # deductible 200 paid, 200 paid toward the OOP maximum, deductible 1000, 20% coinsurance typed as
 # the share, cash $90 (the clinic's price, unknown, is what widens the range most by then),
-# pre-auth not required, massage therapists covered, PPO, 60 minutes, price $160, no HSA.
+# pre-auth not required, massage therapists covered, PPO, 60 minutes, price $160, no HSA, and
+# "-" (I don't know) to the day the prescription was written.
 SCRIPT = [
     "1", "1", "1", "1", "1", "M54.50", "12", "1", "5000", "20", "4", "200", "200", "1000", "20%",
-    "90", "3", "1", "1", "60", "160", "1",
+    "90", "3", "1", "1", "60", "160", "1", "-",
 ]
 
 

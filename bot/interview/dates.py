@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from bot.i18n import N_
 
 from .facts import Facts
-from .model import Option
+from .model import InterviewState, Option
 
 DEFAULT_SESSIONS = 12  # as scenario.DEFAULT_SESSIONS (imported there from here would loop)
 # The first session's day, offered as days from today.
@@ -20,6 +20,15 @@ START_OFFSETS = (
     (7, N_("Next week, from %(date)s")),
     (14, N_("In two weeks, from %(date)s")),
     (28, N_("In four weeks, from %(date)s")),
+)
+# The prescription's day, offered as days before today: each the earliest day its answer can
+# mean, so its end (and the reminder before it) comes early rather than late.
+PRESCRIPTION_OFFSETS = (
+    (7, N_("In the last week (from %(date)s)")),
+    (14, N_("About two weeks ago (%(date)s)")),
+    (31, N_("About a month ago (%(date)s)")),
+    (61, N_("About two months ago (%(date)s)")),
+    (92, N_("About three months ago (%(date)s)")),
 )
 MONTHS = tuple(Option(value=str(m), label=N_("%(month)s"), params={"month": m, "format": "month"})
                for m in range(1, 13))
@@ -30,6 +39,23 @@ def start_options(today: date) -> list[Option]:
     return [Option(value=(today + timedelta(days=d)).isoformat(), label=label,
                    params={"date": (today + timedelta(days=d)).isoformat(), "format": "date"})
             for d, label in START_OFFSETS]
+
+
+def prescription_options(today: date) -> list[Option]:
+    """"When was the prescription written?": days before today, each with its date (the
+    value)."""
+    return [Option(value=(today - timedelta(days=d)).isoformat(), label=label,
+                   params={"date": (today - timedelta(days=d)).isoformat(), "format": "date"})
+            for d, label in PRESCRIPTION_OFFSETS]
+
+
+def prescription_matters(f: Facts) -> bool:
+    """The prescription's dates can change the answer or let the patient be reminded before it
+    runs out: the patient has one and a health plan may pay (a plan pays only for sessions the
+    prescription still covers: DOMAIN.md "Who pays"). Whether the plan may still pay is the
+    narrowing's to judge (`narrowing.VERDICT`)."""
+    return (f.today is not None and f.medical and f.health_plan
+            and f.get("prescription") == "yes")
 
 
 def _course_days(f: Facts) -> int:
@@ -47,3 +73,14 @@ def start_matters(f: Facts) -> bool:
         return False
     last = f.today + timedelta(days=START_OFFSETS[-1][0] + _course_days(f))
     return last >= date(f.today.year + 1, 1, 1)
+
+
+def as_of(state: InterviewState, today: date) -> InterviewState:
+    """The interview on a later day ("Run my estimate again" under a reminder): its day is
+    `today`, and a first session's day now past becomes today, so the course is dated from the
+    day the estimate is run again rather than from a day gone by."""
+    answers = dict(state.answers)
+    start = answers.get("start")
+    if isinstance(start, str) and start < today.isoformat():  # ISO days compare as text
+        answers["start"] = today.isoformat()
+    return state.model_copy(update={"today": today.isoformat(), "answers": answers})

@@ -143,6 +143,9 @@ def _confirming(state: InterviewState) -> Any:
     return getattr(asking, "confirming", None)
 
 
+# Questions the page leaves unknown rather than adding them: the prescription's dates, asked in
+# the chat mostly to offer the reminder before it runs out (Telegram), which a page cannot send.
+NOT_ADDED = frozenset({"rx_date", "rx_weeks"})
 # Each question is asked at most this many times in one pass (an explanation, an assumption, a
 # read-back, a refusal): a bound, so that a flow rule changed elsewhere can never loop here
 # (the question is then left to the patient, its text as the problem).
@@ -197,7 +200,8 @@ def fill(
                 outcome.asked.append(qid)
                 outcome.prompts[qid] = prompt
             if qid not in shown:
-                outcome.added[qid] = prompt
+                if qid not in NOT_ADDED:
+                    outcome.added[qid] = prompt
                 answer = UNKNOWN
             else:
                 answer = reply.answer or UNKNOWN

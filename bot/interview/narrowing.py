@@ -17,7 +17,9 @@ from .facts import Facts
 from .questions import Question, open_questions
 
 # Answers that decide whether the plan pays at all: not amounts, so no range names them.
-VERDICT = frozenset({"plan_type", "preauth", "covers_mt", "participating", "wc_claim"})
+VERDICT = frozenset({"plan_type", "preauth", "covers_mt", "participating", "wc_claim",
+                     # whether the prescription still covers each session (dates.py)
+                     "rx_date", "rx_weeks"})
 # Answers about the ways to pay, whatever the plan does (a prescription lets an HSA pay).
 WAYS_TO_PAY = frozenset({"sessions", "minutes", "price", "cash", "prescription", "account",
                          "account_balance", "lmn", "tax_rate",

@@ -569,6 +569,26 @@ QUESTIONS: tuple[Question, ...] = (
         applies=lambda f: f.medical and f.get("account") == "fsa" and bool(f.get("start")),
         fills="fsa_rollover",
     ),
+    Question(
+        "rx_date", N_("Prescription date"),
+        N_("When was your prescription written?"),
+        N_("A prescription covers a set time, for example 12 sessions over 6 weeks. Sessions "
+           "after it runs out may not be paid until your doctor renews it, and we can remind "
+           "you a week before."),
+        applies=dates.prescription_matters,
+        fills="prescription_date",
+    ),
+    Question(
+        "rx_weeks", N_("Prescription length"),
+        N_("For how many weeks is the prescription written? For example 6 for \"12 sessions "
+           "over 6 weeks\"."),
+        N_("The prescription says how often and for how long. Count the weeks from the day it "
+           "was written."),
+        kind="count",
+        applies=lambda f: dates.prescription_matters(f) and bool(f.get("rx_date")),
+        low=1, high=104,
+        fills="prescription_weeks",
+    ),
 )
 
 BY_ID: dict[str, Question] = {q.id: q for q in QUESTIONS}

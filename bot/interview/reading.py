@@ -59,6 +59,8 @@ def options_for(question: Question, facts: Facts) -> list[Option]:
         return diagnosis.child_options(facts.get("diagnosis"))
     if question.id == "start" and facts.today is not None:  # days from the channel's today
         return dates.start_options(facts.today)
+    if question.id == "rx_date" and facts.today is not None:  # days before it
+        return dates.prescription_options(facts.today)
     return list(question.options)
 
 

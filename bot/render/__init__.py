@@ -196,7 +196,7 @@ def answer_text(question_id: str, value: Any, facts: Facts, t: Translator) -> st
     question = BY_ID[question_id]
     if question_id == "diagnosis":  # each code with its title from the code set
         return diagnosis.answer_text(value, t)
-    if question_id == "start":  # a day (its options depend on the day they were offered)
+    if question_id in ("start", "rx_date"):  # a day (the options depend on the day offered)
         return t.date(date.fromisoformat(str(value)))
     for option in options_for(question, facts):
         if option.value == value:

@@ -1,6 +1,6 @@
 """Reminders on Telegram: after an estimate, "Remind me later" offers the choices as buttons (2
 weeks before the plan year resets; before the prescription runs out, when the interview knows
-its dates; on a day the patient types), and /reminders lists them, each with a button that
+its date and length; on a day the patient types), and /reminders lists them, each with a button that
 cancels it. Nothing is set without the patient pressing or typing for it.
 
 The hooks in bot.telegram.handlers are one line each: `on_press` for every `m|...` button,
@@ -19,12 +19,18 @@ from typing import Any
 
 from telegram import Update
 
+from estimator import prescription_end
+
 from .. import reminders as rules
+from ..clinics import ClinicDirectory
 from ..i18n import Translator
+from ..interview import Answer, dates, step
+from ..interview.engine import scenario_for
 from ..interview.model import InterviewState
 from ..interview.parsing import ParseError
 from ..interview.typed_dates import parse_date
 from ..store import Reminder, Store
+from ..today import clinic_today
 from . import keyboards, texts
 from . import reminder_texts as rt
 from .outbox import Edit, Retire, Send
@@ -36,7 +42,7 @@ MAX_PER_CHAT = 5
 EXAMPLE_AHEAD = timedelta(days=30)  # the day shown as an example of how to type one
 
 
-# --- what the interview knows (hooks for the dated estimate, issue 14 items 1 and 3) ----------
+# --- what the interview knows (its dates: bot.interview.dates) --------------------------------
 
 
 PLAN_YEAR_ANSWER = "plan_year"  # the answer naming the month the plan year starts, when asked
@@ -51,11 +57,16 @@ def plan_year_start(interview: InterviewState | None) -> tuple[int, int]:
     return 1, 1
 
 
-def prescription_window(interview: InterviewState | None) -> tuple[date, int] | None:
-    """The prescription's date and the days it is valid, when the interview has both answers.
-    It does not ask for them yet, so "before my prescription runs out" is not offered; once it
-    does, return them here (bot.reminders.prescription_reminder does the rest)."""
-    return None
+def prescription_window(interview: InterviewState | None, clinics: ClinicDirectory | None
+                        ) -> tuple[date, int] | None:
+    """The prescription's date and the days it is valid, when the interview has its date and
+    length (asked while narrowing: bot.interview.dates): the estimator's own window
+    (`estimator.prescription_end`), so the reminder and the estimate's flags agree."""
+    scenario = scenario_for(interview, clinics) if interview is not None else None
+    end = None if scenario is None else prescription_end(scenario)
+    if scenario is None or end is None or scenario.prescription_date is None:
+        return None
+    return scenario.prescription_date, (end - scenario.prescription_date).days + 1
 
 
 # --- the buttons ------------------------------------------------------------------------------
@@ -84,7 +95,7 @@ async def _press(
     t, today = turn.t, rules.today(now)
     if value == "r":
         turn.answer_query(query_id)
-        _run_again(pipeline, turn)
+        _run_again(turn, now)
         return
     if value.startswith("c"):
         await _cancel(pipeline.store, turn, query_id, message_id, value[1:])
@@ -118,16 +129,21 @@ async def _press(
         turn.ops.append(Edit(message_id, *_menu(turn, today)))
 
 
-def _run_again(pipeline: Pipeline, turn: Turn) -> None:
-    """The reminder's button: the patient's estimate again, computed today."""
-    if turn.interview is None or pipeline.redisplay is None:
+def _run_again(turn: Turn, now: datetime) -> None:
+    """The reminder's button: the patient's estimate again, as of the day it is pressed (the
+    clinic's day by the sender's clock; a first session's day now past becomes that day)."""
+    if turn.interview is None:
         turn.say(texts.NO_INTERVIEW)  # cancelled, forgotten, or deleted after RETENTION_DAYS
         return
-    pipeline.redisplay(turn, False)
+    today = clinic_today(turn.clinics, turn.interview, now)
+    state = dates.as_of(turn.interview, today)
+    turn.interview, prompt = step(state, Answer(kind="start", value=state.clinic), turn.clinics,
+                                  turn.lang, today)
+    turn.show(prompt.model_copy(update={"note": None}), edit=False)  # not "welcome back"
 
 
 def _prescription_day(turn: Turn, today: date) -> date | None:
-    window = prescription_window(turn.interview)
+    window = prescription_window(turn.interview, turn.clinics)
     return None if window is None else rules.prescription_reminder(today, *window)
 
 

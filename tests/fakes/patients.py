@@ -49,6 +49,10 @@ INTERVIEW: dict[str, tuple[str, str]] = {
     "price": (TEXT, "160"),
     "cash": (TEXT, "90"),
     "account": (CHOICE, "none"),
+    # The prescription's day, typed as its option's number (the options are days before today:
+    # "About a month ago"), and its length in weeks.
+    "rx_date": (TEXT, "3"),
+    "rx_weeks": (TEXT, "6"),
 }
 
 
@@ -62,22 +66,25 @@ def steps(script: Mapping[str, tuple[str, str]]) -> list[Step]:
     down depend on the answers before them); a question the script has no answer to fails."""
     from bot.clinics import load_clinics
     from bot.interview import Answer, step
+    from bot.today import today_for
 
     clinics = load_clinics()
+    today = today_for(None)  # the bot's day for a chat without a clinic: the dates it asks
     out: list[Step] = [(TEXT, None, "/start")]
-    state, prompt = step(None, Answer(kind="start"), clinics, "en")
+    state, prompt = step(None, Answer(kind="start"), clinics, "en", today)
     for _ in range(3 * len(script) + 3):
         if prompt.kind == "result":
             if not prompt.narrow or all(q in state.answers for q in script if q != "_"):
                 return out
             out.append((TEXT, None, NARROW_TEXT))
-            state, prompt = step(state, Answer(kind="text", value=NARROW_TEXT), clinics, "en")
+            state, prompt = step(state, Answer(kind="text", value=NARROW_TEXT), clinics, "en",
+                                 today)
             continue
         question = prompt.question_id
         assert question in script, f"the script has no answer to {question}"
         kind, value = script[question]
         out.append((kind, question, value))
-        state, prompt = step(state, Answer(kind=kind, value=value), clinics, "en")
+        state, prompt = step(state, Answer(kind=kind, value=value), clinics, "en", today)
     raise AssertionError("the script does not finish the interview")
 
 
@@ -88,12 +95,14 @@ def expected_outcome(script: Sequence[Step]) -> tuple[dict[str, Any], list[str],
     # Imported here: a benchmark harness that only sends the script does not load the engine.
     from bot.clinics import load_clinics
     from bot.interview import Answer, step
+    from bot.today import today_for
 
     clinics = load_clinics()
+    today = today_for(None)  # as `steps`
     state, shown = None, []
     for kind, _, value in script:
         answer = Answer(kind="start") if value == "/start" else Answer(kind=kind, value=value)
-        state, prompt = step(state, answer, clinics, "en")
+        state, prompt = step(state, answer, clinics, "en", today)
         shown.append(prompt.question_id if prompt.kind == "question" else prompt.kind)
     assert state is not None and state.finished, "the script does not finish the interview"
     return state.answers, state.history, shown
