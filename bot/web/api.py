@@ -51,6 +51,25 @@ def problem(status: int, error: str, message: str, **headers: str) -> web.Respon
     return web.json_response({"error": error, "message": message}, status=status, headers=headers)
 
 
+async def json_body(request: web.Request) -> Any:
+    """The request's JSON body, or the problem response that says why it cannot be read."""
+    try:
+        body = await read_body(request)
+    except web.HTTPRequestEntityTooLarge as exc:
+        return problem(413, "too_large", exc.text or "the body is too large")
+    except UnreadableBody:
+        response = problem(400, "unreadable_body", "the body cannot be read: it is not "
+                           "in the Content-Encoding it names, or it ended early")
+        response.force_close()
+        return response
+    try:
+        return parse_json(body)
+    except DuplicateKey as exc:
+        return problem(400, "duplicate_key", f"the body names a key twice: {exc}")
+    except ValueError as exc:
+        return problem(400, "not_json", f"the body is not valid JSON ({exc})")
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number in JSON")
 
@@ -161,21 +180,9 @@ class EstimateAPI:
         flag = request.query.get("explain", "false").strip().lower()
         if flag not in _TRUE | _FALSE:
             return problem(400, "bad_parameter", "explain must be true or false")
-        try:
-            body = await read_body(request)
-        except web.HTTPRequestEntityTooLarge as exc:
-            return problem(413, "too_large", exc.text or "the body is too large")
-        except UnreadableBody:
-            response = problem(400, "unreadable_body", "the body cannot be read: it is not "
-                               "in the Content-Encoding it names, or it ended early")
-            response.force_close()
-            return response
-        try:
-            data = parse_json(body)
-        except DuplicateKey as exc:
-            return problem(400, "duplicate_key", f"the body names a key twice: {exc}")
-        except ValueError as exc:
-            return problem(400, "not_json", f"the body is not valid JSON ({exc})")
+        data = await json_body(request)
+        if isinstance(data, web.Response):
+            return data
         lang = choose(None, request.headers.get("Accept-Language")) if flag in _TRUE else None
         started = time.perf_counter()
         try:

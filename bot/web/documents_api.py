@@ -26,8 +26,7 @@ from aiohttp import web
 from ..clinics import ClinicDirectory
 from ..documents import FHIR_MEDIA_TYPE, filename
 from ..onboarding.live import LiveClinics
-from ..strict_json import DuplicateKey
-from .api import EstimateAPI, UnreadableBody, expect_continue, parse_json, problem, read_body
+from .api import EstimateAPI, expect_continue, json_body, problem
 from .documents import make_document
 from .estimates import Busy
 from .lang import choose
@@ -62,21 +61,9 @@ class DocumentAPI:
         if refused is not None:
             return refused
         kind = request.path.rstrip("/").rsplit("/", 1)[-1]
-        try:
-            body = await read_body(request)
-        except web.HTTPRequestEntityTooLarge as exc:
-            return problem(413, "too_large", exc.text or "the body is too large")
-        except UnreadableBody:
-            response = problem(400, "unreadable_body", "the body cannot be read: it is not "
-                               "in the Content-Encoding it names, or it ended early")
-            response.force_close()
-            return response
-        try:
-            data = parse_json(body)
-        except DuplicateKey as exc:
-            return problem(400, "duplicate_key", f"the body names a key twice: {exc}")
-        except ValueError as exc:
-            return problem(400, "not_json", f"the body is not valid JSON ({exc})")
+        data = await json_body(request)
+        if isinstance(data, web.Response):
+            return data
         lang = choose(None, request.headers.get("Accept-Language"))
         fhir = kind == "gfe" and _wants_fhir(request)
         if self.live is not None:

@@ -214,12 +214,19 @@ class ClinicPages:
                 posted.add(key[:64], value[:forms.MAX_FIELD_LENGTH])
         return posted
 
-    async def estimate_page(self, request: web.Request) -> web.Response:
+    async def _posted_form(self, request: web.Request
+                           ) -> tuple[MultiDict[str] | None, MultiDict[str], dict[str, str],
+                                      Translator, Clinic | None]:
+        """The posted form (None: not a form), it or an empty one, its fields as text, the
+        page's language and the clinic of the URL (None: no such clinic)."""
         posted = await self._posted(request)
         form = posted if posted is not None else MultiDict()
         text_form = {key: form.getone(key) for key in form}
         t = self._translator(request, text_form.get("lang"))
-        clinic = await self._clinic(request.match_info["slug"])
+        return posted, form, text_form, t, await self._clinic(request.match_info["slug"])
+
+    async def estimate_page(self, request: web.Request) -> web.Response:
+        posted, form, text_form, t, clinic = await self._posted_form(request)
         if clinic is None:
             return self._not_found(request, t)
         if posted is None:
@@ -253,11 +260,7 @@ class ClinicPages:
     async def document_file(self, request: web.Request) -> web.Response:
         """A document of the result page: the posted answers read again (nothing was kept),
         the document drawn in the estimate pool and sent as a file."""
-        posted = await self._posted(request)
-        form = posted if posted is not None else MultiDict()
-        text_form = {key: form.getone(key) for key in form}
-        t = self._translator(request, text_form.get("lang"))
-        clinic = await self._clinic(request.match_info["slug"])
+        _, form, text_form, t, clinic = await self._posted_form(request)
         if clinic is None:
             return self._not_found(request, t)
         kind = request.match_info["kind"]
