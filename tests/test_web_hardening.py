@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -340,20 +341,28 @@ FORM_PATH = "/c/demo-clinic/estimate"
 
 
 async def test_the_clinic_form_is_read_in_the_pool_and_a_full_line_keeps_the_answers():
+    """One estimate process and one place in line: while the process is busy (a job that
+    sleeps, so the test does not hang on how fast an estimate is), one form waits in line and
+    the others get a 503 page that keeps what the visitor typed; the event loop answers
+    meanwhile, and the form in line gets its estimate once the process is free."""
     from bot.web.server import POOL_KEY
 
     client = await started(api_estimate_processes=1, api_estimate_queue=1)
     try:
         pool = client.server.app[POOL_KEY]
         assert (await client.post(ESTIMATE_PATH, json=SMALL)).status == 200  # processes up
-        forms = [asyncio.create_task(client.post(FORM_PATH, data=HEAVY_FORM)) for _ in range(4)]
-        while pool.in_flight < 2 and not all(task.done() for task in forms):
+        busy_for = 5.0  # far longer than posting four forms takes, even on a loaded machine
+        blocker = asyncio.create_task(pool.call(time.sleep, busy_for))
+        while pool.in_flight < 1:
             await asyncio.sleep(0.001)
+        forms = [asyncio.create_task(client.post(FORM_PATH, data=HEAVY_FORM)) for _ in range(4)]
+        while sum(task.done() for task in forms) < 3:
+            await asyncio.sleep(0.001)
+        assert not blocker.done(), "the process was free before the forms were read"
         assert (await client.get("/healthz")).status == 200
-        healthy_before = sum(task.done() for task in forms)
         responses = await asyncio.gather(*forms)
-        assert healthy_before <= 2  # the loop answered while the forms were being read
-        assert sorted(r.status for r in responses) == [200, 200, 503, 503]
+        await blocker
+        assert sorted(r.status for r in responses) == [200, 503, 503, 503]
         busy = next(r for r in responses if r.status == 503)
         page = await busy.text()
         assert busy.headers["Retry-After"] == "1"
