@@ -53,6 +53,10 @@ INTERVIEW: dict[str, tuple[str, str]] = {
     # "About a month ago"), and its length in weeks.
     "rx_date": (TEXT, "3"),
     "rx_weeks": (TEXT, "6"),
+    # Asked only when the course could cross the plan year's start (a day late in the year):
+    # the first session's day as its option's number ("Today"), the plan year from January.
+    "start": (TEXT, "1"),
+    "plan_year": (CHOICE, "1"),
 }
 
 
