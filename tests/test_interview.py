@@ -524,3 +524,24 @@ def test_show_my_estimate_after_struggling_with_a_question_is_i_dont_know(strugg
     assert state.answers["payer"] == "commercial"
     _, prompt = step(state, NARROW, CLINICS)
     assert prompt.question_id != "payer"
+
+
+@pytest.mark.parametrize(("reply", "stored", "next_question", "problem"), [
+    ("2", {"cost_share": "coinsurance"}, "coinsurance", None),  # the option's number
+    ("$30", {"cost_share": "copay", "copay": "30.00"}, None, None),  # the amount itself
+    ("30", {}, "cost_share", "SHARE_UNIT"),  # 30 dollars or 30 percent? asked again
+])
+def test_the_cost_share_takes_an_options_number_or_the_amount_with_its_sign(
+        reply, stored, next_question, problem):
+    from bot.interview.reading import SHARE_UNIT
+
+    state, prompt = drive(COMMERCIAL, until="cost_share")
+    assert prompt.question_id == "cost_share"
+    state, prompt = step(state, typed(reply), CLINICS)
+    assert {k: state.answers[k] for k in stored} == stored
+    if next_question is not None:
+        assert prompt.question_id == next_question
+    else:
+        assert prompt.question_id != "cost_share"
+    assert (prompt.problem.message if prompt.problem else None) == (
+        SHARE_UNIT if problem else None)

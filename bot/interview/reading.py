@@ -233,10 +233,13 @@ def problem_for(error: ParseError, question: Question) -> Problem:
 def share(facts: Facts, text: str, lang: str) -> tuple[str, Any] | None:
     """The cost-sharing question answered with the amount itself: "$30" is a copay of $30,
     "20%" a coinsurance of 20 percent (the question that asks it is skipped). None when the
-    reply is not a number (an option's name, read as usual)."""
+    reply is not a number (an option's name or number, read as usual)."""
     text = text[:MAX_SENTENCE]
-    if match_option("cost_share", options_for(BY_ID["cost_share"], facts), text, lang):
+    options = options_for(BY_ID["cost_share"], facts)
+    if match_option("cost_share", options, text, lang):
         return None
+    if text.strip().isdecimal() and 1 <= int(text) <= len(options):
+        return None  # an option's number, as for every choice (the terminal numbers them)
     if has_percent_sign(text, lang):
         return "coinsurance", typed_value(BY_ID["coinsurance"], facts, text, lang)
     if has_currency(text, lang):
