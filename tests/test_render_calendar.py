@@ -53,7 +53,7 @@ def test_the_crossing_course_is_split_by_plan_year_and_listed_by_date():
     assert schedule_text(e, t).splitlines()[1:] == [
         "• Sessions 1 to 8, Dec 7, 2026 to Dec 31, 2026: $24.00 each",
         "• Sessions 9 to 12, Jan 4, 2027 to Jan 14, 2027: $120.00 each"]
-    assert "Book 4 more sessions by Dec 31, 2026" in explain(e, scenario, t)
+    assert "book 4 more sessions by Dec 31, 2026" in explain(e, scenario, t)
 
 
 def test_flagged_sessions_say_what_runs_out():

@@ -460,6 +460,6 @@ async def test_run_again_computes_the_estimate_as_of_the_day_it_is_pressed(bot, 
         assert amount in again.text
     assert [a for a in cost_texts(then, "en") if a not in first.text] == []
     # The advice follows the day: 10 sessions left to book before January 1, not 8.
-    assert "Book 8 more sessions by" in first.text and "Book 10 more" not in first.text
-    assert "Book 10 more sessions by" in again.text and "Book 8 more" not in again.text
+    assert "book 8 more sessions by" in first.text and "book 10 more" not in first.text
+    assert "book 10 more sessions by" in again.text and "book 8 more" not in again.text
     assert "Welcome back" not in again.text

@@ -37,11 +37,15 @@ def calendar_step(code: str, params: dict[str, Any], t: Translator) -> str:
 
 def _timing(code: str, n: int, day: str, saving: str, t: Translator) -> str:
     if code == "book_before_reset":
+        # Only as often as the prescription says: sessions beyond its frequency are not
+        # medically necessary, and the plan may refuse them.
         return t.ngettext(
-            "Book %(n)s more session by %(date)s, before your plan year starts again: it saves "
-            "you %(saving)s, because this year's deductible is already paid.",
-            "Book %(n)s more sessions by %(date)s, before your plan year starts again: it saves "
-            "you %(saving)s, because this year's deductible is already paid.",
+            "If your prescription allows it, book %(n)s more session by %(date)s, before your "
+            "plan year starts again: this year's deductible is already paid, so it saves you "
+            "%(saving)s.",
+            "If your prescription allows it, book %(n)s more sessions by %(date)s, before your "
+            "plan year starts again: this year's deductible is already paid, so it saves you "
+            "%(saving)s.",
             n, date=day, saving=saving)
     return t.ngettext(
         "If you can wait, book your last session on or after %(date)s, when your plan year "
