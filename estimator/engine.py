@@ -185,7 +185,10 @@ def _estimate(s: Scenario, today: date | None) -> Estimate:
     plan_left_out = (CHAINS[best.route].plan and chosen.high.plan is not None
                      and any(r.paid_by == "cash" for r in session_rows))
     if plan_left_out and "visit_limit_reached" not in reasons:
-        reasons.append("visit_limit_reached")
+        # With the limit or the visits used unknown, the worst case counts the low end of
+        # typical limits: the sessions only may be beyond it.
+        guessed = {"visit_limit", "visits_used"} & set(c.unknowns)
+        reasons.append("visit_limit_may_be_reached" if guessed else "visit_limit_reached")
     cost_range = _range(c, best.route, chosen)
     questions = list(cost_range.widened_by) if cost_range else []
     for other in _contenders(found_routes, best):

@@ -532,3 +532,22 @@ def test_with_pip_left_unknown_the_sessions_it_pays_for_are_not_counted():
     known = Scenario.model_validate({**s.model_dump(mode="json"),
                                      "auto": {"pip_remaining": "500"}})
     assert "of your 12 sessions." in explain(estimate(known), known, translator("en"))
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "ru"])
+def test_a_visit_limit_nobody_knows_is_not_stated_as_reached(lang):
+    """With the visit limit unknown the worst case counts 10 visits: the estimate says sessions
+    may be beyond the limit, never that they are."""
+    s = Scenario.model_validate({
+        "payer": "commercial", "network": "in", "prescription": True,
+        "diagnosis_codes": ["M54.50"], "preauth": "not_required", "sessions": 12,
+        "fees": {"billed_per_unit": "40.00", "allowed_per_unit": "30.00",
+                 "cash_per_session": "90.00"},
+        "plan": {"deductible_applies": False, "copay": "20.00", "visit_limit": None}})
+    e = estimate(s)
+    t = translator(lang)
+    text = explain(e, s, t)
+    assert t.gettext(codes.REASONS["visit_limit_may_be_reached"]) in text
+    assert t.gettext(codes.REASONS["visit_limit_reached"]) not in text
+    known = s.model_copy(update={"plan": s.plan.model_copy(update={"visit_limit": 10})})
+    assert t.gettext(codes.REASONS["visit_limit_reached"]) in explain(estimate(known), known, t)

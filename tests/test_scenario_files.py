@@ -35,6 +35,7 @@ def test_examples_cover_every_reason_code():
         "medicaid_provider_not_enrolled", "no_referral", "wellness_diagnosis",
         "external_cause_only", "pip_exhausted", "pip_state_unknown", "oon_benefits_unknown",
         "prescription_unknown", "diagnosis_unknown", "referral_unknown",
+        "price_unknown", "visit_limit_may_be_reached",
     }
     assert required <= seen, f"no example for {sorted(required - seen)}"
 

@@ -76,6 +76,9 @@ REASONS = {
     "medicaid_provider_not_enrolled": N_("Medicaid pays only clinics enrolled with Medicaid, "
                                          "and this one is not."),
     "visit_limit_reached": N_("Some or all sessions are beyond your plan's visit limit."),
+    "visit_limit_may_be_reached": N_("Some sessions may be beyond your plan's visit limit: we "
+                                     "don't know it, or how many visits you have used, so we "
+                                     "counted the low end of typical limits."),
     "medicaid_varies": N_("Medicaid coverage of massage differs by state and plan."),
     "amount_unknown": N_("Some amounts are unknown, so the cost is a range."),
     "price_unknown": N_("We don't know the clinic's price yet, so the range runs from one to two "
@@ -100,7 +103,7 @@ ROUTE_REASONS = {
                              "full, so it cannot charge you its cash price instead."),
 }
 # Shown only when the cost really is a range (never "range" next to a single figure).
-RANGE_REASONS = frozenset({"amount_unknown", "price_unknown"})
+RANGE_REASONS = frozenset({"amount_unknown", "price_unknown", "visit_limit_may_be_reached"})
 
 # The recommended way to pay, as the headline's first sentence.
 HEADLINES = {
