@@ -234,7 +234,7 @@ def _notes(s: Scenario, found_routes: Sequence[Route], best: Route, plan_used: b
         notes.append("cash_not_counted_toward_deductible")
         if s.network == "in":
             notes.append("in_network_cash_only_if_not_billed")
-    if not plan_used:
+    if not plan_used or not insured:  # how the plan's figures were reckoned: none are shown
         return notes
     payer = s.plan_payer
     side = "oon_" if s.network == "out" else ""
