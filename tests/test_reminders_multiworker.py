@@ -9,13 +9,11 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from bot.store import open_store
 from bot.telegram import build_application, reminder_sender
-from tests.fakes.workers import fresh_schema
-from tests.test_store import PG_URL
+from tests.fakes.workers import postgres_schema
 from tests.test_telegram_reminders import (
     CASH,
     NOW,
@@ -38,15 +36,8 @@ from tests.test_telegram_support import (  # noqa: F401  (fixtures)
 
 @pytest.fixture
 async def database_url():
-    try:
-        admin = await asyncpg.connect(PG_URL, timeout=3)
-    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({exc!r})")
-    try:
-        async with fresh_schema(admin, PG_URL, "reminders") as (_, url):
-            yield url
-    finally:
-        await admin.close()
+    async with postgres_schema("reminders") as url:
+        yield url
 
 
 @pytest.fixture

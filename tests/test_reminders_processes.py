@@ -6,7 +6,6 @@ test_telegram_reminders and test_reminders_multiworker; here only the wiring.)""
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 import sys
 from datetime import UTC, datetime, timedelta
@@ -16,7 +15,7 @@ import aiohttp
 
 from bot.store import open_store
 from tests.fakes import FakeTelegramAPI
-from tests.test_telegram_run import ROOT, SETTINGS_VARIABLES
+from tests.test_telegram_run import polling_env
 from tests.test_telegram_support import TOKEN
 from tests.test_web_serve import SECRET, environment, free_port, serve, stop, wait_until_up
 
@@ -49,13 +48,7 @@ async def test_polling_sends_the_reminders_due(tmp_path):
     await _store_a_due_reminder(database)
     async with FakeTelegramAPI(token=TOKEN) as fake:
         fake.add_chat(CHAT)  # known before the process starts, which may send at once
-        env = {
-            **{k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES},
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": f"{fake.url}/bot",
-            "DATABASE_URL": f"sqlite:///{database}",
-            "PYTHONPATH": str(ROOT),
-        }
+        env = polling_env(fake, database)
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", "polling", cwd=tmp_path, env=env,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,

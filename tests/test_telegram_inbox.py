@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sqlite3
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -280,30 +279,20 @@ async def test_the_rate_limit_holds_over_every_worker(fake, tmp_path):
 
 # --- updates the store cannot take: refused before they reach it -----------------------------
 
-PG_URL = os.environ.get("STORE_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 TOO_BIG, TOO_SMALL = 2**63, -(2**63) - 1  # one past each end of PostgreSQL's BIGINT
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def database_url(request, tmp_path):
     """The database of `serving`: SQLite, and PostgreSQL in a fresh schema (skipped when no
-    server answers at PG_URL)."""
+    server answers at tests.fakes.workers.PG_URL)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'bot.db'}"
         return
-    import asyncpg
+    from tests.fakes.workers import postgres_schema
 
-    from tests.fakes.workers import fresh_schema
-
-    try:
-        admin = await asyncpg.connect(PG_URL, timeout=3)
-    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({exc!r})")
-    try:
-        async with fresh_schema(admin, PG_URL, "inbox_test") as (_, url):
-            yield url
-    finally:
-        await admin.close()
+    async with postgres_schema("inbox_test") as url:
+        yield url
 
 
 def _message(chat_id: int = CHAT, user_id: int = CHAT, **fields: Any) -> dict[str, Any]:

@@ -76,6 +76,16 @@ async def press(fake, chat: int, data: str, lang: str = "en") -> str:
     return await fake.press_button(chat, lambda text, d: d == data, language_code=lang)
 
 
+async def ask_for_plan_year_reminder(fake, chat: int, confirmed: bool = True) -> None:
+    """Under the estimate: "Remind me later", then "2 weeks before my plan year resets" (and,
+    with `confirmed`, the bot's "Done")."""
+    await press(fake, chat, OPEN)
+    await fake.wait_for_bot(chat, lambda m: any(d == PLAN_YEAR for _, d in m.buttons))
+    await press(fake, chat, PLAN_YEAR)
+    if confirmed:
+        await fake.wait_for_bot(chat, lambda m: m.text.startswith("Done"))
+
+
 async def test_a_plan_year_reminder_is_set_by_buttons_and_sent_once_on_its_day(bot, fake):
     chat = 3001
     time = Time(NOW)
@@ -231,10 +241,7 @@ async def test_forget_cancels_the_reminders_and_none_comes_after(bot, fake):
     clock = Clock(time)
     bot.app.bot_data[reminder_sender.CLOCK] = clock
     await run_interview(fake, chat, CASH)
-    await press(fake, chat, OPEN)
-    await fake.wait_for_bot(chat, lambda m: any(d == PLAN_YEAR for _, d in m.buttons))
-    await press(fake, chat, PLAN_YEAR)
-    await fake.wait_for_bot(chat, lambda m: m.text.startswith("Done"))
+    await ask_for_plan_year_reminder(fake, chat)
     assert len(await bot.store.reminders(chat)) == 1
 
     await fake.user_sends(chat, "/forget")
@@ -273,9 +280,7 @@ async def test_the_plan_year_reset_too_close_for_a_reminder_says_book_now(bot, f
     chat = 3006
     bot.app.bot_data[reminder_sender.CLOCK] = Clock(Time(datetime(2026, 12, 20, tzinfo=UTC)))
     await run_interview(fake, chat, CASH)
-    await press(fake, chat, OPEN)
-    await fake.wait_for_bot(chat, lambda m: any(d == PLAN_YEAR for _, d in m.buttons))
-    await press(fake, chat, PLAN_YEAR)
+    await ask_for_plan_year_reminder(fake, chat, confirmed=False)
     told = await fake.wait_for_bot(chat, lambda m: "too late" in m.text)
     assert told.text.startswith("Your plan year resets on January 1, 2027, in less than two "
                                 "weeks")
@@ -396,10 +401,7 @@ async def test_a_reminder_outlives_cancelled_answers_and_its_button_then_says_st
     clock = Clock(time)
     bot.app.bot_data[reminder_sender.CLOCK] = clock
     await run_interview(fake, chat, CASH)
-    await press(fake, chat, OPEN)
-    await fake.wait_for_bot(chat, lambda m: any(d == PLAN_YEAR for _, d in m.buttons))
-    await press(fake, chat, PLAN_YEAR)
-    await fake.wait_for_bot(chat, lambda m: m.text.startswith("Done"))
+    await ask_for_plan_year_reminder(fake, chat)
     await fake.user_sends(chat, "/cancel")  # the answers go; the reminder asked for stays
     await fake.wait_for_bot(chat, lambda m: m.text.startswith("Stopped"))
     assert (await bot.stored(chat)).state["interview"] is None
@@ -433,10 +435,7 @@ async def test_run_again_computes_the_estimate_as_of_the_day_it_is_pressed(bot, 
     first = await run_interview(fake, chat, DECEMBER)
     before = (await bot.stored(chat)).state["interview"]
     assert (before["today"], before["answers"]["start"]) == ("2026-12-07", "2026-12-07")
-    await press(fake, chat, OPEN)
-    await fake.wait_for_bot(chat, lambda m: any(d == PLAN_YEAR for _, d in m.buttons))
-    await press(fake, chat, PLAN_YEAR)
-    await fake.wait_for_bot(chat, lambda m: m.text.startswith("Done"))
+    await ask_for_plan_year_reminder(fake, chat)
 
     async with sender(bot.app, bot.store, clock):
         time.now = PLAN_YEAR_DUE

@@ -78,15 +78,21 @@ async def test_build_application_wiring(tmp_path):
         build_application(Settings(_env_file=None), store=store, clinics=CLINICS)
 
 
-async def test_polling_process_stops_cleanly_and_keeps_the_interview(fake, tmp_path):
-    database = tmp_path / "bot.db"
-    env = {
+def polling_env(fake, database) -> dict[str, str]:
+    """The environment of a `massage-bot polling` process on `fake` and a SQLite `database`,
+    without the developer's own bot settings."""
+    return {
         **{k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES},
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": f"{fake.url}/bot",
         "DATABASE_URL": f"sqlite:///{database}",
         "PYTHONPATH": str(ROOT),
     }
+
+
+async def test_polling_process_stops_cleanly_and_keeps_the_interview(fake, tmp_path):
+    database = tmp_path / "bot.db"
+    env = polling_env(fake, database)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "polling", cwd=tmp_path, env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,

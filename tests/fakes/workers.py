@@ -189,3 +189,23 @@ async def fresh_schema(admin: Any, url: str, prefix: str) -> AsyncIterator[tuple
         with suppress(Exception):
             await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
+
+PG_URL = os.environ.get("STORE_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+
+
+@asynccontextmanager
+async def postgres_schema(prefix: str) -> AsyncIterator[str]:
+    """The database URL of a fresh schema on the test PostgreSQL server (PG_URL), dropped on
+    the way out; the test is skipped when no server answers."""
+    import asyncpg
+    import pytest
+
+    try:
+        admin = await asyncpg.connect(PG_URL, timeout=3)
+    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({exc!r})")
+    try:
+        async with fresh_schema(admin, PG_URL, prefix) as (_, url):
+            yield url
+    finally:
+        await admin.close()
