@@ -31,12 +31,6 @@ PRESCRIPTION_LEAD = timedelta(days=7)
 HORIZON = timedelta(days=366)
 
 
-def today(now: datetime) -> date:
-    """The patient's day at `now` (timezone-aware): the UTC date, which is the US date for all
-    but the last hours of a US evening, too little to matter for a reminder weeks ahead."""
-    return now.astimezone(UTC).date()
-
-
 def due_at(day: date) -> datetime:
     """The moment a reminder for `day` is sent."""
     return datetime.combine(day, SEND_AT_UTC)

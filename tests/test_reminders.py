@@ -81,7 +81,6 @@ def test_a_reminder_is_due_at_the_us_morning_of_its_day():
     assert due == datetime(2026, 12, 18, 16, 0, tzinfo=UTC)
     assert not rules.is_due(due, datetime(2026, 12, 18, 15, 59, 59, tzinfo=UTC))
     assert rules.is_due(due, datetime(2026, 12, 18, 16, 0, tzinfo=UTC))
-    assert rules.today(datetime(2026, 12, 18, 23, 30, tzinfo=UTC)) == date(2026, 12, 18)
 
 
 # --- typed days -------------------------------------------------------------------------------

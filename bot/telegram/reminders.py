@@ -92,7 +92,7 @@ async def on_press(pipeline: Pipeline, update: Update, context: Any, value: str)
 async def _press(
     pipeline: Pipeline, turn: Turn, query_id: str, message_id: int, value: str, now: datetime
 ) -> None:
-    t, today = turn.t, rules.today(now)
+    t, today = turn.t, clinic_today(turn.clinics, turn.interview, now)
     if value == "r":
         turn.answer_query(query_id)
         _run_again(turn, now)
@@ -188,7 +188,7 @@ def asking_date(turn: Turn) -> bool:
 
 async def typed_date(store: Store, turn: Turn, text: str, now: datetime) -> None:
     """The day typed after "On a date I choose": set, or what is wrong with it (still asking)."""
-    t, today = turn.t, rules.today(now)
+    t, today = turn.t, clinic_today(turn.clinics, turn.interview, now)
     example = _example(t, today)
     try:
         day = parse_date(text, turn.lang, today)
