@@ -21,10 +21,9 @@ from bot.web.server import SECRET_HEADER
 from tests.fakes import FakeTelegramAPI
 from tests.fakes.db_proxy import DatabaseProxy
 from tests.fakes.patients import question_of
-from tests.fakes.workers import fresh_schema
+from tests.fakes.workers import PG_URL, fresh_schema
 from tests.test_telegram_inbox import (
     CHAT,
-    PG_URL,
     SCRIPT,
     SECRET,
     TOKEN,
