@@ -119,6 +119,27 @@ def test_good_faith_estimate_has_every_required_field(
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_the_gfe_prices_only_the_sessions_paid_directly(lang: str, clinic: Clinic) -> None:
+    """The plan pays for 4 visits, the patient the clinic for the other 6: the GFE (owed for
+    self-pay items, 45 CFR 149.610) lists those 6 and says the 4 are billed to insurance."""
+    scenario = Scenario.model_validate(
+        {"payer": "commercial", "prescription": True, "diagnosis_codes": ["M54.50"],
+         "sessions": 10, "fees": {**FEES, "allowed_per_unit": "30"},
+         "plan": {"deductible": "0", "copay": "25", "visit_limit": 4, "visits_used": 0}})
+    result = estimate(scenario)
+    assert result.recommended.sessions_by_payer == {"health_plan": 4, "cash": 6}
+    t = translator(lang)
+    text = text_of(make_gfe(scenario, result, clinic, patient(lang), lang, today=TODAY))
+    units = result.units_per_session
+    assert missing([f"6 × {units} = {6 * units}", t.money(Decimal("510.00")),
+                    t.ngettext("The other session of your course, billed to your insurance, "
+                               "is not included here.",
+                               "The other %(n)s sessions of your course, billed to your "
+                               "insurance, are not included here.", 4)], text) == []
+    assert t.money(Decimal("850.00")) not in text  # not the whole course
+
+
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("who", sorted(PATIENTS))
 def test_letter_of_medical_necessity_is_a_draft_for_the_clinician(
         who: str, lang: str, clinic: Clinic) -> None:

@@ -108,15 +108,26 @@ def _per_session(scenario: Scenario, units: int) -> Decimal:
     return cents(price * units)
 
 
+def self_pay_sessions(scenario: Scenario, estimate: Estimate) -> int:
+    """The sessions the GFE covers: those the patient pays the clinic for directly. A GFE is
+    owed to a patient "not seeking to file a claim with their plan" for the items concerned
+    (45 CFR 149.610); sessions the recommended route bills to insurance are not self-pay.
+    When no session is paid directly, the GFE is made on request for the whole course (the
+    patient may yet choose to pay the clinic)."""
+    cash = estimate.recommended.sessions_by_payer.get("cash", 0)
+    return cash if 0 < cash < scenario.sessions else scenario.sessions
+
+
 def _line(scenario: Scenario, estimate: Estimate, codes: tuple[str, ...]) -> GfeLine:
     units = estimate.units_per_session
     each = _per_session(scenario, units)
     per_unit = each / units if units else each
     by_unit = units > 0 and per_unit == cents(per_unit)
-    quantity = scenario.sessions * units if by_unit else scenario.sessions
-    return GfeLine(scenario.cpt_code, codes, scenario.sessions, units, quantity,
+    sessions = self_pay_sessions(scenario, estimate)
+    quantity = sessions * units if by_unit else sessions
+    return GfeLine(scenario.cpt_code, codes, sessions, units, quantity,
                    "unit" if by_unit else "session", cents(per_unit) if by_unit else each,
-                   each, cents(each * scenario.sessions))
+                   each, cents(each * sessions))
 
 
 @dataclass(frozen=True)
@@ -130,6 +141,7 @@ class GoodFaithEstimate:
     lines: list[GfeLine]
     total: Decimal
     prescription_needed: bool  # the doctor's evaluation is scheduled (and billed) separately
+    billed_to_insurance: int = 0  # the course's other sessions, not in this GFE
 
     @property
     def valid_until(self) -> date:
@@ -144,14 +156,15 @@ def _months_later(day: date, months: int) -> date:
 
 def build_gfe(scenario: Scenario, estimate: Estimate, clinic: Clinic | None, patient: Patient,
               today: date, expected_date: date | None = None) -> GoodFaithEstimate:
-    """The GFE for the course at the clinic's self-pay charges; MissingClinicField when the
-    clinic lacks its name, address, phone, NPI or TIN."""
+    """The GFE for the sessions paid directly (`self_pay_sessions`) at the clinic's self-pay
+    charges; MissingClinicField when the clinic lacks its name, address, phone, NPI or TIN."""
     clinic = require(clinic, "gfe", GFE_FIELDS)
     diagnoses = _diagnoses(estimate)
     line = _line(scenario, estimate, tuple(code for code, _ in diagnoses))
     return GoodFaithEstimate(today, patient, _provider(clinic), expected_date,
                              scenario.session_minutes, diagnoses, [line], line.total,
-                             prescription_needed=scenario.purpose == "medical")
+                             prescription_needed=scenario.purpose == "medical",
+                             billed_to_insurance=scenario.sessions - line.sessions)
 
 
 @dataclass(frozen=True)

@@ -96,15 +96,27 @@ def blocks(gfe: GoodFaithEstimate, t: Translator) -> list[Block]:
               [t.gettext("Total estimated charges"), "", "", "", "", t.money(gfe.total)]],
              total=True, widths=(0.12, 0.1, 0.15, 0.2, 0.25, 0.18)),
         Heading(t.gettext("Items and services scheduled separately")),
-        Text(t.gettext("The evaluation and prescription by your doctor, billed by your doctor "
-                       "and not included here.") if gfe.prescription_needed
-             else t.gettext("None are expected.")),
+        *(Text(text) for text in _separately(gfe, t)),
         Heading(t.gettext("Disclaimers")),
     ]
     out += [Text(text) for text in disclaimers(gfe, t)]
     out.append(Text(t.gettext("Issued on %(date)s.", date=t.date(gfe.issued, "long")),
                     small=True))
     return out
+
+
+def _separately(gfe: GoodFaithEstimate, t: Translator) -> list[str]:
+    """What the course needs that this GFE does not price."""
+    out = []
+    if gfe.prescription_needed:
+        out.append(t.gettext("The evaluation and prescription by your doctor, billed by your "
+                             "doctor and not included here."))
+    if gfe.billed_to_insurance:
+        out.append(t.ngettext(
+            "The other session of your course, billed to your insurance, is not included here.",
+            "The other %(n)s sessions of your course, billed to your insurance, are not "
+            "included here.", gfe.billed_to_insurance))
+    return out or [t.gettext("None are expected.")]
 
 
 def disclaimers(gfe: GoodFaithEstimate, t: Translator) -> list[str]:
