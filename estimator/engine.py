@@ -28,6 +28,7 @@ from .estimate import (
     SessionRow,
     Totals,
 )
+from .fixes import once_fixed
 from .money import ZERO
 from .next_steps import next_steps
 from .routes import Payers, names, recommended, route
@@ -156,6 +157,12 @@ def estimate(s: Scenario, today: date | None = None) -> Estimate:
     `today` is the caller's day (the clinic's time zone): the course starts then unless
     `s.start_date` says otherwise; with neither, the estimate has no dates. The estimator never
     reads the clock, so the same arguments always give the same estimate."""
+    result = _priced(s, today)
+    fixed = once_fixed(s, result, lambda then: _priced(then, today))
+    return result if fixed is None else result.model_copy(update={"once_fixed": fixed})
+
+
+def _priced(s: Scenario, today: date | None) -> Estimate:
     if s.fees.billed_per_unit is None:
         return estimate_without_price(s, lambda priced: _estimate(priced, today))
     return _estimate(s, today)

@@ -126,6 +126,18 @@ class Accounts(_Out):
     notes: list[str] = []
 
 
+class OnceFixed(_Out):
+    """What billing the insurer would cost once the paperwork is in order (estimator.fixes):
+    `fixes` are the reasons fixed (`no_referral`, `preauth_required`, ...), `route` the way
+    to pay recommended then, with its worst (`patient_total`) and best case (`low`, null when
+    the unknowns do not change it)."""
+
+    fixes: list[str]
+    route: RouteName
+    patient_total: MoneyOut
+    low: MoneyOut | None = None
+
+
 class NextStep(_Out):
     code: str
     params: dict[str, Any] = {}
@@ -157,3 +169,5 @@ class Estimate(_Out):
     accounts: Accounts | None
     next_steps: list[NextStep]
     notes: list[str]
+    # Set when paying yourself (or a dearer route) is recommended only for want of paperwork.
+    once_fixed: OnceFixed | None = None
