@@ -48,6 +48,7 @@ from .codes import (
 )
 from .insurer_call import QUESTIONS as CALL_QUESTIONS
 from .insurer_call import call_script
+from .paperwork import once_fixed_lines
 
 # The payers of a route, in the order they pay (the route's name spells the chain).
 _CHAIN_PAYERS = (
@@ -113,6 +114,7 @@ def headline_text(
             cost += " " + t.gettext("That is about %(each)s per session.",
                                     each=t.money(_each(high, n)))
     lines.append(cost)
+    lines += once_fixed_lines(e, s, t)
     if low != high and e.range is not None and e.range.widened_by:
         topic = TOPICS.get(e.range.widened_by[0])
         if topic:
