@@ -11,6 +11,7 @@ from .estimate import (
     CostRange,
     DiagnosisCheck,
     Estimate,
+    FsaYear,
     NextStep,
     PlanYearTotal,
     Recommended,
@@ -22,8 +23,8 @@ from .scenario import HEALTH_PLAN_PAYERS, Scenario
 from .units import units_for_minutes
 
 __all__ = [
-    "HEALTH_PLAN_PAYERS", "Accounts", "CostRange", "DiagnosisCheck", "Estimate", "NextStep",
-    "PlanYearTotal", "Recommended", "Route",
+    "HEALTH_PLAN_PAYERS", "Accounts", "CostRange", "DiagnosisCheck", "Estimate", "FsaYear",
+    "NextStep", "PlanYearTotal", "Recommended", "Route",
     "Scenario", "SessionRow", "Totals", "estimate", "next_reset",
     "prescription_end", "units_for_minutes",
 ]

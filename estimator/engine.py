@@ -201,7 +201,8 @@ def _estimate(s: Scenario, today: date | None) -> Estimate:
     for other in _contenders(found_routes, best):
         questions += [q for q in _widened_by(c, other.route, all_bounds[other.route])
                       if q not in questions]
-    account = accounts(s, best.route, best.patient_total, crosses=plan.crosses)
+    account = accounts(s, best.route, best.patient_total, crosses=plan.crosses,
+                       rows=session_rows)
     # The plan behind workers' comp or PIP matters to the patient only if the recommended route
     # may reach it.
     plan_used = s.health_plan or (CHAINS[best.route].plan and payers.plan_reached)

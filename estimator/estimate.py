@@ -113,6 +113,27 @@ class Recommended(_Out):
     sessions_by_payer: dict[PaidBy, int]
 
 
+FsaRule = Literal["grace_period", "carryover", "none", "unknown"]
+
+
+class FsaYear(_Out):
+    """An FSA over a dated course that runs past its deadline (DOMAIN.md "Accounts"): this plan
+    year's money pays only for care received up to `deadline` (the plan year's last day, or with
+    a grace period that period's last day): `sessions` of the course, costing `total`. The
+    `later_sessions` after it (costing `later_total`) need next year's FSA, except what a
+    carryover of the money left pays of them (`carryover`, at most `carryover_limit`). An unknown
+    rule counts neither a grace period nor a carryover (the worst case)."""
+
+    rule: FsaRule
+    deadline: dt.date
+    sessions: int
+    total: MoneyOut
+    later_sessions: int
+    later_total: MoneyOut
+    carryover: MoneyOut
+    carryover_limit: MoneyOut | None = None
+
+
 class Accounts(_Out):
     """Pre-tax or employer money (HSA, FSA, HRA) is a way to pay, not a cheaper price: the
     recommended route's total stays what it is; the account pays `amount` of it, saving
@@ -124,6 +145,9 @@ class Accounts(_Out):
     amount: MoneyOut
     tax_savings: MoneyOut | None = None
     notes: list[str] = []
+    # An FSA over a dated course that runs past its deadline: what it pays plan year by plan
+    # year (null otherwise: it pays `amount` of the whole course).
+    fsa_year: FsaYear | None = None
 
 
 class OnceFixed(_Out):

@@ -2,6 +2,7 @@
 dated estimate's contract: pure (today is passed in), sound over an unknown plan-year start."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -136,3 +137,65 @@ def test_an_unknown_plan_year_start_from_february_29_still_spans_every_split():
     # All six at 24.00 when no reset falls in the course; at worst the reset falls on session
     # 2's day and the other five pay a new 1000.00 deductible: 24.00 + 5 x 120.00.
     assert e.range is not None and (e.range.low, e.range.high) == (144, 24 + 5 * 120)
+
+
+# An FSA's plan year pays only for care received in it (DOMAIN.md "Accounts"). Weekly sessions
+# on BASE's plan: 24.00 while 2026's deductible is met, 120.00 each from January 1 (a new 1000.00
+# deductible: 8 x 120.00, then 40.00 + 20% x 80.00 = 56.00, then 24.00).
+@pytest.mark.parametrize(("start", "sessions", "rule", "amount", "later"), [
+    # Dec 24 and Dec 31: both in 2026, the FSA pays as over an undated course.
+    ("2026-12-24", 2, "none", "48.00", None),
+    # Dec 25 and Jan 1: the reset day's session is 2027's.
+    ("2026-12-25", 2, "none", "24.00", (1, "120.00")),
+    ("2026-12-25", 2, None, "24.00", (1, "120.00")),
+    # With a grace period the deadline is 2027-03-15. From Dec 28, session 12 falls on Mar 15:
+    # 24.00 + 960.00 + 56.00 + 24.00 + 24.00 = 1088.00, all of it the FSA's.
+    ("2026-12-28", 12, "grace_period", "1088.00", None),
+    # From Dec 29, session 12 falls on Mar 16, one day too late: its 24.00 is next year's.
+    ("2026-12-29", 12, "grace_period", "1064.00", (1, "24.00")),
+])
+def test_an_fsa_pays_up_to_its_deadline_not_after(start, sessions, rule, amount, later):
+    s = scenario(start_date=start, sessions=sessions, sessions_per_week=1, hsa_fsa="fsa",
+                 fsa_rollover=rule)
+    a = estimate(s).accounts
+    assert a is not None and a.amount == Decimal(amount)
+    if later is None:
+        assert a.fsa_year is None
+    else:
+        assert a.fsa_year is not None
+        assert (a.fsa_year.later_sessions, a.fsa_year.later_total) == (later[0], Decimal(later[1]))
+        assert a.fsa_year.rule == (rule or "unknown")
+
+
+@pytest.mark.parametrize(("balance", "amount", "carried"), [
+    # Dec 25 (24.00) and Jan 1 (120.00) with a carryover: what is left after 2026 pays 2027's.
+    ("144.00", "144.00", "120.00"),  # exactly enough
+    ("143.99", "143.99", "119.99"),  # a cent short: 0.01 is left for the 2027 FSA
+    ("24.00", "24.00", "0.00"),      # nothing left to carry over
+    (None, "144.00", "120.00"),      # the election not given: up to 3400.00
+])
+def test_a_carryover_pays_next_years_sessions_with_what_is_left(balance, amount, carried):
+    s = scenario(start_date="2026-12-25", sessions=2, sessions_per_week=1, hsa_fsa="fsa",
+                 fsa_rollover="carryover", account_balance=balance)
+    a = estimate(s).accounts
+    assert a is not None and a.fsa_year is not None
+    assert (a.amount, a.fsa_year.carryover) == (Decimal(amount), Decimal(carried))
+
+
+def test_the_carryover_is_capped_at_the_years_limit():
+    """Dec 25 (24.00), then 2027 weekly: 8 x 120.00 + 56.00 + 3 x 24.00 = 1088.00. 3000.00
+    left: 24.00 in 2026, and of the 2976.00 left at most 680.00 carries over (2026 limit)."""
+    s = scenario(start_date="2026-12-25", sessions=13, sessions_per_week=1, hsa_fsa="fsa",
+                 fsa_rollover="carryover", account_balance="3000.00", tax_rate_pct="25")
+    a = estimate(s).accounts
+    assert a is not None and a.fsa_year is not None
+    assert a.fsa_year.later_total == Decimal("1088.00")
+    assert (a.amount, a.fsa_year.carryover, a.tax_savings) == (
+        Decimal("704.00"), Decimal("680.00"), Decimal("176.00"))
+
+
+def test_an_undated_fsa_course_pays_as_before():
+    """Without dates the FSA pays the whole course (up to the election): 12 x 24.00."""
+    s = scenario(sessions=12, hsa_fsa="fsa", fsa_rollover="none")
+    a = estimate(s).accounts
+    assert a is not None and (a.amount, a.fsa_year) == (Decimal("288.00"), None)

@@ -1,11 +1,14 @@
 """Invariants of the cost walk over random scenarios (hypothesis)."""
 
+from datetime import date
 from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from estimator import Scenario, estimate
+from estimator.calendar import fsa_grace_end
+from estimator.money import share
 
 money = st.decimals(min_value=0, max_value=3000, places=2, allow_nan=False, allow_infinity=False)
 unit_money = st.decimals(min_value=0, max_value=200, places=2, allow_nan=False,
@@ -189,3 +192,45 @@ def test_a_walk_shared_by_a_longer_stretch_gives_the_same_sums(billed, allowed_s
     assert [tuple(s) for s in walk.shares] == own
     assert walk.prefix == [0, *accumulate(s[0] + s[1] + s[2] + s[3] for s in own)]
     assert walk.visits_before == [0, *accumulate(int(s[5]) for s in own)][:-1]
+
+
+@settings(max_examples=150, deadline=None)
+@given(s=scenarios(), start=st.dates(date(2026, 9, 1), date(2027, 2, 28)),
+       per_week=st.integers(1, 3),
+       rule=st.sampled_from(["grace_period", "carryover", "none", None]), balance=maybe(money))
+def test_an_fsa_pays_only_up_to_its_deadline_plus_the_carryover(s, start, per_week, rule,
+                                                                 balance):
+    """Whatever the course, a dated FSA pays at most the sessions up to its deadline (and what
+    a carryover, at most 680.00, pays of the later ones), and never more than what is left."""
+    s = s.model_copy(update={"hsa_fsa": "fsa", "fsa_rollover": rule, "account_balance": balance,
+                             "start_date": start, "sessions_per_week": per_week})
+    result = estimate(s)
+    a = result.accounts
+    assert a is not None and a.amount <= result.recommended.patient_total
+    assert a.amount <= (Decimal("3400.00") if balance is None else min(balance, Decimal(3400)))
+    y = a.fsa_year
+    if y is None:
+        return
+    ends = date(start.year, 12, 31)
+    deadline = fsa_grace_end(ends) if rule == "grace_period" else ends
+    assert y.deadline == deadline
+    before = [r for r in result.sessions if r.date <= deadline]
+    assert (y.sessions, y.total) == (len(before), sum((r.patient for r in before), Decimal(0)))
+    assert y.later_sessions == len(result.sessions) - len(before) > 0
+    assert y.carryover <= (Decimal("680.00") if rule == "carryover" else 0)
+    assert y.carryover <= y.later_total
+    assert a.amount <= y.total + y.carryover
+
+
+@settings(max_examples=150, deadline=None)
+@given(s=scenarios(), balance=maybe(money))
+def test_an_hsa_saves_tax_only_on_new_money(s, balance):
+    """On an HDHP the tax saved is the rate of what the balance does not cover (the balance was
+    saved on when it went in), up to a year's 4400.00 of contributions."""
+    s = s.model_copy(update={"hsa_fsa": "hsa", "account_balance": balance})
+    a = estimate(s).accounts
+    assert a is not None
+    if a.tax_savings is None:
+        return
+    new = a.amount if balance is None else a.amount - balance
+    assert 0 < a.tax_savings == share(s.tax_rate_pct, min(new, Decimal("4400.00")))

@@ -13,6 +13,7 @@ from typing import Any
 from bot.i18n import Translator
 from estimator import Estimate, Route, Scenario
 
+from .accounts import fsa_year_lines
 from .calendar import CALENDAR_CODES, calendar_step, plan_years_text, schedule_text
 from .codes import (
     ACCOUNT_CANNOT_PAY,
@@ -319,7 +320,9 @@ def accounts_text(e: Estimate, t: Translator, plan_payer: str | None = None) -> 
                  else target.patient_total)
         if not total and not a.amount:
             return ""  # nothing to pay
-        if not a.amount:
+        if a.fsa_year is not None:  # a dated course past the FSA's deadline
+            lines += fsa_year_lines(a.fsa_year, a.amount, t)
+        elif not a.amount:
             lines.append(t.gettext(ACCOUNT_EMPTY[a.kind]))
         elif a.amount >= total:
             lines.append(t.gettext(ACCOUNT_PAYS_ALL[a.kind], amount=t.money(a.amount)))

@@ -1,0 +1,61 @@
+"""An FSA's money plan year by plan year, in words: what this year's FSA pays of a dated course
+that runs past its deadline, and what the later sessions need (DOMAIN.md "Accounts": money not
+used by the plan's deadline is lost; a grace period or a carryover, not both)."""
+
+from decimal import Decimal
+
+from bot.i18n import Translator
+from estimator import FsaYear
+
+
+def _this_year(y: FsaYear, paid: Decimal, t: Translator) -> str:
+    """What this plan year's FSA pays, for the sessions up to its deadline."""
+    if paid >= y.total:
+        return t.ngettext("Your FSA can pay for the %(n)s session up to %(date)s: %(amount)s.",
+                          "Your FSA can pay for the %(n)s sessions up to %(date)s: %(amount)s.",
+                          y.sessions, date=t.date(y.deadline), amount=t.money(paid))
+    return t.ngettext(
+        "Your FSA can pay %(amount)s of the %(total)s for the %(n)s session up to %(date)s.",
+        "Your FSA can pay %(amount)s of the %(total)s for the %(n)s sessions up to %(date)s.",
+        y.sessions, date=t.date(y.deadline), amount=t.money(paid), total=t.money(y.total))
+
+
+def _later(y: FsaYear, t: Translator) -> list[str]:
+    """The sessions after the deadline: what a carryover pays of them, what needs next year's
+    FSA."""
+    day = t.date(y.deadline)
+    if not y.carryover:
+        return [t.ngettext(
+            "The %(n)s session after %(date)s (%(total)s) needs next year's FSA.",
+            "The %(n)s sessions after %(date)s (%(total)s) need next year's FSA.",
+            y.later_sessions, date=day, total=t.money(y.later_total))]
+    limit = t.money(y.carryover_limit or y.carryover)
+    if y.carryover >= y.later_total:
+        return [t.ngettext(
+            "What is left in it carries over, up to %(limit)s, so it can also pay for the "
+            "%(n)s session after %(date)s: %(amount)s.",
+            "What is left in it carries over, up to %(limit)s, so it can also pay for the "
+            "%(n)s sessions after %(date)s: %(amount)s.",
+            y.later_sessions, date=day, amount=t.money(y.carryover), limit=limit)]
+    return [t.ngettext(
+        "What is left in it carries over, up to %(limit)s: it can pay %(amount)s of the "
+        "%(total)s for the %(n)s session after %(date)s.",
+        "What is left in it carries over, up to %(limit)s: it can pay %(amount)s of the "
+        "%(total)s for the %(n)s sessions after %(date)s.",
+        y.later_sessions, date=day, amount=t.money(y.carryover), total=t.money(y.later_total),
+        limit=limit),
+        t.gettext("The rest, %(amount)s, needs next year's FSA.",
+                  amount=t.money(y.later_total - y.carryover))]
+
+
+def fsa_year_lines(y: FsaYear, amount: Decimal, t: Translator) -> list[str]:
+    """What an FSA pays (`amount` in all) of a course that runs past its deadline."""
+    paid = amount - y.carryover
+    lines = [_this_year(y, paid, t)] if y.total else []
+    lines += _later(y, t)
+    if y.rule == "unknown":
+        # The worst case was counted: a grace period or a carryover can only pay more.
+        lines.append(t.gettext("We counted no grace period and no carryover: ask your employer "
+                               "whether your FSA has one, which may pay for some of the later "
+                               "sessions."))
+    return lines
