@@ -21,6 +21,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
+from .coverage import authorized_visits
 from .domains import INF, Answers, PlanOption, PlanTerms, session_billed, to_cents
 from .estimate import PaidBy, RouteName, SessionRow
 from .scenario import Scenario
@@ -113,6 +114,8 @@ class Walks:
         self._shared = {} if shared is None else shared
         self._longest = max(longest, self.n)
         self.billed = session_billed(s)
+        # The plan sessions an obtained pre-authorization approved (None: no cap known).
+        self.authorized = authorized_visits(s)
         cash = s.fees.cash_per_session
         self.cash = self.billed if cash is None else to_cents(cash)
         self._pip: dict[int | None, list[Share]] = {}
@@ -214,19 +217,25 @@ def _first_candidates(w: Walks, first: First, open_: bool, a: Answers) -> list[F
     return parts
 
 
-def _windows(option: PlanOption, walk: PlanWalk, lefts: list[int]) -> list[tuple[int, int]]:
+def _windows(option: PlanOption, walk: PlanWalk, lefts: list[int], authorized: int | None
+             ) -> list[tuple[int, int]]:
     """For each number of sessions left to the plan, the numbers of sessions it may cover, over
     the visits left. When sessions paid wholly to the deductible use no visit and the corner's
     terms are not the only possible ones, which sessions use a visit varies with the unknowns:
     then every count from the lowest visits left up to all sessions is kept (sound, possibly
-    wider)."""
+    wider).
+
+    A pre-authorization for `authorized` visits lowers the fewest the same way a visit limit at
+    its low end does: the sessions after them are covered only if a new approval comes. It
+    counts every session, also one paid wholly to the deductible (each is a visit)."""
     lo, hi = option.visits
     n = len(walk.shares)
+    cap = n if authorized is None else authorized
     if not option.exact_visits:
         first = n if lo is None else lo
-        return [(min(first, left), left) for left in lefts]
+        return [(min(first, cap, left), left) for left in lefts]
     fewest, most = walk.covered(lo, n), walk.covered(hi, n)  # a prefix: the same for any left
-    return [(min(fewest, left), min(most, left)) for left in lefts]
+    return [(min(fewest, cap, left), min(most, left)) for left in lefts]
 
 
 def _window_extremes(values: list[int], windows: list[tuple[int, int]], highest: bool
@@ -300,7 +309,8 @@ def _extreme(w: Walks, option: PlanOption, terms: PlanTerms, highest: bool, tail
     lefts = [w.n - part.sessions for part in parts]
     # total(m) = first payer's cost + the rest at the tail price + (P[m] - m * tail)
     gain = w.gain(terms, tail)
-    picks = _window_extremes(gain, _windows(option, w.plan(terms), lefts), highest)
+    picks = _window_extremes(gain, _windows(option, w.plan(terms), lefts, w.authorized),
+                             highest)
     totals = [part.cost + left * tail + gain[m]
               for part, left, m in zip(parts, lefts, picks, strict=True)]
     i = totals.index(max(totals) if highest else min(totals))

@@ -86,11 +86,17 @@ def medicare_excludes_massage_therapists(f: Facts) -> Finding | None:
     return None
 
 
+def _out_of_network(s: Scenario) -> bool:
+    """Out of network on a plan whose out-of-network benefits matter (Medicaid has none: its own
+    rule)."""
+    return _networked_plan(s) and s.payer != "medicaid" and s.network == "out"
+
+
 def out_of_network_not_covered(f: Facts) -> Finding | None:
-    """Out of network on a plan without out-of-network benefits (usual for HMO and EPO)."""
+    """Out of network on a plan the patient says has no out-of-network benefits."""
     s = f.scenario
-    if (_networked_plan(s) and s.payer != "medicaid" and s.network == "out"
-            and oon_covered(s) is False):
+    if _out_of_network(s) and "oon_covered" in s.plan.model_fields_set and (
+            s.plan.oon_covered is False):
         return Finding("out_of_network_not_covered", "not_covered")
     return None
 
@@ -113,6 +119,18 @@ def pip_excludes_massage(f: Facts) -> Finding | None:
 
 
 # --- unlikely ----------------------------------------------------------------------------------
+
+def out_of_network_unlikely(f: Facts) -> Finding | None:
+    """HMO and EPO plans *usually* have no out-of-network benefit (DOMAIN.md "Cost sharing"):
+    out of network and not asked about it, the plan is unlikely to pay, not certain not to. The
+    walk takes the usual (`domains.oon_covered`); a patient who answers "I don't know" (null)
+    gets the range over both answers instead (`oon_benefits_unknown`)."""
+    s = f.scenario
+    if (_out_of_network(s) and s.plan_type in ("hmo", "epo")
+            and "oon_covered" not in s.plan.model_fields_set):
+        return Finding("out_of_network_unlikely", "unlikely")
+    return None
+
 
 def no_referral(f: Facts) -> Finding | None:
     """An HMO, or a POS plan in network, pays only with the primary care doctor's referral."""
@@ -157,6 +175,18 @@ def preauth_required(f: Facts) -> Finding | None:
     if _networked_plan(f.scenario) and f.scenario.preauth_status == "required":
         return Finding("preauth_required", "unlikely")
     return None
+
+
+def authorized_visits(s: Scenario) -> int | None:
+    """The visits an obtained pre-authorization approved, when it caps them: pre-authorization
+    often caps visits, e.g. 4-6 at a time (DOMAIN.md "Who pays"). The sessions after them are
+    paid only if a new approval comes, so the worst case counts them as not paid by the plan and
+    the best as covered (`estimator.chains`). None: no cap known. Original Medicare has no
+    pre-authorization for therapy: a certified plan of care instead (DOMAIN.md "Medicare and
+    Medicaid")."""
+    if s.plan_payer in (None, "medicare") or s.preauth_status != "obtained":
+        return None
+    return s.preauth_visits
 
 
 def covers_massage_therapists(s: Scenario) -> bool | None:
@@ -324,6 +354,7 @@ RULES: tuple[Rule, ...] = (
     out_of_network_not_covered,
     medicaid_provider_not_enrolled,
     pip_excludes_massage,
+    out_of_network_unlikely,
     no_referral,
     no_prescription,
     diagnosis_not_billable,

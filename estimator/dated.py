@@ -101,7 +101,7 @@ class DatedCourse:
         self.s, self.payers, self.closed = s, payers, closed
         self.candidates = list(candidates)
         self._next = renewed(s)
-        self._courses: dict[tuple[bool, int], Course] = {}
+        self._courses: dict[tuple[bool, int, int | None], Course] = {}
         # A plan year's answers and plan options do not depend on how many sessions fall in it:
         # its stretches of any length share them (built once per plan year, not per stretch).
         self._shared: dict[bool, tuple[dict[str, Any], dict[tuple[Any, ...], PlanOption],
@@ -122,12 +122,17 @@ class DatedCourse:
             self._unknowns = names
         return self._unknowns
 
-    def stretch(self, later: bool, sessions: int) -> Course:
-        """`sessions` sessions in the first plan year (or a later one), walked once each."""
-        key = (later, sessions)
+    def stretch(self, later: bool, sessions: int, before: int = 0) -> Course:
+        """`sessions` sessions in the first plan year (or a later one), after `before` sessions
+        of the course, walked once each. A pre-authorization does not start again with the plan
+        year: its visits approved are what the sessions before left of them."""
+        authorized = self.s.preauth_visits
+        if authorized is not None:
+            authorized = max(0, authorized - before)
+        key = (later, sessions, authorized)
         if key not in self._courses:
             base = self._next if later else self.s
-            sub = base.model_copy(update={"sessions": sessions})
+            sub = base.model_copy(update={"sessions": sessions, "preauth_visits": authorized})
             answers, options, walks = self._shared[later]
             a = Answers(sub, base=answers, options=options, closed=self.closed)
             self._courses[key] = Course(a, Walks(sub, walks, self.s.sessions), self.payers)
@@ -135,10 +140,10 @@ class DatedCourse:
 
     def seed(self, sessions: int, course: Course) -> None:
         """A first-year stretch already walked elsewhere (the whole course, undated)."""
-        self._courses[(False, sessions)] = course
+        self._courses[(False, sessions, self.s.preauth_visits)] = course
 
     def _stretches(self, split: tuple[int, ...]) -> list[Course]:
-        return [self.stretch(i > 0, k) for i, k in enumerate(split) if k]
+        return [self.stretch(i > 0, k, sum(split[:i])) for i, k in enumerate(split) if k]
 
     def split_bounds(self, split: tuple[int, ...], name: RouteName,
                      fixed: Fixed | None = None) -> DatedBounds:

@@ -2,7 +2,7 @@
 deadlines and validity windows (DOMAIN.md "Calendar" and "Accounts"; the dates themselves in
 `estimator.calendar`, the walk by plan year in `estimator.dated`)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -85,15 +85,27 @@ def _prefix_costs(course: DatedCourse, later: bool, n: int, name: RouteName) -> 
     return costs
 
 
-def _best_move(first: list[int], second: list[int], split: tuple[int, int], moves: range,
+def _split_costs(course: DatedCourse, n: int, name: RouteName) -> Callable[[int, int], int]:
+    """What k sessions before the reset and m after cost the patient, at the route's worst case:
+    the sum of each plan year's prefix, unless a pre-authorization caps the visits. That cap does
+    not start again with the plan year, so the years are not independent: then the split is
+    walked as it is."""
+    if course.s.preauth_visits is None:
+        first = _prefix_costs(course, False, n, name)
+        second = _prefix_costs(course, True, n, name)
+        return lambda k, m: first[k] + second[m]
+    return lambda k, m: course.split_bounds((k, m), name).high.total
+
+
+def _best_move(cost: Callable[[int, int], int], split: tuple[int, int], moves: range,
                shift: int) -> tuple[int, int]:
     """The number of sessions to move across the reset (`shift` +1: into the first plan year,
     -1: out of it) that saves most, and the saving in cents; the smallest such number."""
     k, m = split
-    now = first[k] + second[m]
+    now = cost(k, m)
     best = (0, 0)
     for j in moves:
-        saving = now - first[k + shift * j] - second[m - shift * j]
+        saving = now - cost(k + shift * j, m - shift * j)
         if saving > best[1]:
             best = (j, saving)
     return best
@@ -122,15 +134,14 @@ def timing_steps(s: Scenario, plan: DatedPlan, best: Route, rows: Sequence[Sessi
     else:
         course = DatedCourse(s, payers, closed, [(k, m)])
         course.seed(n, c)  # the whole course in this plan year: already walked
-    first = _prefix_costs(course, False, n, best.route)
-    second = _prefix_costs(course, True, n, best.route)
+    cost = _split_costs(course, n, best.route)
     if m and room > 0:
-        j, saving = _best_move(first, second, (k, m), range(1, min(room, m) + 1), 1)
+        j, saving = _best_move(cost, (k, m), range(1, min(room, m) + 1), 1)
         if saving:
             return [NextStep(code="book_before_reset", params={
                 "sessions": j, "saving": _money(saving), "date": (reset - DAY).isoformat()})]
     if stuck:
-        j, saving = _best_move(first, second, (k, m), range(1, k + 1), -1)
+        j, saving = _best_move(cost, (k, m), range(1, k + 1), -1)
         if saving:
             return [NextStep(code="wait_for_reset", params={
                 "sessions": j, "saving": _money(saving), "date": reset.isoformat()})]

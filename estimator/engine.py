@@ -10,7 +10,7 @@ from .accounts import accounts
 from .calendar import start_of
 from .chains import CHAINS, Bounds, Walks
 from .course import Course, CourseLike
-from .coverage import Facts, Finding, findings, payer_route_open, verdict
+from .coverage import Facts, Finding, authorized_visits, findings, payer_route_open, verdict
 from .dated import DatedCourse, dated_plan
 from .dated_steps import by_plan_year, calendar_steps, date_rows
 from .domains import (
@@ -191,11 +191,8 @@ def _estimate(s: Scenario, today: date | None) -> Estimate:
     session_rows = date_rows(s, plan, c.rows(chosen))
     plan_left_out = (CHAINS[best.route].plan and chosen.high.plan is not None
                      and any(r.paid_by == "cash" for r in session_rows))
-    if plan_left_out and "visit_limit_reached" not in reasons:
-        # With the limit or the visits used unknown, the worst case counts the low end of
-        # typical limits: the sessions only may be beyond it.
-        guessed = {"visit_limit", "visits_used"} & set(c.unknowns)
-        reasons.append("visit_limit_may_be_reached" if guessed else "visit_limit_reached")
+    if plan_left_out:
+        _left_out_reason(s, session_rows, c.unknowns, reasons)
     cost_range = _range(c, best.route, chosen)
     questions = list(cost_range.widened_by) if cost_range else []
     for other in _contenders(found_routes, best):
@@ -232,6 +229,22 @@ def _estimate(s: Scenario, today: date | None) -> Estimate:
         next_steps=steps,
         notes=_notes(s, found_routes, best, plan_used),
     )
+
+
+def _left_out_reason(s: Scenario, session_rows: Sequence[SessionRow], unknown: Sequence[str],
+                     reasons: list[str]) -> None:
+    """Why the worst case leaves sessions to the patient although the plan pays: the
+    pre-authorization's visits ran out (its sessions after them need a new approval, DOMAIN.md
+    "Who pays"), or the visit limit."""
+    authorized = authorized_visits(s)
+    by_plan = sum(1 for r in session_rows if r.paid_by == "health_plan")
+    if authorized is not None and by_plan >= authorized:
+        reasons.append("preauth_visits_may_run_out")
+    elif "visit_limit_reached" not in reasons:
+        # With the limit or the visits used unknown, the worst case counts the low end of
+        # typical limits: the sessions only may be beyond it.
+        guessed = {"visit_limit", "visits_used"} & set(unknown)
+        reasons.append("visit_limit_may_be_reached" if guessed else "visit_limit_reached")
 
 
 def _notes(s: Scenario, found_routes: Sequence[Route], best: Route, plan_used: bool

@@ -55,13 +55,15 @@ def _plan_steps(s: Scenario, found: set[str], widened_by: Sequence[str]) -> list
     if ({"provider_not_covered", "provider_coverage_unknown"} & found
             and s.state in EVERY_CATEGORY_OF_PROVIDER_STATES and s.plan_payer == "commercial"):
         steps.append(step("appeal_state_mandate", state=s.state))
-    if {"out_of_network_not_covered", "medicaid_provider_not_enrolled"} & found:
+    if {"out_of_network_not_covered", "out_of_network_unlikely",
+            "medicaid_provider_not_enrolled"} & found:
         steps.append(step("find_in_network_provider"))
     if "preauth_required" in found:
         steps.append(step("request_preauth"))
     for topic, reason in (("network", "network_unknown"), ("preauth", "preauth_unknown"),
                           ("provider_coverage", "provider_coverage_unknown"),
-                          ("oon_benefits", "oon_benefits_unknown")):
+                          ("oon_benefits", "oon_benefits_unknown"),
+                          ("oon_benefits", "out_of_network_unlikely")):
         if reason in found:
             steps.append(step("ask_insurer", topic=topic))
     for field in [f for f in widened_by if f not in NOT_FOR_THE_INSURER][:ASK_ABOUT_TOP]:

@@ -98,6 +98,11 @@ def scenarios_with_unknowns(draw) -> Scenario:
         "plan": plan,
         "medicare_participating": draw(maybe(st.booleans())),
     }
+    if draw(st.booleans()):
+        # An obtained pre-authorization for some visits: the sessions after them are covered
+        # only if a new approval comes (DOMAIN.md "Who pays").
+        data["preauth"] = "obtained"
+        data["preauth_visits"] = draw(st.integers(0, 30))
     if payer == "workers_comp":
         data["workers_comp"] = {"claim_accepted": draw(maybe(st.booleans()))}
     if payer == "auto":
@@ -179,6 +184,10 @@ def realizations(draw, s: Scenario) -> Scenario:
         if p + "oop_met" in names:
             met = known(p + "deductible_met") or Decimal(0)
             plan[p + "oop_met"] = draw(money(met, max(met, top)))
+    if s.preauth_visits is not None and s.preauth_status == "obtained":
+        # The truth: no new approval, a new one for some more visits, or for all of them.
+        data["preauth_visits"] = draw(st.one_of(
+            st.just(s.preauth_visits), st.integers(s.preauth_visits, 40), st.none()))
     if "visits_used" in names:
         limit = plan.get("visit_limit", s.plan.visit_limit)
         plan["visits_used"] = draw(st.integers(0, limit if isinstance(limit, int) else 40))

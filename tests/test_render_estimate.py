@@ -551,3 +551,67 @@ def test_a_visit_limit_nobody_knows_is_not_stated_as_reached(lang):
     assert t.gettext(codes.REASONS["visit_limit_reached"]) not in text
     known = s.model_copy(update={"plan": s.plan.model_copy(update={"visit_limit": 10})})
     assert t.gettext(codes.REASONS["visit_limit_reached"]) in explain(estimate(known), known, t)
+
+
+# --- the billing review (A3, A9, A13) ----------------------------------------------------------
+
+PREAUTH_6_OF_12 = {
+    "payer": "commercial", "network": "in", "prescription": True, "diagnosis_codes": ["M54.2"],
+    "preauth": "obtained", "preauth_visits": 6, "sessions": 12,
+    "fees": {"billed_per_unit": "40.00", "allowed_per_unit": "30.00", "cash_per_session": "80.00"},
+    "plan": {"deductible": "0", "copay": "25", "oop_max": "3000"}}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_sessions_beyond_the_pre_authorization_are_not_promised(lang):
+    """6 visits approved of 12 sessions: the plan likely pays for 6, the other 6 need a new
+    approval; never "each of your 12 sessions"."""
+    s = Scenario.model_validate(PREAUTH_6_OF_12)
+    t = translator(lang)
+    text = explain(estimate(s), s, t)
+    assert t.gettext(codes.REASONS["preauth_visits_may_run_out"]) in text
+    assert t.ngettext("Your %(payer)s will likely pay for %(covered)s of your %(n)s session.",
+                      "Your %(payer)s will likely pay for %(covered)s of your %(n)s sessions.",
+                      12, payer=t.gettext("health plan"), covered=6) in text
+    assert not any(g in text for g in GOOD_NEWS)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_hmo_out_of_network_not_asked_is_unlikely_and_the_insurer_is_asked(lang):
+    s = Scenario.model_validate({
+        "payer": "commercial", "plan_type": "hmo", "network": "out", "prescription": True,
+        "diagnosis_codes": ["M54.2"], "sessions": 6,
+        "fees": {"billed_per_unit": "40", "cash_per_session": "80"}})
+    t = translator(lang)
+    text = explain(estimate(s), s, t)
+    assert t.gettext(codes.REASONS["out_of_network_unlikely"]) in text
+    assert t.gettext(codes.REASONS["out_of_network_not_covered"]) not in text
+    assert t.gettext(codes.VERDICTS["not_covered"], payer=t.gettext("health plan")) not in text
+    assert t.gettext("Does my plan pay anything for out-of-network care?") in text
+
+
+WC = {"payer": "workers_comp", "prescription": True, "diagnosis_codes": ["S16.1XXA"],
+      "state": "WA", "sessions": 12, "workers_comp": {"claim_accepted": True},
+      "fees": {"billed_per_unit": "40.00", "cash_per_session": "80.00"}}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_workers_comp_payment_is_not_stated_as_a_figure(lang):
+    """Authorized treatment costs the worker nothing (DOMAIN); what the insurer pays the clinic
+    is not known, so no "Insurance would pay $1,920.00"."""
+    s = Scenario.model_validate(WC)
+    e = estimate(s)
+    t = translator(lang)
+    text = explain(e, s, t)
+    assert e.totals.patient == 0
+    assert t.gettext("Your workers' compensation claim pays the clinic for its sessions.") in text
+    assert t.gettext("Insurance would pay %(amount)s.", amount=t.money(D("1920.00"))) not in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_unknown_claim_is_not_said_to_be_not_accepted(lang):
+    s = Scenario.model_validate({**WC, "workers_comp": {"claim_accepted": None}})
+    t = translator(lang)
+    text = explain(estimate(s), s, t)
+    assert t.gettext(codes.REASONS["claim_unknown"]) in text
+    assert "not accepted yet" not in t.gettext(codes.REASONS["claim_unknown"])

@@ -91,3 +91,19 @@ def test_nothing_is_asked_about_what_is_paid_toward_an_amount_the_plan_does_not_
         "oop_met": None}})
     asked = " ".join(questions(estimate(plan), plan, translator("en")))
     assert "deductible" not in asked and "out-of-pocket" not in asked
+
+
+@pytest.mark.parametrize("payer", ["medicare", "medicare_advantage"])
+def test_original_medicare_is_never_asked_about_pre_authorization(payer):
+    """Original Medicare has no pre-authorization for therapy (a certified plan of care and the
+    KX modifier instead); Medicare Advantage plans may require one."""
+    s = Scenario.model_validate({
+        "payer": payer, "provider_type": "physical_therapist", "prescription": True,
+        "diagnosis_codes": ["M54.50"], "sessions": 12, "medicare_participating": None,
+        "fees": {"billed_per_unit": "40.00"}, "plan": {"deductible_met": None}})
+    e = estimate(s)
+    asked = questions(e, s, translator("en"))
+    preauth = "Do I need pre-authorization for CPT 97124 with diagnosis M54.50?"
+    assert (preauth in asked) == (payer == "medicare_advantage")
+    route_steps = {st.code for r in e.routes for st in r.steps}
+    assert ("request_preauth" in route_steps) == (payer == "medicare_advantage")

@@ -36,6 +36,8 @@ def test_examples_cover_every_reason_code():
         "external_cause_only", "pip_exhausted", "pip_state_unknown", "oon_benefits_unknown",
         "prescription_unknown", "diagnosis_unknown", "referral_unknown",
         "price_unknown", "visit_limit_may_be_reached",
+        # Billing review
+        "out_of_network_unlikely", "preauth_visits_may_run_out",
     }
     assert required <= seen, f"no example for {sorted(required - seen)}"
 

@@ -79,8 +79,11 @@ HEALTH_PLANS = (
 NO = _opt("no", N_("No"))
 
 
-def _medical_plan(f: Facts) -> bool:
-    return f.health_plan
+def _preauth_applies(f: Facts) -> bool:
+    """Original Medicare has no pre-authorization for outpatient therapy: a physician-certified
+    plan of care and, above the yearly threshold, the KX modifier instead (DOMAIN.md "Medicare
+    and Medicaid")."""
+    return f.health_plan and f.plan_payer != "medicare"
 
 
 def _in_network_terms(f: Facts) -> bool:
@@ -264,7 +267,7 @@ QUESTIONS: tuple[Question, ...] = (
         options=(_opt("obtained", N_("Yes, it is approved")),
                  _opt("required", N_("It is required, not approved yet")),
                  _opt("not_required", N_("Not required"))),
-        applies=_medical_plan,
+        applies=_preauth_applies,
         settles=("preauth",),
     ),
     Question(

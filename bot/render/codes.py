@@ -68,6 +68,8 @@ REASONS = {
     "network_unknown": N_("We don't know whether the clinic is in your plan's network."),
     "oon_benefits_unknown": N_("We don't know whether your plan pays for out-of-network care."),
     "out_of_network_not_covered": N_("Your plan pays nothing out of network."),
+    "out_of_network_unlikely": N_("HMO and EPO plans usually pay nothing out of network, and we "
+                                  "don't know whether yours does."),
     "provider_not_covered": N_("Your plan does not cover licensed massage therapists."),
     "provider_coverage_unknown": N_("We don't know whether your plan covers licensed massage "
                                     "therapists."),
@@ -79,12 +81,17 @@ REASONS = {
     "visit_limit_may_be_reached": N_("Some sessions may be beyond your plan's visit limit: we "
                                      "don't know it, or how many visits you have used, so we "
                                      "counted the low end of typical limits."),
+    "preauth_visits_may_run_out": N_("Your pre-authorization approved fewer visits than you "
+                                     "have sessions: the sessions after them need a new "
+                                     "approval (ask the clinic to request more visits). Until "
+                                     "it comes, we counted them as paid by you."),
     "medicaid_varies": N_("Medicaid coverage of massage differs by state and plan."),
     "amount_unknown": N_("Some amounts are unknown, so the cost is a range."),
     "price_unknown": N_("We don't know the clinic's price yet, so the range runs from one to two "
                         "times Medicare's rate for the session."),
     "claim_not_accepted": N_("Your workers' compensation claim was not accepted."),
-    "claim_unknown": N_("Your workers' compensation claim is not accepted yet."),
+    "claim_unknown": N_("We don't know yet whether your workers' compensation claim is "
+                        "accepted."),
     "pip_excludes_massage": N_("Florida's PIP coverage excludes massage, whoever provides it."),
     "pip_unknown": N_("We don't know how much PIP or MedPay coverage is left."),
     "pip_exhausted": N_("Your PIP or MedPay benefit is used up."),
@@ -103,7 +110,8 @@ ROUTE_REASONS = {
                              "full, so it cannot charge you its cash price instead."),
 }
 # Shown only when the cost really is a range (never "range" next to a single figure).
-RANGE_REASONS = frozenset({"amount_unknown", "price_unknown", "visit_limit_may_be_reached"})
+RANGE_REASONS = frozenset({"amount_unknown", "price_unknown", "visit_limit_may_be_reached",
+                           "preauth_visits_may_run_out"})
 
 # The recommended way to pay, as the headline's first sentence.
 HEADLINES = {

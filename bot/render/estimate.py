@@ -138,10 +138,24 @@ def coverage_text(e: Estimate, s: Scenario, t: Translator) -> str:
         return "\n".join(_pip_pays_first(e, s, t))
     else:
         lines = _payers_pay(e, s, t)
-    if e.recommended.route != "self_pay" and e.totals.insurer:
-        lines.append(t.gettext("Insurance would pay %(amount)s.",
-                               amount=t.money(e.totals.insurer)))
+    if e.recommended.route != "self_pay":
+        lines += _insurers_pay(e, s, t)
     return "\n".join(lines)
+
+
+def _insurers_pay(e: Estimate, s: Scenario, t: Translator) -> list[str]:
+    """What the insurers would pay. Workers' compensation's payment is not a figure we know:
+    only that authorized treatment costs the worker nothing (DOMAIN.md "Alternative routes")."""
+    if not any(r.paid_by == "workers_comp" for r in e.sessions):
+        if not e.totals.insurer:
+            return []
+        return [t.gettext("Insurance would pay %(amount)s.", amount=t.money(e.totals.insurer))]
+    lines = [t.gettext("Your workers' compensation claim pays the clinic for its sessions.")]
+    plan = sum((r.insurer for r in e.sessions if r.paid_by == "health_plan"), Decimal(0))
+    if plan:
+        lines.append(t.gettext("Your %(payer)s would pay %(amount)s.",
+                               payer=_payer_name("health_plan", s, t), amount=t.money(plan)))
+    return lines
 
 
 def _pip_left_unknown(e: Estimate, s: Scenario) -> bool:
