@@ -48,7 +48,7 @@ def _networked_plan(s: Scenario) -> bool:
 
 def needs_referral(s: Scenario) -> bool:
     """An HMO (and a POS plan in network) pays only with a referral from the primary care doctor,
-    whoever the provider is (DOMAIN.md "Cost sharing": plan types)."""
+    whoever the provider is (docs/domain-sources.md "Referrals": not in DOMAIN.md)."""
     return _networked_plan(s) and (
         s.plan_type == "hmo" or (s.plan_type == "pos" and s.network_status == "in"))
 
@@ -141,7 +141,8 @@ def no_referral(f: Facts) -> Finding | None:
 
 def no_prescription(f: Facts) -> Finding | None:
     """Medical necessity needs a prescription or referral naming the diagnosis, frequency and
-    duration. Physical therapists and chiropractors are direct-access: there it is a next step."""
+    duration. Physical therapists and chiropractors are direct-access (docs/domain-sources.md
+    "Referrals"): there it is a next step."""
     s = f.scenario
     if _massage_therapist_claim(s) and s.prescription is False and not needs_referral(s):
         return Finding("no_prescription", "unlikely")
