@@ -146,6 +146,13 @@ def _payer_steps(s: Scenario, found: set[str]) -> list[NextStep]:
         if "pip_unknown" in found:
             steps.append(step("ask_auto_insurer_pip_remaining"))
         steps.append(step("file_pip_claim", state=s.state))
+    if "pip_excludes_massage" in found:
+        # Manual therapy (97140) by a physical therapist or chiropractor is not massage, and is
+        # billed to PIP (DOMAIN.md "Alternative routes", Fla. Stat. 627.736(1)(a)).
+        steps.append(step("ask_about_manual_therapy"))
     if s.payer in ("auto", "workers_comp") and s.fallback_payer is None:
-        steps.append(step("tell_us_about_health_plan"))
+        # With the first payer closed, a health plan pays instead of it, not after it.
+        closed = {"pip_excludes_massage", "pip_exhausted", "claim_not_accepted"} & found
+        steps.append(step("tell_us_about_health_plan_instead" if closed
+                          else "tell_us_about_health_plan"))
     return steps

@@ -360,6 +360,8 @@ STEPS_WITH_PARAMS = [
     ("kx_modifier", {"threshold": "2480.00", "year": 2026}),
     ("submit_claim_yourself", {}),
     ("tell_us_about_health_plan", {}),
+    ("tell_us_about_health_plan_instead", {}),
+    ("ask_about_manual_therapy", {}),
     ("use_cash_after_limit", {"sessions": 3, "cash_per_session": "90.00"}),
     ("use_cash_after_limit", {"sessions": 1, "cash_per_session": None}),
     ("use_cash_after_limit", {}),

@@ -276,6 +276,12 @@ STEPS = {
     "tell_us_about_health_plan": N_("If you also have a health plan, add it to your answers: it "
                                     "can pay after your auto insurance or workers' "
                                     "compensation."),
+    "tell_us_about_health_plan_instead": N_("If you also have a health plan, add it to your "
+                                            "answers: it may pay for the massage instead."),
+    "ask_about_manual_therapy": N_("Under Florida law, manual therapy (CPT 97140: mobilization, "
+                                   "manipulation, traction) by a physical therapist or "
+                                   "chiropractor is not massage, and it is billed to PIP: ask "
+                                   "your doctor whether it would suit your condition."),
     "ask_clinic_price": N_("Ask the clinic what one session costs, and whether it has a lower "
                            "price if you pay yourself."),
     "request_good_faith_estimate": N_("Ask the clinic for a Good Faith Estimate: paying "
