@@ -130,7 +130,9 @@ PARTLY = make("insurance_then_cash", "700.00", {"health_plan": 5, "cash": 7},
             "страховки (90,00\xa0$ за сеанс) вместо полной цены."]),
 ])
 def test_a_partly_covered_course_names_the_route_and_counts_the_sessions(lang, expected):
-    text = explain(PARTLY, scenario(), translator(lang))
+    # The allowed amount is known: what the plan pays is a figure, not a guess.
+    fees = {"billed_per_unit": "40.00", "allowed_per_unit": "30.00", "cash_per_session": "90.00"}
+    text = explain(PARTLY, scenario(fees=fees), translator(lang))
     assert text.startswith(expected[0] + "\n\n")
     for part in expected[1:]:
         assert part in text
@@ -303,7 +305,8 @@ def test_other_routes_with_their_totals_ranges_and_reasons():
             "  A clinic must bill Medicare for the services Medicare covers, so it cannot take "
             "its cash price for them instead.\n"
             "• Auto insurance (PIP or MedPay), then the cash price: $0.00 to $609.99") in text
-    assert "Good news: your Medicare will likely pay for each of your 6 sessions." in text
+    assert "Good news: Medicare will likely pay for each of your 6 sessions." in text
+    assert "your Medicare" not in text
     assert codes.DISCLAIMER in text  # an insurer is involved
 
 
@@ -482,10 +485,11 @@ def test_every_unknown_the_engine_ranks_has_a_topic():
     assert names <= set(codes.TOPICS), names - set(codes.TOPICS)
 
 
-def test_sessions_paid_wholly_to_the_deductible_are_said_to_be_paid_in_full():
+def test_sessions_paid_wholly_to_the_deductible_say_the_allowed_amount():
     """A plan that "covers" a session the patient pays wholly toward the deductible: the patient
-    is told, so "Good news" is not read as "free" (scenarios/example.json: 800.00 left of the
-    deductible, 120.00 allowed a session: sessions 1-6)."""
+    is told, so "Good news" is not read as "free", and what they pay is the plan's allowed amount,
+    not the clinic's charge ("in full" read as the charge) (scenarios/example.json: 800.00 left
+    of the deductible, 120.00 allowed a session of 160.00 billed: sessions 1-6)."""
     from pathlib import Path
 
     from estimator import estimate
@@ -493,8 +497,9 @@ def test_sessions_paid_wholly_to_the_deductible_are_said_to_be_paid_in_full():
     path = Path(__file__).resolve().parent.parent / "scenarios" / "example.json"
     s = Scenario.model_validate_json(path.read_text())
     text = explain(estimate(s), s, translator("en"))
-    assert ("Your first 6 covered sessions go to your deductible, so you pay for them in full."
-            in text)
+    assert ("Your first 6 covered sessions go to your deductible: you pay the plan's allowed "
+            "amount for them, $120.00 a session." in text)
+    assert "in full" not in text
 
 
 def test_original_medicare_and_medicaid_are_named_in_every_way_to_pay():
