@@ -556,3 +556,116 @@ def test_a_visit_limit_nobody_knows_is_not_stated_as_reached(lang):
     assert t.gettext(codes.REASONS["visit_limit_reached"]) not in text
     known = s.model_copy(update={"plan": s.plan.model_copy(update={"visit_limit": 10})})
     assert t.gettext(codes.REASONS["visit_limit_reached"]) in explain(estimate(known), known, t)
+
+
+# --- the billing review's findings, on real scenarios (estimated, then worded) ---------------
+
+def _said(data: dict[str, Any], lang: str = "en") -> str:
+    from estimator import estimate
+
+    s = Scenario.model_validate(data)
+    return explain(estimate(s), s, translator(lang))
+
+
+OON_UNMET = {"payer": "commercial", "plan_type": "ppo", "network": "out", "prescription": True,
+             "diagnosis_codes": ["M54.50"], "preauth": "not_required", "sessions": 8,
+             "fees": {"billed_per_unit": "45.00", "oon_allowed_per_unit": "25.00",
+                      "cash_per_session": "120.00"},
+             "plan": {"oon_covered": True, "oon_deductible": "1500", "oon_deductible_met": "0",
+                      "oon_coinsurance_pct": "40", "oon_oop_max": "12000"}}
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", "Your health plan would pay nothing for these sessions: the ones it covers would all "
+           "go to your deductible. Billing it would cost you $1,440.00; the clinic's cash price "
+           "is $960.00."),
+    ("es", "Su plan de salud no pagaría nada por estas sesiones"),
+    ("ru", "Ваша медицинская страховка ничего не заплатит за эти сеансы"),
+])
+def test_a_plan_that_would_pay_nothing_is_not_said_to_pay_its_share(lang, expected):
+    text = _said(OON_UNMET, lang)
+    assert expected in text
+    assert "would pay its share" not in text and "свою часть" not in text
+
+
+UNKNOWNS = {"payer": "commercial", "plan_type": "ppo", "network": None, "prescription": None,
+            "diagnosis_codes": None, "sessions": 12, "fees": {"billed_per_unit": "40.00"},
+            "plan": {"deductible": None, "deductible_met": None, "coinsurance_pct": None,
+                     "copay": None, "oop_max": None, "visit_limit": None}}
+
+
+def test_a_range_says_the_worst_case_as_a_condition():
+    text = _said(UNKNOWNS)
+    assert "between $0.00 and $1,920.00" in text
+    assert ("We don't know your plan's visit limit: if it allows only 10 visits a year, you "
+            "would pay for 2 of your 12 sessions yourself.") in text
+    assert ("If your deductible is not met yet, up to your first 10 covered sessions could go to "
+            "it: you would pay the plan's allowed amount for them.") in text
+    for fact in ("You pay for the remaining 2 sessions yourself.",
+                 "so you pay for them in full", "may pay for 10 of your 12 sessions",
+                 "Insurance would pay"):
+        assert fact not in text
+    # no prescription yet: ask for one, not "bring" it; no question about "my prescription"
+    assert "Bring the prescription" not in text and "on my prescription" not in text
+    assert "Do I need pre-authorization for CPT 97124?" in text
+
+
+def test_the_balance_bill_out_of_network_is_explained():
+    data = {"payer": "commercial", "plan_type": "pos", "network": "out", "prescription": True,
+            "diagnosis_codes": ["M54.2"], "preauth": "not_required", "sessions": 8,
+            "fees": {"billed_per_unit": "50.00", "oon_allowed_per_unit": "30.00",
+                     "cash_per_session": "190.00"},
+            "plan": {"oon_covered": True, "oon_deductible": "500", "oon_deductible_met": "500",
+                     "oon_coinsurance_pct": "30", "oon_oop_max": "8000"}}
+    assert ("Out of network, the clinic may also bill you the difference between its charge and "
+            "the plan's allowed amount (a balance bill): $80.00 a session, which we counted. A "
+            "balance bill does not count toward your out-of-pocket maximum.") in _said(data)
+    assert "(facturación del saldo): $80.00 por sesión" in _said(data, "es")
+
+
+def test_an_unknown_clinic_price_is_not_a_cash_price():
+    data = {**UNKNOWNS, "fees": {"billed_per_unit": None}}
+    text = _said(data)
+    assert "• Pay the clinic yourself (price not known yet): $" in text
+    assert "(cash price)" not in text
+
+
+MEDICARE = {"payer": "medicare", "provider_type": "physical_therapist", "prescription": True,
+            "diagnosis_codes": ["M62.838"], "sessions": 10, "session_minutes": 30,
+            "cpt_code": "97124", "fees": {"billed_per_unit": None},
+            "plan": {"deductible_met": None}}
+
+
+def test_medicare_is_named_and_never_offered_a_cash_price():
+    text = _said({**MEDICARE, "medicare_participating": None})
+    assert "Medicare may pay for each of your 10 sessions." in text
+    assert "your Medicare" not in text
+    # participation unknown: the limiting charge only as a condition
+    assert "If the clinic does not participate in Medicare, it may charge you up to $" in text
+    assert "When you call Medicare, ask:" in text
+    assert "insurance card), ask" not in text
+    assert "☐ Ask the clinic what one session costs." in text
+    assert "lower price if you pay yourself" not in text
+    assert "Cuando llame a Medicare, pregunte:" in _said(MEDICARE, "es")
+    spanish = _said({**MEDICARE, "medicare_participating": True, "plan": {}}, "es")
+    assert "es probable que Medicare pague" in spanish and "su Medicare" not in spanish
+
+
+def test_medicaid_with_an_unknown_allowed_amount_shows_no_insurer_figure():
+    data = {"payer": "medicaid", "network": "in", "prescription": True,
+            "diagnosis_codes": ["M54.2"], "sessions": 8,
+            "fees": {"billed_per_unit": "40.00", "cash_per_session": "80.00"}}
+    text = _said(data)
+    assert "Your cost for 8 sessions: $0.00." in text
+    assert "Insurance would pay" not in text
+
+
+def test_self_pay_without_a_plan_says_it_once_and_names_no_plan():
+    data = {"payer": "self_pay", "prescription": False, "sessions": 10, "hsa_fsa": "hsa",
+            "lmn": True, "tax_rate_pct": "30", "account_balance": "2000",
+            "fees": {"billed_per_unit": "40.00", "cash_per_session": "90.00"}}
+    text = _said(data)
+    assert "You are paying yourself, so there is no insurer to bill." in text
+    assert "Without insurance you pay the clinic directly." not in text
+    assert "Your plan is not a high-deductible plan" not in text
+    assert "Without a high-deductible health plan you cannot put new money into your HSA" in text

@@ -112,6 +112,11 @@ def balance_line(e: Estimate, s: Scenario, t: Translator) -> str:
     if not balance:
         return ""
     amount = t.money(balance)
+    if s.plan_payer == "medicare" and s.medicare_participating is None:
+        return t.gettext(
+            "If the clinic does not participate in Medicare, it may charge you up to %(amount)s "
+            "a session above Medicare's approved amount (the limiting charge); we counted it.",
+            amount=amount)
     if s.plan_payer == "medicare":
         return t.gettext(
             "The clinic does not participate in Medicare, so it may charge you up to %(amount)s "
