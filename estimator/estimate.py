@@ -102,6 +102,9 @@ class Route(_Out):
     low: MoneyOut | None = None
     # Why the route is not available (a stable code), when it is not.
     reason: str | None = None
+    # What the payers pay in the worst case (the outcome `patient_total` is for): 0 says the
+    # plan would pay nothing, e.g. every covered session goes to the deductible.
+    insurer_total: MoneyOut | None = None
 
 
 class Recommended(_Out):

@@ -111,9 +111,11 @@ def route(s: Scenario, name: RouteName, bounds: Bounds, payers: Payers) -> Route
     chain = CHAINS[name]
     available, reason = _availability(s, chain, payers, bounds)
     low, high = money(bounds.low.total), money(bounds.high.total)
+    worst = bounds.high
+    paid = sum(x.payer for x in worst.first) + sum(x.payer for x in worst.plan_shares)
     return Route(route=name, available=available, patient_total=high,
                  low=None if low == high else low, reason=None if available else reason,
-                 steps=_steps(s, chain, bounds, payers))
+                 steps=_steps(s, chain, bounds, payers), insurer_total=money(paid))
 
 
 def recommended(routes: Sequence[Route], plan_reached: bool = True) -> Route:

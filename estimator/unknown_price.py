@@ -132,7 +132,8 @@ def _over(route: Route, found: list[Estimate], recommended: bool) -> Route:
     """The route's best and worst case over every price it is listed at (the recommended one
     keeps its own worst case: its session table)."""
     same = [r for r in (_listed(e, route.route) for e in found) if r is not None]
-    high = route.patient_total if recommended else max(r.patient_total for r in same)
+    worst = route if recommended else max(same, key=lambda r: r.patient_total)
+    high = worst.patient_total
     floor = min(_low_of(r) for r in same)
-    return route.model_copy(update={"patient_total": high,
+    return route.model_copy(update={"patient_total": high, "insurer_total": worst.insurer_total,
                                     "low": None if floor == high else floor})

@@ -32,7 +32,8 @@ def test_every_calendar_step_is_worded_with_its_date_and_amount(lang):
             if s.code not in CALENDAR_CODES:
                 continue
             text = step_text(s.code, s.params, t)
-            assert t.date(date.fromisoformat(s.params["date"])) in text
+            # written out in a sentence ("31 de diciembre de 2026", not "31 dic 2026")
+            assert t.date(date.fromisoformat(s.params["date"]), "long") in text
             if "saving" in s.params:
                 assert t.money(Decimal(s.params["saving"])) in text
             if lang != "en":
@@ -41,7 +42,9 @@ def test_every_calendar_step_is_worded_with_its_date_and_amount(lang):
 
 def test_fsa_use_by_is_worded():
     params = {"date": "2026-12-31", "rule": "unknown"}
-    assert "Dec 31, 2026" in step_text("fsa_use_by", params, translator("en"))
+    assert "December 31, 2026" in step_text("fsa_use_by", params, translator("en"))
+    spanish = step_text("fsa_use_by", params, translator("es"))
+    assert "31 de diciembre de 2026" in spanish and "31 dic 2026" not in spanish
 
 
 def test_the_crossing_course_is_split_by_plan_year_and_listed_by_date():
@@ -53,7 +56,7 @@ def test_the_crossing_course_is_split_by_plan_year_and_listed_by_date():
     assert schedule_text(e, t).splitlines()[1:] == [
         "• Sessions 1 to 8, Dec 7, 2026 to Dec 31, 2026: $24.00 each",
         "• Sessions 9 to 12, Jan 4, 2027 to Jan 14, 2027: $120.00 each"]
-    assert "book 4 more sessions by Dec 31, 2026" in explain(e, scenario, t)
+    assert "book 4 more sessions by December 31, 2026" in explain(e, scenario, t)
 
 
 def test_flagged_sessions_say_what_runs_out():

@@ -18,6 +18,7 @@ import pytest
 from bot.i18n import translator
 from bot.render import codes, explain, headline_text, step_text
 from bot.render.estimate import note_text, reason_text
+from bot.render.plan_share import sentence
 from estimator import Scenario, estimate
 from estimator.estimate import (
     Accounts,
@@ -130,7 +131,9 @@ PARTLY = make("insurance_then_cash", "700.00", {"health_plan": 5, "cash": 7},
             "страховки (90,00\xa0$ за сеанс) вместо полной цены."]),
 ])
 def test_a_partly_covered_course_names_the_route_and_counts_the_sessions(lang, expected):
-    text = explain(PARTLY, scenario(), translator(lang))
+    # The allowed amount is known: what the plan pays is a figure, not a guess.
+    fees = {"billed_per_unit": "40.00", "allowed_per_unit": "30.00", "cash_per_session": "90.00"}
+    text = explain(PARTLY, scenario(fees=fees), translator(lang))
     assert text.startswith(expected[0] + "\n\n")
     for part in expected[1:]:
         assert part in text
@@ -303,7 +306,8 @@ def test_other_routes_with_their_totals_ranges_and_reasons():
             "  A clinic must bill Medicare for the services Medicare covers, so it cannot take "
             "its cash price for them instead.\n"
             "• Auto insurance (PIP or MedPay), then the cash price: $0.00 to $609.99") in text
-    assert "Good news: your Medicare will likely pay for each of your 6 sessions." in text
+    assert "Good news: Medicare will likely pay for each of your 6 sessions." in text
+    assert "your Medicare" not in text
     assert codes.DISCLAIMER in text  # an insurer is involved
 
 
@@ -484,10 +488,11 @@ def test_every_unknown_the_engine_ranks_has_a_topic():
     assert names <= set(codes.TOPICS), names - set(codes.TOPICS)
 
 
-def test_sessions_paid_wholly_to_the_deductible_are_said_to_be_paid_in_full():
+def test_sessions_paid_wholly_to_the_deductible_say_the_allowed_amount():
     """A plan that "covers" a session the patient pays wholly toward the deductible: the patient
-    is told, so "Good news" is not read as "free" (scenarios/example.json: 800.00 left of the
-    deductible, 120.00 allowed a session: sessions 1-6)."""
+    is told, so "Good news" is not read as "free", and what they pay is the plan's allowed amount,
+    not the clinic's charge ("in full" read as the charge) (scenarios/example.json: 800.00 left
+    of the deductible, 120.00 allowed a session of 160.00 billed: sessions 1-6)."""
     from pathlib import Path
 
     from estimator import estimate
@@ -495,8 +500,9 @@ def test_sessions_paid_wholly_to_the_deductible_are_said_to_be_paid_in_full():
     path = Path(__file__).resolve().parent.parent / "scenarios" / "example.json"
     s = Scenario.model_validate_json(path.read_text())
     text = explain(estimate(s), s, translator("en"))
-    assert ("Your first 6 covered sessions go to your deductible, so you pay for them in full."
-            in text)
+    assert ("Your first 6 covered sessions go to your deductible: you pay the plan's allowed "
+            "amount for them, $120.00 a session." in text)
+    assert "in full" not in text
 
 
 def test_original_medicare_and_medicaid_are_named_in_every_way_to_pay():
@@ -572,9 +578,9 @@ def test_sessions_beyond_the_pre_authorization_are_not_promised(lang):
     t = translator(lang)
     text = explain(estimate(s), s, t)
     assert t.gettext(codes.REASONS["preauth_visits_may_run_out"]) in text
-    assert t.ngettext("Your %(payer)s will likely pay for %(covered)s of your %(n)s session.",
-                      "Your %(payer)s will likely pay for %(covered)s of your %(n)s sessions.",
-                      12, payer=t.gettext("health plan"), covered=6) in text
+    assert sentence(t.ngettext("%(payer)s will likely pay for %(covered)s of your %(n)s session.",
+                               "%(payer)s will likely pay for %(covered)s of your %(n)s sessions.",
+                               12, payer=t.gettext("your health plan"), covered=6)) in text
     assert not any(g in text for g in GOOD_NEWS)
 
 
@@ -588,7 +594,8 @@ def test_hmo_out_of_network_not_asked_is_unlikely_and_the_insurer_is_asked(lang)
     text = explain(estimate(s), s, t)
     assert t.gettext(codes.REASONS["out_of_network_unlikely"]) in text
     assert t.gettext(codes.REASONS["out_of_network_not_covered"]) not in text
-    assert t.gettext(codes.VERDICTS["not_covered"], payer=t.gettext("health plan")) not in text
+    assert sentence(t.gettext(codes.VERDICTS["not_covered"],
+                              payer=t.gettext("your health plan"))) not in text
     assert t.gettext("Does my plan pay anything for out-of-network care?") in text
 
 
@@ -617,3 +624,116 @@ def test_an_unknown_claim_is_not_said_to_be_not_accepted(lang):
     text = explain(estimate(s), s, t)
     assert t.gettext(codes.REASONS["claim_unknown"]) in text
     assert "not accepted yet" not in t.gettext(codes.REASONS["claim_unknown"])
+
+
+# --- the billing review's findings, on real scenarios (estimated, then worded) ---------------
+
+def _said(data: dict[str, Any], lang: str = "en") -> str:
+    from estimator import estimate
+
+    s = Scenario.model_validate(data)
+    return explain(estimate(s), s, translator(lang))
+
+
+OON_UNMET = {"payer": "commercial", "plan_type": "ppo", "network": "out", "prescription": True,
+             "diagnosis_codes": ["M54.50"], "preauth": "not_required", "sessions": 8,
+             "fees": {"billed_per_unit": "45.00", "oon_allowed_per_unit": "25.00",
+                      "cash_per_session": "120.00"},
+             "plan": {"oon_covered": True, "oon_deductible": "1500", "oon_deductible_met": "0",
+                      "oon_coinsurance_pct": "40", "oon_oop_max": "12000"}}
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", "Your health plan would pay nothing for these sessions: the ones it covers would all "
+           "go to your deductible. Billing it would cost you $1,440.00; the clinic's cash price "
+           "is $960.00."),
+    ("es", "Su plan de salud no pagaría nada por estas sesiones"),
+    ("ru", "Ваша медицинская страховка ничего не заплатит за эти сеансы"),
+])
+def test_a_plan_that_would_pay_nothing_is_not_said_to_pay_its_share(lang, expected):
+    text = _said(OON_UNMET, lang)
+    assert expected in text
+    assert "would pay its share" not in text and "свою часть" not in text
+
+
+UNKNOWNS = {"payer": "commercial", "plan_type": "ppo", "network": None, "prescription": None,
+            "diagnosis_codes": None, "sessions": 12, "fees": {"billed_per_unit": "40.00"},
+            "plan": {"deductible": None, "deductible_met": None, "coinsurance_pct": None,
+                     "copay": None, "oop_max": None, "visit_limit": None}}
+
+
+def test_a_range_says_the_worst_case_as_a_condition():
+    text = _said(UNKNOWNS)
+    assert "between $0.00 and $1,920.00" in text
+    assert ("We don't know your plan's visit limit: if it allows only 10 visits a year, you "
+            "would pay for 2 of your 12 sessions yourself.") in text
+    assert ("If your deductible is not met yet, up to your first 10 covered sessions could go to "
+            "it: you would pay the plan's allowed amount for them.") in text
+    for fact in ("You pay for the remaining 2 sessions yourself.",
+                 "so you pay for them in full", "may pay for 10 of your 12 sessions",
+                 "Insurance would pay"):
+        assert fact not in text
+    # no prescription yet: ask for one, not "bring" it; no question about "my prescription"
+    assert "Bring the prescription" not in text and "on my prescription" not in text
+    assert "Do I need pre-authorization for CPT 97124?" in text
+
+
+def test_the_balance_bill_out_of_network_is_explained():
+    data = {"payer": "commercial", "plan_type": "pos", "network": "out", "prescription": True,
+            "diagnosis_codes": ["M54.2"], "preauth": "not_required", "sessions": 8,
+            "fees": {"billed_per_unit": "50.00", "oon_allowed_per_unit": "30.00",
+                     "cash_per_session": "190.00"},
+            "plan": {"oon_covered": True, "oon_deductible": "500", "oon_deductible_met": "500",
+                     "oon_coinsurance_pct": "30", "oon_oop_max": "8000"}}
+    assert ("Out of network, the clinic may also bill you the difference between its charge and "
+            "the plan's allowed amount (a balance bill): $80.00 a session, which we counted. A "
+            "balance bill does not count toward your out-of-pocket maximum.") in _said(data)
+    assert "(facturación del saldo): $80.00 por sesión" in _said(data, "es")
+
+
+def test_an_unknown_clinic_price_is_not_a_cash_price():
+    data = {**UNKNOWNS, "fees": {"billed_per_unit": None}}
+    text = _said(data)
+    assert "• Pay the clinic yourself (price not known yet): $" in text
+    assert "(cash price)" not in text
+
+
+MEDICARE = {"payer": "medicare", "provider_type": "physical_therapist", "prescription": True,
+            "diagnosis_codes": ["M62.838"], "sessions": 10, "session_minutes": 30,
+            "cpt_code": "97124", "fees": {"billed_per_unit": None},
+            "plan": {"deductible_met": None}}
+
+
+def test_medicare_is_named_and_never_offered_a_cash_price():
+    text = _said({**MEDICARE, "medicare_participating": None})
+    assert "Medicare may pay for each of your 10 sessions." in text
+    assert "your Medicare" not in text
+    # participation unknown: the limiting charge only as a condition
+    assert "If the clinic does not participate in Medicare, it may charge you up to $" in text
+    assert "When you call Medicare, ask:" in text
+    assert "insurance card), ask" not in text
+    assert "☐ Ask the clinic what one session costs." in text
+    assert "lower price if you pay yourself" not in text
+    assert "Cuando llame a Medicare, pregunte:" in _said(MEDICARE, "es")
+    spanish = _said({**MEDICARE, "medicare_participating": True, "plan": {}}, "es")
+    assert "es probable que Medicare pague" in spanish and "su Medicare" not in spanish
+
+
+def test_medicaid_with_an_unknown_allowed_amount_shows_no_insurer_figure():
+    data = {"payer": "medicaid", "network": "in", "prescription": True,
+            "diagnosis_codes": ["M54.2"], "sessions": 8,
+            "fees": {"billed_per_unit": "40.00", "cash_per_session": "80.00"}}
+    text = _said(data)
+    assert "Your cost for 8 sessions: $0.00." in text
+    assert "Insurance would pay" not in text
+
+
+def test_self_pay_without_a_plan_says_it_once_and_names_no_plan():
+    data = {"payer": "self_pay", "prescription": False, "sessions": 10, "hsa_fsa": "hsa",
+            "lmn": True, "tax_rate_pct": "30", "account_balance": "2000",
+            "fees": {"billed_per_unit": "40.00", "cash_per_session": "90.00"}}
+    text = _said(data)
+    assert "You are paying yourself, so there is no insurer to bill." in text
+    assert "Without insurance you pay the clinic directly." not in text
+    assert "Your plan is not a high-deductible plan" not in text
+    assert "Without a high-deductible health plan you cannot put new money into your HSA" in text

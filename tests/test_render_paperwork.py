@@ -42,7 +42,7 @@ def test_without_a_referral_the_headline_says_what_the_plan_would_cost_with_one(
     assert REFERRAL[lang] in line and CODE[lang] in line
     assert t.money(Decimal("120.00")) in line
     assert t.money(Decimal("540.00")) in headline.splitlines()[1]  # the cost as things stand
-    assert t.gettext("health plan") in line
+    assert t.gettext("your health plan") in line
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -56,7 +56,7 @@ def test_a_claim_not_decided_yet_gives_both_ends(lang):
     assert line is not None
     assert CODE[lang] in line and REFERRAL[lang] not in line
     assert t.money(Decimal("0.00")) in line and t.money(Decimal("540.00")) in line
-    assert t.gettext("workers' compensation insurer") in line
+    assert t.gettext("your workers' compensation insurer") in line
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -16,7 +16,7 @@ from importlib import metadata
 
 from bot.clinics import Clinic
 from bot.i18n import Translator
-from bot.render import TOPICS, cost_span, explain, route_label
+from bot.render import TOPICS, cost_span, explain, price_known, route_label
 from estimator import Estimate, Scenario
 
 from .pdf import Block, Fields, Grid, Heading, Text
@@ -56,7 +56,8 @@ def _routes(s: EstimateSummary, t: Translator) -> Grid:
                                 high=t.money(r.patient_total)))
         status = (t.gettext("recommended") if r.route == e.recommended.route
                   else t.gettext("available") if r.available else t.gettext("not available"))
-        rows.append([route_label(r.route, t, s.scenario.plan_payer), total, status])
+        rows.append([route_label(r.route, t, s.scenario.plan_payer, price_known(s.scenario)),
+                     total, status])
     return Grid([t.gettext("Way to pay"), t.gettext("You pay"), ""], rows,
                 widths=(0.55, 0.25, 0.2))
 

@@ -32,6 +32,7 @@ from .estimate import (
     coverage_text,
     explain,
     headline_text,
+    price_known,
     recommendation_text,
     route_label,
     routes_text,
@@ -43,7 +44,8 @@ __all__ = [
     "ACTIONS", "GLOSSARY", "PAYER_NAMES", "REASONS", "ROUTES", "STEPS", "TOPICS",
     "accounts_text", "action_label", "answer_lines", "answer_text", "answers_summary",
     "cost_span", "cost_text", "coverage_text", "explain", "glossary_text", "headline_text",
-    "narrow_label", "option_label", "progress_text", "prompt_text", "recommendation_text",
+    "narrow_label", "option_label", "price_known", "progress_text", "prompt_text",
+    "recommendation_text",
     "route_label", "routes_text", "session_table", "step_text",
 ]
 

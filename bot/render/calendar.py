@@ -15,7 +15,8 @@ CALENDAR_CODES = frozenset({"book_before_reset", "wait_for_reset", "prescription
 
 
 def day_text(value: Any, t: Translator) -> str:
-    return t.date(value if isinstance(value, date) else date.fromisoformat(str(value)))
+    """A day inside a sentence, written out ("31 de diciembre de 2026", not "31 dic 2026")."""
+    return t.date(value if isinstance(value, date) else date.fromisoformat(str(value)), "long")
 
 
 def calendar_step(code: str, params: dict[str, Any], t: Translator) -> str:

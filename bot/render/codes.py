@@ -23,23 +23,24 @@ try:
 except ImportError:  # pragma: no cover
     MEDICARE_LIMITING_CHARGE_PCT = Decimal("115")
 
-# Who pays: the health plan by its kind, and the payers before it. Used after "your" in English
-# ("your health plan"); the Russian catalog includes the possessive in the name itself.
+# Who pays: the health plan by its kind, and the payers before it, as a sentence names them
+# ("your health plan", but "Medicare": nobody says "your Medicare"). The renderer capitalizes a
+# sentence that starts with one.
 PAYER_NAMES = {
-    "commercial": N_("health plan"),
+    "commercial": N_("your health plan"),
     "medicare": N_("Medicare"),
-    "medicare_advantage": N_("Medicare Advantage plan"),
-    "medicaid": N_("Medicaid plan"),
-    "workers_comp": N_("workers' compensation insurer"),
-    "auto": N_("auto insurer"),
+    "medicare_advantage": N_("your Medicare Advantage plan"),
+    "medicaid": N_("your Medicaid plan"),
+    "workers_comp": N_("your workers' compensation insurer"),
+    "auto": N_("your auto insurer"),
 }
 
 # The verdict on the patient's own payer, when the recommended way to pay does not use it.
 VERDICTS = {
-    "likely": N_("Good news: your %(payer)s will likely pay for this massage."),
-    "uncertain": N_("Your %(payer)s may pay for this massage, but some answers are still open."),
-    "unlikely": N_("As things stand, your %(payer)s is unlikely to pay for this massage."),
-    "not_covered": N_("Your %(payer)s will not pay for this massage."),
+    "likely": N_("Good news: %(payer)s will likely pay for this massage."),
+    "uncertain": N_("%(payer)s may pay for this massage, but some answers are still open."),
+    "unlikely": N_("As things stand, %(payer)s is unlikely to pay for this massage."),
+    "not_covered": N_("%(payer)s will not pay for this massage."),
 }
 VERDICT_SELF_PAY = N_("You are paying yourself, so there is no insurer to bill.")
 VERDICT_RELAXATION = N_("Massage for relaxation is not covered by any insurance.")
@@ -49,8 +50,8 @@ REASONS = {
     "relaxation_not_covered": N_("Insurers pay only for massage that treats a medical "
                                  "condition."),
     "no_insurance": N_("Without insurance you pay the clinic directly."),
-    "no_prescription": N_("There is no prescription: insurers pay a massage therapist only "
-                          "with one."),
+    "no_prescription": N_("There is no prescription: insurers usually pay a massage therapist "
+                          "only with one."),
     "no_diagnosis": N_("There is no diagnosis code, which every claim needs."),
     "invalid_diagnosis": N_("The diagnosis code is not a valid ICD-10-CM code."),
     "nonbillable_diagnosis": N_("The diagnosis code is too general to be billed: a more "
@@ -187,6 +188,8 @@ ROUTES = {
                                             "plan, then the cash price"),
     "self_pay": N_("Pay the clinic yourself (cash price)"),
 }
+# Paying the clinic yourself when neither its price nor its cash price is known yet.
+SELF_PAY_PRICE_UNKNOWN = N_("Pay the clinic yourself (price not known yet)")
 
 # The routes through the plan when the plan is original Medicare or Medicaid: named as such.
 ROUTES_BY_PLAN = {
@@ -255,8 +258,8 @@ STEPS = {
                              "%(code)s alone does not describe one."),
     "check_diagnosis_code": N_("Check the diagnosis code %(code)s with your doctor."),
     "ask_doctor_for_diagnosis_code": N_("Ask your doctor for the ICD-10 diagnosis code."),
-    "see_physical_therapist": N_("Ask about massage as part of physical therapy, which the plan "
-                                 "can cover."),
+    "see_physical_therapist": N_("Ask about massage as part of physical therapy, which many "
+                                 "plans cover."),
     "physician_certified_plan_of_care": N_("Medicare pays for physical therapy only under a plan "
                                            "of care certified by a doctor: ask your doctor to "
                                            "sign the physical therapist's plan."),
@@ -284,6 +287,8 @@ STEPS = {
                                    "your doctor whether it would suit your condition."),
     "ask_clinic_price": N_("Ask the clinic what one session costs, and whether it has a lower "
                            "price if you pay yourself."),
+    # Original Medicare and Medicaid: the clinic cannot take a cash price for covered care.
+    "ask_clinic_price_billed": N_("Ask the clinic what one session costs."),
     "request_good_faith_estimate": N_("Ask the clinic for a Good Faith Estimate: paying "
                                       "yourself, you have a right to one in writing."),
 }
@@ -364,9 +369,14 @@ ACCOUNT_NOTES = {
     "lmn_needed": N_("For the account to pay, you need a prescription or a Letter of Medical "
                      "Necessity from a clinician who examined you."),
     "account_balance_limits": N_("The account can pay only up to what is in it."),
+    "hsa_no_plan": N_("Without a high-deductible health plan you cannot put new money into your "
+                      "HSA, but you can spend what is already in it."),
     "hsa_never_expires": N_("HSA money never expires: what you do not spend this plan year "
                             "stays yours for later years."),
 }
+
+# The account notes said otherwise when the patient has no health plan at all.
+ACCOUNT_NOTE_NO_PLAN = {"hsa_no_new_contributions": "hsa_no_plan"}
 
 # The account notes that explain why an account cannot pay.
 ACCOUNT_WHY_NOT = frozenset({"lmn_needed"})

@@ -18,6 +18,7 @@ from .calendar import CALENDAR_CODES, calendar_step, plan_years_text, schedule_t
 from .codes import (
     ACCOUNT_CANNOT_PAY,
     ACCOUNT_EMPTY,
+    ACCOUNT_NOTE_NO_PLAN,
     ACCOUNT_NOTES,
     ACCOUNT_PAYS_ALL,
     ACCOUNT_PAYS_PART,
@@ -41,6 +42,7 @@ from .codes import (
     ROUTE_REASONS,
     ROUTES,
     ROUTES_BY_PLAN,
+    SELF_PAY_PRICE_UNKNOWN,
     STEPS,
     TOPICS,
     VERDICT_RELAXATION,
@@ -50,6 +52,15 @@ from .codes import (
 from .insurer_call import QUESTIONS as CALL_QUESTIONS
 from .insurer_call import call_script
 from .paperwork import once_fixed_lines
+from .plan_share import (
+    allowed_known,
+    balance_line,
+    deductible_lines,
+    deductible_open,
+    sentence,
+    visit_limit_guessed,
+    visit_limit_line,
+)
 
 # The payers of a route, in the order they pay (the route's name spells the chain).
 _CHAIN_PAYERS = (
@@ -62,8 +73,8 @@ def _payers(route: str) -> list[str]:
 
 
 def _payer_name(paid_by: str, s: Scenario, t: Translator) -> str:
-    """The payer as it follows "your": the health plan by its kind, or the auto or workers'
-    compensation insurer."""
+    """The payer as a sentence names it: the health plan by its kind ("your health plan",
+    "Medicare"), or the auto or workers' compensation insurer."""
     if paid_by == "pip":
         return t.gettext(PAYER_NAMES["auto"])
     if paid_by == "workers_comp":
@@ -140,20 +151,27 @@ def coverage_text(e: Estimate, s: Scenario, t: Translator) -> str:
         lines = _payers_pay(e, s, t)
     if e.recommended.route != "self_pay":
         lines += _insurers_pay(e, s, t)
-    return "\n".join(lines)
+    return "\n".join(sentence(line) for line in lines)
+
+
+def _insurer_figure_known(e: Estimate, s: Scenario) -> bool:
+    """What the insurers pay is a figure, not a guess: the estimate is exact and, when the plan
+    pays, its allowed amount is known (an unknown one is only assumed)."""
+    plan_pays = any(r.paid_by == "health_plan" and r.insurer for r in e.sessions)
+    return e.range is None and (not plan_pays or allowed_known(s))
 
 
 def _insurers_pay(e: Estimate, s: Scenario, t: Translator) -> list[str]:
     """What the insurers would pay. Workers' compensation's payment is not a figure we know:
     only that authorized treatment costs the worker nothing (DOMAIN.md "Alternative routes")."""
     if not any(r.paid_by == "workers_comp" for r in e.sessions):
-        if not e.totals.insurer:
+        if not e.totals.insurer or not _insurer_figure_known(e, s):
             return []
         return [t.gettext("Insurance would pay %(amount)s.", amount=t.money(e.totals.insurer))]
     lines = [t.gettext("Your workers' compensation claim pays the clinic for its sessions.")]
     plan = sum((r.insurer for r in e.sessions if r.paid_by == "health_plan"), Decimal(0))
-    if plan:
-        lines.append(t.gettext("Your %(payer)s would pay %(amount)s.",
+    if plan and _insurer_figure_known(e, s):
+        lines.append(t.gettext("%(payer)s would pay %(amount)s.",
                                payer=_payer_name("health_plan", s, t), amount=t.money(plan)))
     return lines
 
@@ -169,9 +187,9 @@ def _pip_pays_first(e: Estimate, s: Scenario, t: Translator) -> list[str]:
     if route.endswith("insurance") or route.endswith("insurance_then_cash"):
         line = t.ngettext(
             "Your auto insurer pays for your session if your PIP or MedPay benefit still covers "
-            "it; if not, your %(payer)s may pay for it.",
+            "it; if not, %(payer)s may pay for it.",
             "Your auto insurer pays first, for as many of your %(n)s sessions as your PIP or "
-            "MedPay benefit still covers; your %(payer)s may pay for the sessions after that.",
+            "MedPay benefit still covers; %(payer)s may pay for the sessions after that.",
             n, payer=_payer_name("health_plan", s, t))
     else:
         line = t.ngettext(
@@ -190,27 +208,38 @@ def _payers_pay(e: Estimate, s: Scenario, t: Translator) -> list[str]:
     paid = [(p, counts[p]) for p in order if counts.get(p)]
     covered = sum(k for _, k in paid)
     likely = e.coverage == "likely"
+    guessed = visit_limit_guessed(e)
     if not paid:
         # The plan's payers pay for no session here: say where the payer stands, never "good news".
         verdict = "uncertain" if likely else e.coverage
         return [t.gettext(VERDICTS[verdict], payer=_payer_name(order[0], s, t))] if order else []
     lines: list[str] = []
-    if covered == total and len(paid) == 1:
+    if guessed and len(paid) == 1 and paid[0][0] == "health_plan":
+        # Sessions are left out only if the unknown visit limit is low: a condition, not a fact.
+        payer = _payer_name("health_plan", s, t)
+        if likely:
+            lines.append(t.gettext("Good news: %(payer)s will likely pay for your sessions, up "
+                                   "to its visit limit.", payer=payer))
+        else:
+            lines.append(t.gettext("%(payer)s may pay for your sessions, up to its visit limit.",
+                                   payer=payer))
+        lines.append(visit_limit_line(s, total - covered, total, t))
+    elif covered == total and len(paid) == 1:
         payer = _payer_name(paid[0][0], s, t)
         if likely and total == 1:
-            lines.append(t.gettext("Good news: your %(payer)s will likely pay for this session.",
+            lines.append(t.gettext("Good news: %(payer)s will likely pay for this session.",
                                    payer=payer))
         elif likely:
             lines.append(t.ngettext(
-                "Good news: your %(payer)s will likely pay for each of your %(n)s session.",
-                "Good news: your %(payer)s will likely pay for each of your %(n)s sessions.",
+                "Good news: %(payer)s will likely pay for each of your %(n)s session.",
+                "Good news: %(payer)s will likely pay for each of your %(n)s sessions.",
                 total, payer=payer))
         elif total == 1:
-            lines.append(t.gettext("Your %(payer)s may pay for this session.", payer=payer))
+            lines.append(t.gettext("%(payer)s may pay for this session.", payer=payer))
         else:
             lines.append(t.ngettext(
-                "Your %(payer)s may pay for each of your %(n)s session.",
-                "Your %(payer)s may pay for each of your %(n)s sessions.", total, payer=payer))
+                "%(payer)s may pay for each of your %(n)s session.",
+                "%(payer)s may pay for each of your %(n)s sessions.", total, payer=payer))
     else:
         if covered == total and likely:
             lines.append(t.ngettext(
@@ -224,34 +253,26 @@ def _payers_pay(e: Estimate, s: Scenario, t: Translator) -> list[str]:
                 lines.append(t.ngettext(
                     # TRANSLATORS: n is the number of sessions in the course, covered how many
                     # of them this payer pays for ("12 of your 24 sessions").
-                    "Your %(payer)s will likely pay for %(covered)s of your %(n)s session.",
-                    "Your %(payer)s will likely pay for %(covered)s of your %(n)s sessions.",
+                    "%(payer)s will likely pay for %(covered)s of your %(n)s session.",
+                    "%(payer)s will likely pay for %(covered)s of your %(n)s sessions.",
                     total, payer=payer, covered=k))
             else:
                 lines.append(t.ngettext(
                     # TRANSLATORS: n is the number of sessions in the course, covered how many
                     # of them this payer pays for ("12 of your 24 sessions").
-                    "Your %(payer)s may pay for %(covered)s of your %(n)s session.",
-                    "Your %(payer)s may pay for %(covered)s of your %(n)s sessions.",
+                    "%(payer)s may pay for %(covered)s of your %(n)s session.",
+                    "%(payer)s may pay for %(covered)s of your %(n)s sessions.",
                     total, payer=payer, covered=k))
-        if covered < total:
+        if covered < total and guessed:
+            lines.append(visit_limit_line(s, total - covered, total, t))
+        elif covered < total:
             lines.append(t.ngettext("You pay for the remaining session yourself.",
                                     "You pay for the remaining %(n)s sessions yourself.",
                                     total - covered))
-    plan_rows = [r for r in e.sessions if r.paid_by == "health_plan"]
-    full = [not r.insurer and bool(r.deductible) for r in plan_rows]
-    to_deductible = sum(full)
-    if to_deductible and not all(full[:to_deductible]):
-        # A new plan year's deductible (dated course): not the first sessions.
-        lines.append(t.ngettext(
-            "%(n)s covered session goes to a deductible, so you pay for it in full.",
-            "%(n)s covered sessions go to a deductible, so you pay for them in full.",
-            to_deductible))
-    elif to_deductible:  # "covered" sessions the patient still pays in full
-        lines.append(t.ngettext(
-            "Your first covered session goes to your deductible, so you pay for it in full.",
-            "Your first %(n)s covered sessions go to your deductible, so you pay for them in full.",
-            to_deductible))
+    lines += deductible_lines(e, s, t)
+    balance = balance_line(e, s, t)
+    if balance:
+        lines.append(balance)
     if e.coverage == "uncertain":
         lines.append(t.gettext("Some answers are still open, so this is not certain yet."))
     return lines
@@ -270,18 +291,35 @@ def _cash_recommended(e: Estimate, s: Scenario, t: Translator) -> list[str]:
         cash = e.recommended.patient_total
         if alt.low is not None and alt.low < cash:
             return [t.gettext(
-                "Billing your %(payer)s could cost you anywhere from %(low)s to %(high)s, "
+                "Billing %(payer)s could cost you anywhere from %(low)s to %(high)s, "
                 "depending on the answers still open; the clinic's cash price costs %(cash)s "
                 "for sure, so we recommend it.",
                 payer=payer, low=t.money(alt.low), high=t.money(alt.patient_total),
                 cash=t.money(cash))]
+        if alt.low is None and alt.insurer_total == 0:
+            return [_plan_pays_nothing(s, t, payer, cash, alt.patient_total)]
         return [t.gettext(
-            "Your %(payer)s would pay its share, but paying the clinic's cash price is cheaper "
+            "%(payer)s would pay its share, but paying the clinic's cash price is cheaper "
             "than billing it: %(cash)s instead of %(billed)s.",
             payer=payer, cash=t.money(cash), billed=t.money(alt.patient_total))]
     own = s.payer if s.payer in PAYER_NAMES else (s.plan_payer or "commercial")
     verdict = "uncertain" if e.coverage == "likely" else e.coverage
     return [t.gettext(VERDICTS[verdict], payer=t.gettext(PAYER_NAMES[own]))]
+
+
+def _plan_pays_nothing(s: Scenario, t: Translator, payer: str, cash: Decimal,
+                       billed: Decimal) -> str:
+    """Billing the plan, it would pay $0 for the course (what it covers goes to the
+    deductible): say so, never "its share"."""
+    if deductible_open(s):
+        return t.gettext(
+            "%(payer)s would pay nothing for these sessions: the ones it covers would all go to "
+            "your deductible. Billing it would cost you %(billed)s; the clinic's cash price is "
+            "%(cash)s.", payer=payer, billed=t.money(billed), cash=t.money(cash))
+    return t.gettext(
+        "%(payer)s would pay nothing for these sessions. Billing it would cost you %(billed)s; "
+        "the clinic's cash price is %(cash)s.",
+        payer=payer, billed=t.money(billed), cash=t.money(cash))
 
 
 # --- the other ways to pay, and the accounts -------------------------------------------------
@@ -292,14 +330,24 @@ def reason_text(code: str | None, t: Translator) -> str:
     return t.gettext(message) if message else ""
 
 
-def route_label(route: str, t: Translator, plan_payer: str | None = None) -> str:
-    """A way to pay as a short label; through original Medicare or Medicaid, named as such."""
+def route_label(route: str, t: Translator, plan_payer: str | None = None,
+                price_known: bool = True) -> str:
+    """A way to pay as a short label; through original Medicare or Medicaid, named as such.
+    Paying yourself is a "cash price" only when the clinic's price or cash price is known."""
+    if route == "self_pay" and not price_known:
+        return t.gettext(SELF_PAY_PRICE_UNKNOWN)
     label = ROUTES_BY_PLAN.get((route, plan_payer or "")) or ROUTES.get(route)
     return t.gettext(label) if label else route
 
 
-def _route_line(r: Route, t: Translator, plan_payer: str | None) -> str:
-    name = route_label(r.route, t, plan_payer)
+def price_known(s: Scenario) -> bool:
+    """Whether the clinic's price (or its cash price) is known: else paying yourself costs a
+    range of assumed prices, not a cash price."""
+    return s.fees.billed_per_unit is not None or s.fees.cash_per_session is not None
+
+
+def _route_line(r: Route, t: Translator, plan_payer: str | None, known: bool) -> str:
+    name = route_label(r.route, t, plan_payer, known)
     if not r.available:
         why = reason_text(r.reason, t)
         if why:
@@ -311,12 +359,13 @@ def _route_line(r: Route, t: Translator, plan_payer: str | None) -> str:
     return "• " + t.gettext("%(route)s: %(amount)s", route=name, amount=t.money(r.patient_total))
 
 
-def routes_text(e: Estimate, t: Translator, plan_payer: str | None = None) -> str:
+def routes_text(e: Estimate, t: Translator, plan_payer: str | None = None,
+                price_is_known: bool = True) -> str:
     """The routes other than the recommended one, for comparison ("" when there are none)."""
     others = [r for r in e.routes if r.route != e.recommended.route]
     if not others:
         return ""
-    lines = [_route_line(r, t, plan_payer) for r in others]
+    lines = [_route_line(r, t, plan_payer, price_is_known) for r in others]
     return "\n".join([t.gettext("Other ways to pay:"), *lines])
 
 
@@ -350,18 +399,22 @@ def accounts_text(e: Estimate, t: Translator, plan_payer: str | None = None) -> 
             lines.append(t.gettext(ACCOUNT_TAX_SAVINGS, amount=t.money(a.tax_savings)))
     # An account that cannot pay: only the notes that say why (not how it would pay).
     notes = [n for n in a.notes if a.eligible or n in ACCOUNT_WHY_NOT]
+    if plan_payer is None:  # no health plan at all: not "your plan is not ..."
+        notes = [ACCOUNT_NOTE_NO_PLAN.get(n, n) for n in notes]
     lines += [t.gettext(ACCOUNT_NOTES[n]) for n in notes if n in ACCOUNT_NOTES]
     return "\n".join(lines)
 
 
 # --- reasons, steps, notes -------------------------------------------------------------------
 
-def _reasons(e: Estimate, t: Translator) -> Iterator[str]:
+def _reasons(e: Estimate, s: Scenario, t: Translator) -> Iterator[str]:
     """The findings, each once: not those already given as why a route is not available, nor
-    "the cost is a range" when it is not."""
+    "the cost is a range" when it is not, nor "no insurance" to a patient who said so."""
     ranged = cost_span(e)[0] != cost_span(e)[1]
     seen = {r.reason for r in e.routes
             if r.route != e.recommended.route and not r.available and r.reason}
+    if s.payer == "self_pay":  # VERDICT_SELF_PAY already says it
+        seen.add("no_insurance")
     for code in e.reasons:
         if code in seen or (code in RANGE_REASONS and not ranged):
             continue
@@ -437,8 +490,21 @@ def note_text(code: str, t: Translator) -> str:
 # --- the whole explanation -------------------------------------------------------------------
 
 CALL_TOPICS = frozenset().union(*(group for group, _ in CALL_QUESTIONS))
-# Steps another step already says: the workers' compensation claim step names the doctor's order.
-_ALREADY_SAID = {"bring_doctors_order": "bring_wc_claim_number"}
+# Steps another step already says: the workers' compensation claim step names the doctor's
+# order; asking the doctor for a prescription comes before bringing it.
+_ALREADY_SAID = {"bring_doctors_order": "bring_wc_claim_number",
+                 "bring_prescription": "get_prescription"}
+# Routes the clinic cannot take a cash price for (original Medicare, Medicaid): asking it for a
+# lower self-pay price would contradict that.
+_MUST_BILL = frozenset({"must_bill_medicare", "must_bill_medicaid"})
+
+
+def _step_code(code: str, e: Estimate) -> str:
+    if code == "ask_clinic_price" and any(
+            r.route == "self_pay" and not r.available and r.reason in _MUST_BILL
+            for r in e.routes):
+        return "ask_clinic_price_billed"
+    return code
 
 
 def explain(
@@ -448,13 +514,14 @@ def explain(
     the other ways to pay, accounts, why, next steps, notes and the disclaimer."""
     blocks = [headline_text(e, s, t, previous_total), coverage_text(e, s, t),
               schedule_text(e, t), plan_years_text(e, t),
-              routes_text(e, t, s.plan_payer), accounts_text(e, t, s.plan_payer),
-              "\n".join(_reasons(e, t))]
+              routes_text(e, t, s.plan_payer, price_known(s)), accounts_text(e, t, s.plan_payer),
+              "\n".join(_reasons(e, s, t))]
     given = {st.code for st in e.next_steps}
     said = {step for step, by in _ALREADY_SAID.items() if by in given}
     # The insurer's topics become one call script below instead of a step each.
     script = call_script(e, s, t)
-    steps = [text for text in (step_text(st.code, st.params, t) for st in e.next_steps
+    steps = [text for text in (step_text(_step_code(st.code, e), st.params, t)
+                               for st in e.next_steps
                                if st.code not in said
                                and not (script and st.code == "ask_insurer"
                                         and st.params.get("topic") in CALL_TOPICS)) if text]

@@ -47,10 +47,14 @@ ONLY_WHAT_IS_USED: dict[frozenset[str], str] = {
 }
 INTRO = N_("When you call your insurer (the member services number is on your insurance card), "
            "ask:")
+# Original Medicare's card has no phone number, and it is not "your insurer".
+INTRO_MEDICARE = N_("When you call Medicare, ask:")
 THE_CLINIC = N_("the clinic")
-# The pre-authorization question when no diagnosis code is known yet.
+# The pre-authorization question when no diagnosis code is known yet: from the prescription
+# when there is one, else without a diagnosis (there is none to name yet).
 PREAUTH_WITHOUT_CODE = N_("Do I need pre-authorization for CPT %(cpt)s with the diagnosis on my "
                           "prescription?")
+PREAUTH_WITHOUT_PRESCRIPTION = N_("Do I need pre-authorization for CPT %(cpt)s?")
 
 
 def topics(e: Estimate, s: Scenario) -> list[str]:
@@ -73,7 +77,8 @@ def questions(e: Estimate, s: Scenario, t: Translator, clinic: str | None = None
                     for group, message in QUESTIONS if group & set(asked))
     code = s.diagnosis_codes[0] if s.diagnosis_codes else None
     params = {"cpt": s.cpt_code, "code": code, "clinic": clinic or t.gettext(THE_CLINIC)}
-    return [t.gettext(PREAUTH_WITHOUT_CODE if "%(code)s" in message and code is None
+    without_code = PREAUTH_WITHOUT_CODE if s.prescription else PREAUTH_WITHOUT_PRESCRIPTION
+    return [t.gettext(without_code if "%(code)s" in message and code is None
                       else message, **params) for _, message in ranked]
 
 
@@ -82,4 +87,5 @@ def call_script(e: Estimate, s: Scenario, t: Translator, clinic: str | None = No
     found = questions(e, s, t, clinic)
     if not found:
         return ""
-    return "\n".join([t.gettext(INTRO), *(f"{n}. {q}" for n, q in enumerate(found, start=1))])
+    intro = INTRO_MEDICARE if s.plan_payer == "medicare" else INTRO
+    return "\n".join([t.gettext(intro), *(f"{n}. {q}" for n, q in enumerate(found, start=1))])

@@ -43,9 +43,9 @@ def once_fixed_lines(e: Estimate, s: Scenario, t: Translator) -> list[str]:
         return []
     fixes, payer = format_list(having, locale=t.locale), _payer(fixed.route, s, t)
     if fixed.low is None or fixed.low == fixed.patient_total:
-        return [t.gettext("With %(fixes)s, the course would cost you %(total)s, and your "
-                          "%(payer)s would pay the rest.", fixes=fixes,
+        return [t.gettext("With %(fixes)s, the course would cost you %(total)s, and %(payer)s "
+                          "would pay the rest.", fixes=fixes,
                           total=t.money(fixed.patient_total), payer=payer)]
     return [t.gettext("With %(fixes)s, the course would cost you between %(low)s and %(high)s, "
-                      "depending on what your %(payer)s pays.", fixes=fixes,
+                      "depending on what %(payer)s pays.", fixes=fixes,
                       low=t.money(fixed.low), high=t.money(fixed.patient_total), payer=payer)]
