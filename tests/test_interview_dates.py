@@ -89,7 +89,7 @@ def test_a_course_that_may_cross_january_1_is_asked_while_narrowing():
     assert steps["book_before_reset"] == {"sessions": 8, "saving": "800.00",
                                           "date": "2026-12-31"}
     text = explain(e, prompt.scenario, translator("en"))
-    assert "book 8 more sessions by Dec 31, 2026" in text
+    assert "book 8 more sessions by December 31, 2026" in text
 
 
 def test_an_unknown_plan_year_month_makes_a_range():
