@@ -20,7 +20,7 @@ HMO = {"payer": "commercial", "plan_type": "hmo", "network": "in", "prescription
 WITH = {"en": "With ", "es": "Con ", "ru": "Когда вы получите "}
 REFERRAL = {"en": "a referral from your primary care doctor",
             "es": "una remisión de su médico de atención primaria",
-            "ru": "направление от вашего терапевта"}
+            "ru": "направление от вашего лечащего врача"}
 CODE = {"en": "a billable diagnosis code", "es": "un código de diagnóstico facturable",
         "ru": "правильный код диагноза"}
 
