@@ -80,7 +80,7 @@ def test_only_what_is_used_is_asked_when_the_amount_itself_is_known():
     plan = Scenario.model_validate({**KNOWN, "plan": {**KNOWN["plan"], "oop_max": "4000",
                                                       "oop_met": None}})
     asked = questions(estimate(plan), plan, translator("es"))
-    assert "¿Cuánto he alcanzado este año de mi máximo de gastos de bolsillo?" in asked
+    assert "¿Cuánto he acumulado este año para mi máximo de gastos de bolsillo?" in asked
 
 
 def test_nothing_is_asked_about_what_is_paid_toward_an_amount_the_plan_does_not_have():

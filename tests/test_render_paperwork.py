@@ -19,8 +19,8 @@ HMO = {"payer": "commercial", "plan_type": "hmo", "network": "in", "prescription
 # What the sentence starts with, and the words for the two documents, in each language.
 WITH = {"en": "With ", "es": "Con ", "ru": "Когда вы получите "}
 REFERRAL = {"en": "a referral from your primary care doctor",
-            "es": "una remisión de su médico de cabecera",
-            "ru": "направление от вашего терапевта"}
+            "es": "una remisión de su médico de atención primaria",
+            "ru": "направление от вашего лечащего врача"}
 CODE = {"en": "a billable diagnosis code", "es": "un código de diagnóstico facturable",
         "ru": "правильный код диагноза"}
 
