@@ -27,6 +27,7 @@ import asyncio
 import json
 import os
 import random
+import signal
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -358,3 +359,57 @@ async def test_a_button_pressed_after_a_restart_is_answered(tmp_path):
             assert fake.internal_errors == []
     finally:
         await admin.close()
+
+
+async def closed(worker: Worker) -> None:
+    """Once the worker's port refuses connections (a stopping worker closes it first)."""
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", worker.port)
+        except OSError:
+            return
+        writer.close()
+        await asyncio.sleep(0.05)
+
+
+async def test_a_press_reaching_the_new_worker_while_the_stopping_one_holds_its_chat(tmp_path):
+    """A rolling restart: worker 1 gets SIGTERM while it applies a press of the chat (its edit
+    held up at Telegram, so it holds the chat's lease), and the patient's next press reaches
+    worker 2 meanwhile. Worker 1 finishes its update and exits cleanly, and the next press is
+    answered (the spinner stops) and applied once, by whichever worker gets the chat."""
+    chat = 9_400_002
+    async with cluster(tmp_path) as c:
+        stopping, new = c.workers
+        half = 4
+        sent = await patient(c, chat, SCRIPT[:half], seed=8)
+        await c.idle()
+        kind, question, value = SCRIPT[half]
+        assert kind == CHOICE
+        message_id = await question_message(c.fake, chat, question)
+        editing, release = asyncio.Event(), asyncio.Event()
+        edit = c.fake._methods["editmessagetext"][1]
+
+        async def held_edit(params: dict[str, Any]) -> Any:
+            if params.get("chat_id") == chat:
+                editing.set()
+                await release.wait()
+            return edit(params)
+
+        c.fake.register_method("editMessageText", held_edit)
+        first = await c.fake.press(chat, message_id, f"a|{question}|{value}")
+        await c.post(stopping, first)
+        await asyncio.wait_for(editing.wait(), IDLE_SECONDS)
+        stopping.process.send_signal(signal.SIGTERM)
+        # Pressed again on the message the patient still sees (its edit has not come).
+        second = await c.fake.press(chat, message_id, f"a|{question}|{value}")
+        await c.post(new, second)
+        # Its server stopped: the update it holds is now its shutdown drain's to finish.
+        await asyncio.wait_for(closed(stopping), 40)
+        release.set()
+        assert await asyncio.wait_for(stopping.process.wait(), 40) == 0, c.worker_logs()
+        c.workers = [new]
+        await c.idle()
+        for pressed in (first, second):
+            assert pressed["callback_query"]["id"] in c.fake.answered_callbacks, (
+                f"update {pressed['update_id']} not answered\n{c.worker_logs()}")
+        await check_exactly_once(c, chat, [*sent, first["update_id"], second["update_id"]])
