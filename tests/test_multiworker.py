@@ -413,3 +413,50 @@ async def test_a_press_reaching_the_new_worker_while_the_stopping_one_holds_its_
             assert pressed["callback_query"]["id"] in c.fake.answered_callbacks, (
                 f"update {pressed['update_id']} not answered\n{c.worker_logs()}")
         await check_exactly_once(c, chat, [*sent, first["update_id"], second["update_id"]])
+
+
+# Telegram refuses an answer to a button press that comes some seconds late (its limit is not
+# documented); the fake refuses one later than this.
+QUERY_LIFETIME_SECONDS = 8.0
+
+
+async def test_a_press_left_by_a_killed_worker_is_answered_before_its_query_expires(tmp_path):
+    """Worker 1 is killed (SIGKILL, as a crash or an OOM kill does) while it answers a press: the
+    press is applied and stored, its answer never reached Telegram. With no further update from
+    the patient, worker 2 takes the chat over at once (nobody holds it) and answers the press,
+    showing the question again, while Telegram still takes the answer; the button stops
+    spinning. (Issue 12: the sweep took only updates stored 10 s before, so the answer came
+    10-15 s after the press and Telegram refused it: to the patient, never answered.)"""
+    chat = 9_400_003
+    async with cluster(tmp_path) as c:
+        killed, survivor = c.workers
+        sent = await patient(c, chat, SCRIPT[:4], seed=9)
+        await c.idle()
+        kind, question, value = SCRIPT[4]
+        assert kind == CHOICE
+        message_id = await question_message(c.fake, chat, question)
+        answering, never = asyncio.Event(), asyncio.Event()
+        answer = c.fake._methods["answercallbackquery"][1]
+
+        async def held_answer(params: dict[str, Any]) -> Any:
+            if not answering.is_set():  # worker 1's answer: it dies waiting for Telegram
+                answering.set()
+                await never.wait()
+            return answer(params)
+
+        c.fake.register_method("answerCallbackQuery", held_answer)
+        c.fake.callback_query_lifetime = QUERY_LIFETIME_SECONDS
+        pressed = await c.fake.press(chat, message_id, f"a|{question}|{value}")
+        await c.post(killed, pressed)
+        await asyncio.wait_for(answering.wait(), IDLE_SECONDS)
+        killed.process.kill()
+        await killed.process.wait()
+        c.workers = [survivor]
+        await c.idle(timeout=IDLE_SECONDS + 15)
+        query = pressed["callback_query"]["id"]
+        assert query not in c.fake.expired_callbacks, (
+            f"the press was answered only after Telegram gave up on it\n{c.worker_logs()}")
+        assert query in c.fake.answered_callbacks, c.worker_logs()
+        # Applied once, by worker 1; worker 2 only showed the question again.
+        assert await c.processed_ids(chat) == sorted({*sent, pressed["update_id"]})
+        never.set()

@@ -731,6 +731,35 @@ async def test_waiting_chats_are_those_with_updates_left_behind(db, store):
     assert await store.waiting_chats(timedelta(seconds=30)) == [6]
 
 
+@postgres_only
+async def test_a_chat_some_process_holds_is_not_left_behind(db, store):
+    """However old its stored update, a chat another process holds (a worker applying it while
+    Telegram is slow) is not waiting for the sweep; once the holder is gone (a killed worker's
+    connection closes), it is. Chat ids past 32 bits too (pg_locks splits the key)."""
+    big = 7_000_000_123  # above 2^32
+    for chat_id, update_id in ((5, 11), (big, 12)):
+        await store.enqueue(chat_id, update_id, {"update_id": update_id})
+    await db.age("inbox", "received_at", "true", days=1)
+    other = open_store(db.url)
+    await other.open()
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def hold(chat_id: int) -> None:  # another worker, applying the chat
+        async with other.lease(chat_id):
+            held.set()
+            await release.wait()
+
+    try:
+        holder = asyncio.create_task(hold(big))
+        await held.wait()
+        assert await store.waiting_chats(timedelta(seconds=1)) == [5]
+        release.set()
+        await holder
+    finally:
+        await other.close()
+    assert sorted(await store.waiting_chats(timedelta(seconds=1))) == [5, big]
+
+
 async def test_inbox_updates_are_encrypted_at_rest_and_unreadable_ones_say_so(db):
     async with open_store(db.url, encryption_key=KEY_OLD) as store:
         await store.enqueue(9, 1, {"message": {"text": DIAGNOSIS}})

@@ -35,10 +35,12 @@ from ..store import Store, StoreError, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
-# Every this often, each process looks for updates stored longer than LEFT_BEHIND ago and
-# applies them: normally an update is applied within milliseconds of being stored.
-SWEEP_EVERY_SECONDS = 5.0
-LEFT_BEHIND = timedelta(seconds=10)
+# Every this often, each process looks for updates stored longer than LEFT_BEHIND ago whose chat
+# no process holds, and applies them: normally an update is applied within milliseconds of being
+# stored. A press left behind must be answered within the seconds Telegram waits for the answer
+# (then the button stops spinning, the answer refused): both are short for that.
+SWEEP_EVERY_SECONDS = 2.0
+LEFT_BEHIND = timedelta(seconds=2)
 
 Accepted = Literal["stored", "repeated", "direct"]
 

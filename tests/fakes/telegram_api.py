@@ -56,7 +56,10 @@ Limits enforced (status 400, Telegram's wording where known):
 * editing to identical content -> "message is not modified: ..."; editing an
   unknown message -> "message to edit not found";
 * answering an unknown or already answered callback query -> "query is too
-  old and response timeout expired or query ID is invalid";
+  old and response timeout expired or query ID is invalid"; the same for a query
+  answered more than ``fake.callback_query_lifetime`` seconds after the press,
+  when a test sets it (None, the default: no limit). Telegram does not document
+  its limit; answers some seconds late are refused in practice;
 * writing to a chat the fake has never seen -> "chat not found" (a chat is
   known once the user wrote in it, or after ``fake.add_chat``).
 
@@ -788,6 +791,7 @@ class FakeTelegramAPI:
         self.calls: list[ApiCall] = []
         self._calls_by_method: dict[str, list[dict[str, Any]]] = {}
         self.answered_callbacks: dict[str, dict[str, Any]] = {}
+        self.expired_callbacks: list[str] = []  # answered after callback_query_lifetime
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.commands_by_scope: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.descriptions: dict[str, str] = {}
@@ -799,6 +803,8 @@ class FakeTelegramAPI:
         self._files: dict[str, _StoredFile] = {}
         self._files_by_path: dict[str, _StoredFile] = {}
         self._open_callbacks: dict[str, int] = {}  # query id -> chat id
+        self._pressed_at: dict[str, float] = {}  # query id -> time.monotonic() of the press
+        self.callback_query_lifetime: float | None = None
         self._faults: dict[str, deque[_Fault]] = {}
         self._ids = itertools.count(1)  # file ids, callback query ids, ...
 
@@ -1154,6 +1160,7 @@ class FakeTelegramAPI:
             raise AssertionError(f"no bot message {message_id} in chat {chat_id} to press on")
         query_id = str(4_000_000_000 + next(self._ids))
         self._open_callbacks[query_id] = chat_id
+        self._pressed_at[query_id] = time.monotonic()
         query = {
             "id": query_id,
             "from": self._user(
@@ -1588,6 +1595,10 @@ class FakeTelegramAPI:
     def _answer_callback_query(self, params: dict[str, Any]) -> bool:
         query_id = str(_require(params, "callback_query_id"))
         if self._open_callbacks.pop(query_id, None) is None:
+            raise ApiError(QUERY_TOO_OLD)
+        lifetime, pressed = self.callback_query_lifetime, self._pressed_at.pop(query_id, None)
+        if lifetime is not None and pressed is not None and time.monotonic() - pressed > lifetime:
+            self.expired_callbacks.append(query_id)
             raise ApiError(QUERY_TOO_OLD)
         self.answered_callbacks[query_id] = params
         return True
