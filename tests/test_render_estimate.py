@@ -737,3 +737,27 @@ def test_self_pay_without_a_plan_says_it_once_and_names_no_plan():
     assert "Without insurance you pay the clinic directly." not in text
     assert "Your plan is not a high-deductible plan" not in text
     assert "Without a high-deductible health plan you cannot put new money into your HSA" in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_billing_the_plan_as_a_range_says_what_it_costs_not_that_the_plan_pays_its_share(lang):
+    """The plan's allowed amount not asked (the chat never asks it): what the plan itself pays is
+    not known across the range (here nothing: 1,100.00 of deductible left at 120.00 or more a
+    session), so the sentence names only what billing it costs and the cash price."""
+    data = {"payer": "commercial", "plan_type": "ppo", "network": "in", "prescription": True,
+            "diagnosis_codes": ["M54.50"], "preauth": "not_required", "sessions": 12,
+            "fees": {"billed_per_unit": "30.00", "cash_per_session": "90.00"},
+            "plan": {"deductible": "1500", "deductible_met": "400", "coinsurance_pct": "20",
+                     "oop_max": "5000", "oop_met": "400", "visit_limit": 20, "visits_used": 4}}
+    s = Scenario.model_validate(data)
+    e = estimate(s)
+    t = translator(lang)
+    plan = next(r for r in e.routes if r.route == "insurance")
+    assert plan.low is not None and e.recommended.route == "self_pay"
+    text = explain(e, s, t)
+    assert t.gettext(
+        "Billing %(payer)s would cost you between %(low)s and %(high)s; the clinic's cash price, "
+        "%(cash)s, costs less, so we recommend it.", payer=t.gettext("your health plan"),
+        low=t.money(plan.low), high=t.money(plan.patient_total),
+        cash=t.money(D("1080.00"))) in text
+    assert "its share" not in text and "свою часть" not in text and "su parte" not in text

@@ -296,7 +296,15 @@ def _cash_recommended(e: Estimate, s: Scenario, t: Translator) -> list[str]:
                 "for sure, so we recommend it.",
                 payer=payer, low=t.money(alt.low), high=t.money(alt.patient_total),
                 cash=t.money(cash))]
-        if alt.low is None and alt.insurer_total == 0:
+        if alt.low is not None:
+            # What the plan itself would pay is not known across the range: say only what
+            # billing it costs.
+            return [t.gettext(
+                "Billing %(payer)s would cost you between %(low)s and %(high)s; the clinic's "
+                "cash price, %(cash)s, costs less, so we recommend it.",
+                payer=payer, low=t.money(alt.low), high=t.money(alt.patient_total),
+                cash=t.money(cash))]
+        if alt.insurer_total == 0:
             return [_plan_pays_nothing(s, t, payer, cash, alt.patient_total)]
         return [t.gettext(
             "%(payer)s would pay its share, but paying the clinic's cash price is cheaper "
