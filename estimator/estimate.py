@@ -163,6 +163,9 @@ class OnceFixed(_Out):
     route: RouteName
     patient_total: MoneyOut
     low: MoneyOut | None = None
+    # The reasons still open then (`preauth_unknown`, `claim_unknown`, ...): what the range
+    # depends on, or what may be needed too.
+    open: list[str] = []
 
 
 class NextStep(_Out):

@@ -33,6 +33,11 @@ FIXES: dict[str, dict[str, Any]] = {
 }
 
 
+# What may still stand between the patient and the insurer's payment once the paperwork is in
+# order: said with the figure.
+OPEN = ("preauth_unknown", "claim_unknown")
+
+
 def _blocking(result: Estimate) -> list[str]:
     """The fixable reasons behind a route that is refused, or behind the verdict, in FIXES'
     order."""
@@ -58,4 +63,4 @@ def once_fixed(s: Scenario, result: Estimate, estimate: Callable[[Scenario], Est
     if best.route == "self_pay" or lowest >= result.recommended.patient_total:
         return None
     return OnceFixed(fixes=fixes, route=best.route, patient_total=best.patient_total,
-                     low=best.low)
+                     low=best.low, open=[r for r in then.reasons if r in OPEN])

@@ -55,8 +55,22 @@ def test_a_claim_not_decided_yet_gives_both_ends(lang):
     line = sentence(explain(estimate(s), s, t), lang)
     assert line is not None
     assert CODE[lang] in line and REFERRAL[lang] not in line
-    assert t.money(Decimal("0.00")) in line and t.money(Decimal("540.00")) in line
-    assert t.gettext("your workers' compensation insurer") in line
+    assert line == t.gettext(
+        "With %(fixes)s, the course would cost you between %(low)s and %(high)s, depending on "
+        "whether your claim is accepted.", fixes=CODE[lang], low=t.money(Decimal("0.00")),
+        high=t.money(Decimal("540.00")))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_pre_authorization_nobody_knows_about_is_named_as_perhaps_needed(lang):
+    """The referral fixed, pre-authorization unknown: the figure holds if it is obtained too,
+    so the sentence says so."""
+    s = Scenario.model_validate({**HMO, "preauth": "unknown", "diagnosis_codes": ["M54.50"]})
+    t = translator(lang)
+    line = sentence(explain(estimate(s), s, t), lang)
+    assert line is not None and REFERRAL[lang] in line
+    assert t.gettext("your plan's pre-authorization, if it needs one") in line
+    assert t.money(Decimal("120.00")) in line
 
 
 @pytest.mark.parametrize("lang", LANGS)

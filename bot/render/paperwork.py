@@ -21,6 +21,10 @@ HAVING = {
     "external_cause_only": N_("a billable diagnosis code"),
     "preauth_required": N_("your plan's pre-authorization"),
 }
+# Still unknown then, and perhaps needed too: said with what to have in hand.
+PERHAPS_NEEDED = {
+    "preauth_unknown": N_("your plan's pre-authorization, if it needs one"),
+}
 
 # The first payer of the route, which pays "the rest" (as the route's name spells it).
 _FIRST_PAYER = (("workers_comp", "workers_comp"), ("auto_pip", "auto"), ("insurance", None))
@@ -38,14 +42,21 @@ def once_fixed_lines(e: Estimate, s: Scenario, t: Translator) -> list[str]:
     fixed = e.once_fixed
     if fixed is None:
         return []
-    having = list(dict.fromkeys(t.gettext(HAVING[code]) for code in fixed.fixes if code in HAVING))
+    having = [HAVING[code] for code in fixed.fixes if code in HAVING]
     if not having:
         return []
-    fixes, payer = format_list(having, locale=t.locale), _payer(fixed.route, s, t)
+    having += [PERHAPS_NEEDED[code] for code in fixed.open if code in PERHAPS_NEEDED]
+    fixes = format_list([t.gettext(text) for text in dict.fromkeys(having)], locale=t.locale)
+    payer = _payer(fixed.route, s, t)
     if fixed.low is None or fixed.low == fixed.patient_total:
         return [t.gettext("With %(fixes)s, the course would cost you %(total)s, and %(payer)s "
                           "would pay the rest.", fixes=fixes,
                           total=t.money(fixed.patient_total), payer=payer)]
+    low, high = t.money(fixed.low), t.money(fixed.patient_total)
+    if "claim_unknown" in fixed.open:
+        return [t.gettext("With %(fixes)s, the course would cost you between %(low)s and %(high)s, "
+                          "depending on whether your claim is accepted.", fixes=fixes, low=low,
+                          high=high)]
     return [t.gettext("With %(fixes)s, the course would cost you between %(low)s and %(high)s, "
-                      "depending on what %(payer)s pays.", fixes=fixes,
-                      low=t.money(fixed.low), high=t.money(fixed.patient_total), payer=payer)]
+                      "depending on what %(payer)s pays.", fixes=fixes, low=low, high=high,
+                      payer=payer)]
