@@ -91,8 +91,6 @@ def missing(needles: list[str], text: str) -> list[str]:
 
 def gfe_fields(scenario: Scenario, result: Estimate, clinic: Clinic, lang: str) -> list[str]:
     t = translator(lang)
-    units = result.units_per_session
-    per_unit = Decimal(FEES["cash_per_session"]) / units
     total = Decimal(FEES["cash_per_session"]) * scenario.sessions
     values = {"provider": clinic.name, "date": t.date(TODAY, "long"),
               "until": t.date(date(2027, 3, 2), "long")}
@@ -100,8 +98,8 @@ def gfe_fields(scenario: Scenario, result: Estimate, clinic: Clinic, lang: str) 
         NAMES[lang], t.date(BORN, "long"), clinic.name, str(clinic.address), str(clinic.phone),
         str(clinic.npi), str(clinic.tin), "225700000X", t.gettext(SERVICES["97124"]),
         "97124", "CPT", *(scenario.diagnosis_codes or []),
-        f"{scenario.sessions} × {units} = {scenario.sessions * units}",
-        t.money(per_unit), t.money(total),
+        t.gettext("%(amount)s per session", amount=t.money(Decimal(FEES["cash_per_session"]))),
+        t.money(total),
         t.gettext("Items and services scheduled separately"),
         *(t.gettext(text, **{k: v for k, v in values.items() if f"%({k})s" in text})
           for text in DISCLAIMERS),
@@ -130,8 +128,8 @@ def test_the_gfe_prices_only_the_sessions_paid_directly(lang: str, clinic: Clini
     assert result.recommended.sessions_by_payer == {"health_plan": 4, "cash": 6}
     t = translator(lang)
     text = text_of(make_gfe(scenario, result, clinic, patient(lang), lang, today=TODAY))
-    units = result.units_per_session
-    assert missing([f"6 × {units} = {6 * units}", t.money(Decimal("510.00")),
+    assert missing([t.gettext("%(amount)s per session", amount=t.money(Decimal("85.00"))),
+                    t.money(Decimal("510.00")),
                     t.ngettext("The other session of your course, billed to your insurance, "
                                "is not included here.",
                                "The other %(n)s sessions of your course, billed to your "

@@ -96,6 +96,7 @@ class GfeLine:
     per_session: Decimal
     total: Decimal
     code_type: str = "CPT"
+    session_rate: bool = False  # the clinic's self-pay price is per session (its cash rate)
 
 
 def _per_session(scenario: Scenario, units: int) -> Decimal:
@@ -127,7 +128,8 @@ def _line(scenario: Scenario, estimate: Estimate, codes: tuple[str, ...]) -> Gfe
     quantity = sessions * units if by_unit else sessions
     return GfeLine(scenario.cpt_code, codes, sessions, units, quantity,
                    "unit" if by_unit else "session", cents(per_unit) if by_unit else each,
-                   each, cents(each * sessions))
+                   each, cents(each * sessions),
+                   session_rate=scenario.fees.cash_per_session is not None)
 
 
 @dataclass(frozen=True)

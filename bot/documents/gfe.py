@@ -55,7 +55,10 @@ def _provider_rows(p: Provider, t: Translator) -> list[tuple[str, str]]:
 
 
 def _line_row(line: GfeLine, t: Translator) -> list[str]:
-    if line.unit == "unit":
+    if line.session_rate:  # the clinic's self-pay price per session, as the patient knows it
+        quantity = str(line.sessions)
+        each = t.gettext("%(amount)s per session", amount=t.money(line.per_session))
+    elif line.unit == "unit":
         quantity = f"{line.sessions} × {line.units_per_session} = {line.quantity}"
         each = t.gettext("%(amount)s per 15-minute unit", amount=t.money(line.unit_price))
     else:

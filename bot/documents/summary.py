@@ -63,8 +63,9 @@ def _routes(s: EstimateSummary, t: Translator) -> Grid:
 
 
 def _sessions(e: Estimate, t: Translator) -> Grid:
-    rows = [[str(r.n), t.money(r.billed), t.money(r.allowed), t.money(r.patient),
-             t.money(r.insurer)] for r in e.sessions]
+    # A session no insurer covers has no allowed amount (not one of $0.00).
+    rows = [[str(r.n), t.money(r.billed), t.money(r.allowed) if r.covered else "—",
+             t.money(r.patient), t.money(r.insurer)] for r in e.sessions]
     rows.append(["Σ", "", "", t.money(e.totals.patient), t.money(e.totals.insurer)])
     return Grid(["#", t.gettext("Billed"), t.gettext("Allowed"), t.gettext("You"),
                  t.gettext("Insurer")], rows, total=True)
