@@ -629,8 +629,6 @@ def test_an_unknown_claim_is_not_said_to_be_not_accepted(lang):
 # --- the billing review's findings, on real scenarios (estimated, then worded) ---------------
 
 def _said(data: dict[str, Any], lang: str = "en") -> str:
-    from estimator import estimate
-
     s = Scenario.model_validate(data)
     return explain(estimate(s), s, translator(lang))
 
