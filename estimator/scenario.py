@@ -306,6 +306,25 @@ class Scenario(_Strict):
             )
         return self
 
+    @model_validator(mode="before")
+    @classmethod
+    def _medicare_calendar_year(cls, data: Any) -> Any:
+        """Original Medicare's Part B deductible is per calendar year (42 CFR 410.160(b); see
+        docs/domain-sources.md "Medicare"): its plan year starts on January 1, whatever was
+        given, so an unknown start does not widen the estimate."""
+        if not isinstance(data, dict):
+            return data
+        fallback = data.get("payer") in ("auto", "workers_comp") and (
+            data.get("fallback_payer") == "medicare")
+        if data.get("payer") != "medicare" and not fallback:
+            return data
+        plan = data.get("plan", {})
+        if isinstance(plan, Plan):
+            plan = plan.model_copy(update={"year_start": YearStart()})
+        elif isinstance(plan, dict):
+            plan = {**plan, "year_start": {"month": 1, "day": 1}}
+        return {**data, "plan": plan}
+
     @model_validator(mode="after")
     def _one_schedule(self) -> "Scenario":
         if self.sessions_per_week is not None and self.course_weeks is not None:

@@ -112,20 +112,24 @@ CASES = {
         # Original Medicare has no network; whether the therapist accepts its amount is asked.
         [("purpose", pick("medical")), ("payer", pick("medicare")),
          ("provider", pick("physical_therapist")), ("participating", UNKNOWN),
-         ("prescription", pick("no")), ("deductible_met", pick("0")), *FEES_AND_COURSE],
+         ("prescription", pick("no")), ("deductible_met", pick("0")),
+         *[a for a in FEES_AND_COURSE if a[0] != "cash"]],
         # No pre-authorization question: original Medicare has none for therapy (a certified
-        # plan of care instead); drive() would stop at it.
+        # plan of care instead); drive() would stop at it. No cash price either: the clinic
+        # must bill Medicare for the sessions it covers, so drive() would stop at that too.
         # Its deductible, coinsurance and (absent) out-of-pocket maximum are set by law: not
         # asked, only what of the deductible is paid.
         expect(payer="medicare", network="in", provider_type="physical_therapist",
                prescription=False, preauth="unknown", diagnosis_codes=None,
-               medicare_participating=None, plan={"deductible_met": "0"}),
+               medicare_participating=None, plan={"deductible_met": "0"},
+               fees={"billed_per_unit": "40.00"}),
     ),
     "medicare advantage with an HDHP": (
         [("purpose", pick("medical")), ("payer", pick("medicare_advantage")),
          ("network", pick("in")), ("plan_type", pick("hdhp")),
          ("provider", pick("massage_therapist")), ("prescription", pick("yes")),
-         ("diagnosis", typed("m62.830")), ("preauth", pick("obtained")), ("covers_mt", UNKNOWN),
+         ("diagnosis", typed("m62.830")), ("preauth", pick("obtained")),
+         ("preauth_visits", UNKNOWN), ("covers_mt", UNKNOWN),
          ("deductible", typed("1700")), ("deductible_met", pick("0")),
          ("cost_share", pick("copay")), ("copay", typed("30")), ("oop_max", typed("8500")),
          # Asked while the plan type is not known yet; an HDHP's deductible always applies.

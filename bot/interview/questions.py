@@ -86,6 +86,19 @@ def _preauth_applies(f: Facts) -> bool:
     return f.health_plan and f.plan_payer != "medicare"
 
 
+# Pre-authorization often caps visits, e.g. 4-6 at a time (DOMAIN.md "Who pays"): a course
+# longer than the smallest typical cap may run past what was approved.
+PREAUTH_TYPICAL_CAP = 4
+
+
+def _preauth_visits_matter(f: Facts) -> bool:
+    """An approved pre-authorization's visits can change the answer: the course is longer than
+    a typical approval, so the sessions after it may need a new one."""
+    sessions = f.get("sessions") or dates.DEFAULT_SESSIONS
+    return (_preauth_applies(f) and f.get("preauth") == "obtained"
+            and int(sessions) > PREAUTH_TYPICAL_CAP)
+
+
 def _in_network_terms(f: Facts) -> bool:
     return f.health_plan and f.network != "out"
 
@@ -271,6 +284,14 @@ QUESTIONS: tuple[Question, ...] = (
         settles=("preauth",),
     ),
     Question(
+        "preauth_visits", N_("Visits approved"),
+        N_("How many visits did the pre-authorization approve?"),
+        N_("Plans often approve a few visits at a time, for example 4 to 6. Visits after them "
+           "are paid only with a new approval; the approval letter or the clinic says how many."),
+        kind="count", applies=_preauth_visits_matter, low=1, high=365,
+        fills="preauth_visits",
+    ),
+    Question(
         "covers_mt", N_("Massage therapists covered"),
         N_("Does your plan cover treatment by a licensed massage therapist?"),
         N_("Some plans pay for massage only from a physical therapist or chiropractor. Your plan's "
@@ -361,7 +382,7 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "oop_met", N_("Out-of-pocket paid"),
-        N_("How much have you paid toward it this year?"),
+        N_("How much have you paid toward your out-of-pocket maximum this year?"),
         N_("Everything you paid this year for covered care (deductible, copays, coinsurance) "
            "counts. Your insurer's app shows it."),
         kind="amount", options=(_opt("0", N_("Nothing yet")),),
@@ -448,7 +469,9 @@ QUESTIONS: tuple[Question, ...] = (
         N_("Auto insurance medical benefits (PIP or MedPay) depend on the state. Florida, for "
            "example, does not pay for massage under PIP."),
         kind="state",
-        applies=lambda f: f.medical and f.payer == "auto" and f.clinic is None,
+        # Asked with a clinic link too: the car's policy, not the clinic, decides the state's
+        # rules (a New York policy pays New York's no-fault benefits in a Tampa clinic).
+        applies=lambda f: f.medical and f.payer == "auto",
         first=lambda f: True,
     ),
     Question(
@@ -557,7 +580,10 @@ QUESTIONS: tuple[Question, ...] = (
            "another month. Your benefits summary says so, or your insurer or employer can tell "
            "you."),
         options=dates.MONTHS,
-        applies=lambda f: f.health_plan and bool(f.get("start")),
+        # Original Medicare's Part B deductible is per calendar year (42 CFR 410.160(b)): its
+        # year starts on January 1, so it is not asked (docs/domain-sources.md "Medicare").
+        applies=lambda f: (f.health_plan and f.plan_payer != "medicare"
+                           and bool(f.get("start"))),
         settles=("year_start",),
     ),
     Question(

@@ -46,6 +46,7 @@ NOT_WHOLE = N_("Please type a whole number, without decimals.")
 WRONG_CURRENCY = N_("Please give the amount in US dollars.")
 UNKNOWN_CODE = N_("%(code)s is not an ICD-10-CM diagnosis code. Please check the prescription "
                   "and type it again, or choose \"I don't know\".")
+CLINIC_STATE = N_("%(state)s (where the clinic is)")
 MAX_SENTENCE = 200  # longest typed reply read at all
 
 
@@ -57,6 +58,9 @@ def options_for(question: Question, facts: Facts) -> list[Option]:
         return [*insurers, Option(value=OTHER_INSURER, label=N_("Another insurer"))]
     if question.id == "diagnosis_child":  # the billable codes under the code refined, titled
         return diagnosis.child_options(facts.get("diagnosis"))
+    if question.id == "state" and facts.clinic is not None:  # often, not always, the car's
+        return [Option(value=facts.clinic.state, label=CLINIC_STATE,
+                       params={"state": facts.clinic.state})]
     if question.id == "start" and facts.today is not None:  # days from the channel's today
         return dates.start_options(facts.today)
     if question.id == "rx_date" and facts.today is not None:  # days before it

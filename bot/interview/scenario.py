@@ -85,6 +85,15 @@ def _standing_for_others(a: dict[str, Any], plan: dict[str, Any]) -> None:
         plan["copay"] = plan["coinsurance_pct"] = None
 
 
+def _state(facts: Facts, a: dict[str, Any]) -> str | None:
+    """The state whose rules apply: after a car accident the one the car is insured in (asked
+    even with a clinic link: Florida's PIP rules bind Florida policies, not Florida clinics),
+    else the clinic's."""
+    if facts.medical and facts.payer == "auto":
+        return a.get("state")
+    return facts.clinic.state if facts.clinic else a.get("state")
+
+
 def _diagnoses(a: dict[str, Any]) -> list[str] | None:
     """Every code given, the billable code picked in place of the one it refines."""
     if "diagnosis" not in a:
@@ -121,7 +130,7 @@ def build_scenario(facts: Facts) -> Scenario:
         "fees": _fees(facts, clinic, units),
         "hsa_fsa": a.get("account") or "none",
         "lmn": a.get("lmn") == "yes",
-        "state": clinic.state if clinic else a.get("state"),
+        "state": _state(facts, a),
     })
     if clinic is not None:
         data["cpt_code"] = clinic.cpt_code
