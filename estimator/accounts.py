@@ -79,6 +79,7 @@ def accounts(s: Scenario, route: RouteName, total: Decimal, crosses: bool = Fals
     balance = s.account_balance
     saved_on = ZERO
     year = None
+    from_balance = None
     if kind == "fsa":
         amount, year = _fsa(s, total, rows)
         saved_on = amount  # all of it is pre-tax money
@@ -91,6 +92,8 @@ def accounts(s: Scenario, route: RouteName, total: Decimal, crosses: bool = Fals
                     else max(amount - balance, ZERO))
         if balance is None and total > ACCOUNT_ANNUAL_LIMIT["hsa"]:
             notes.append("account_balance_limits")  # beyond a year's contributions
+        if balance is not None:  # the balance pays now; the rest only once it is put in
+            from_balance = min(total, balance)
     else:  # an HSA without an HDHP, or an HRA: only the balance, nothing new saved
         amount = total if balance is None else min(total, balance)
         notes.append("hsa_no_new_contributions" if kind == "hsa" else "hra_no_tax_saving")
@@ -100,9 +103,10 @@ def accounts(s: Scenario, route: RouteName, total: Decimal, crosses: bool = Fals
         notes.append("hsa_never_expires")
     if not eligible:
         amount = saved_on = ZERO  # it cannot pay for this massage at all
-        year = None
+        year = from_balance = None
     savings = None
     if s.tax_rate_pct is not None and saved_on > 0:
         savings = share(s.tax_rate_pct, saved_on)
     return Accounts(kind=kind, eligible=eligible, pays_for=route, amount=amount,
-                    tax_savings=savings, notes=notes, fsa_year=year)
+                    tax_savings=savings, notes=notes, fsa_year=year,
+                    from_balance=from_balance)

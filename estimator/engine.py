@@ -31,6 +31,7 @@ from .estimate import (
 from .fixes import once_fixed
 from .money import ZERO
 from .next_steps import next_steps
+from .parameters import MEDICARE_PART_B_YEAR
 from .routes import Payers, names, recommended, route
 from .scenario import Scenario
 from .units import units_for_minutes
@@ -227,7 +228,7 @@ def _estimate(s: Scenario, today: date | None) -> Estimate:
         best_route=best.route,
         accounts=account,
         next_steps=steps,
-        notes=_notes(s, found_routes, best, plan_used),
+        notes=_notes(s, found_routes, best, plan_used, session_rows),
     )
 
 
@@ -247,8 +248,8 @@ def _left_out_reason(s: Scenario, session_rows: Sequence[SessionRow], unknown: S
         reasons.append("visit_limit_may_be_reached" if guessed else "visit_limit_reached")
 
 
-def _notes(s: Scenario, found_routes: Sequence[Route], best: Route, plan_used: bool
-           ) -> list[str]:
+def _notes(s: Scenario, found_routes: Sequence[Route], best: Route, plan_used: bool,
+           rows: Sequence[SessionRow] = ()) -> list[str]:
     notes: list[str] = []
     insured = [r for r in found_routes if CHAINS[r.route].plan and r.available]
     if best.route == "self_pay" and insured:
@@ -269,8 +270,27 @@ def _notes(s: Scenario, found_routes: Sequence[Route], best: Route, plan_used: b
                if n not in s.plan.model_fields_set or getattr(s.plan, n) is None]
         if law:
             notes.append("medicare_part_b_defaults")
+        if _unpublished_deductible(s, rows):
+            notes.append("medicare_part_b_later_year")
         if s.medicare_participating is not True:
             notes.append("medicare_limiting_charge")
     if payer == "medicaid" and s.network == "in":
         notes.append("medicaid_no_balance_billing")
     return notes
+
+
+def _unpublished_deductible(s: Scenario, rows: Sequence[SessionRow]) -> bool:
+    """Whether Medicare sessions fall in a year after that of the Part B deductible we know
+    (CMS publishes each year's, DOMAIN.md "Medicare and Medicaid") and were counted with it:
+    the first year's deductible when not given, a later year's when neither it nor
+    `plan.next_year` gives it (a given one renews as it is)."""
+    days = [r.date for r in rows if r.paid_by == "health_plan" and r.date is not None]
+    if not days:
+        return False
+    first_year = days[0].year
+    given_now = "deductible" in s.plan.model_fields_set and s.plan.deductible is not None
+    nxt = s.plan.next_year
+    given_next = (nxt is not None and "deductible" in nxt.model_fields_set
+                  and nxt.deductible is not None)
+    return any(day.year > MEDICARE_PART_B_YEAR
+               and not (given_now or (given_next and day.year > first_year)) for day in days)

@@ -151,6 +151,9 @@ class Accounts(_Out):
     # An FSA over a dated course that runs past its deadline: what it pays plan year by plan
     # year (null otherwise: it pays `amount` of the whole course).
     fsa_year: FsaYear | None = None
+    # An HSA on an HDHP with its balance given: what the balance pays now (the rest of `amount`
+    # needs new contributions this year); null otherwise.
+    from_balance: MoneyOut | None = None
 
 
 class OnceFixed(_Out):

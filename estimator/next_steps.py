@@ -4,13 +4,14 @@ Codes are stable snake_case strings; the bot words them in the patient's languag
 """
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from .chains import CHAINS
 from .domains import COVERAGE_UNKNOWNS
 from .estimate import Accounts, DiagnosisCheck, NextStep, Route, SessionRow
 from .money import ZERO
-from .parameters import EVERY_CATEGORY_OF_PROVIDER_STATES, KX_THRESHOLD
+from .parameters import EVERY_CATEGORY_OF_PROVIDER_STATES, KX_THRESHOLD, KX_THRESHOLDS
 from .scenario import Scenario
 
 # The recommended route's own steps that the patient takes to the clinic.
@@ -49,7 +50,10 @@ def _diagnosis_steps(s: Scenario, found: set[str], diagnoses: Sequence[Diagnosis
 def _plan_steps(s: Scenario, found: set[str], widened_by: Sequence[str]) -> list[NextStep]:
     steps: list[NextStep] = []
     if {"medicare_excludes_massage_therapists", "provider_not_covered"} & found:
-        steps.append(step("see_physical_therapist"))
+        # Original Medicare covers massage only inside a physical therapist's plan of care
+        # (DOMAIN.md "Who pays"): say so, not what "many plans" do.
+        steps.append(step("see_physical_therapist_medicare" if s.plan_payer == "medicare"
+                          else "see_physical_therapist"))
     # State mandates bind fully insured commercial plans only (not Medicare Advantage, whose
     # benefits federal law sets, nor self-funded plans: hence an appeal that "may" work).
     if ({"provider_not_covered", "provider_coverage_unknown"} & found
@@ -74,13 +78,38 @@ def _plan_steps(s: Scenario, found: set[str], widened_by: Sequence[str]) -> list
     return steps
 
 
+def kx_threshold(year: int) -> tuple[int, Decimal]:
+    """The KX threshold for a calendar year, with the year of the figure used: the latest
+    published one not after it (a later year's is not published yet)."""
+    published = [y for y in KX_THRESHOLDS if y <= year]
+    known = max(published) if published else min(KX_THRESHOLDS)
+    return known, KX_THRESHOLDS[known]
+
+
 def _kx_step(s: Scenario, rows: Sequence[SessionRow]) -> list[NextStep]:
-    """Above the yearly therapy threshold Medicare claims need the KX modifier."""
-    year, threshold = KX_THRESHOLD
-    approved = sum((r.allowed for r in rows if r.paid_by == "health_plan"), ZERO)
-    if s.plan_payer == "medicare" and approved > threshold:
-        return [step("kx_modifier", threshold=f"{threshold:.2f}", year=year)]
-    return []
+    """Above the yearly therapy threshold Medicare claims need the KX modifier (DOMAIN.md
+    "Medicare and Medicaid"). The threshold is yearly: a dated course's approved amounts are
+    counted per calendar year, and the step names the year whose amounts pass it."""
+    if s.plan_payer != "medicare":
+        return []
+    plan_rows = [r for r in rows if r.paid_by == "health_plan"]
+    if not plan_rows or plan_rows[0].date is None:
+        year, threshold = KX_THRESHOLD
+        approved = sum((r.allowed for r in plan_rows), ZERO)
+        if approved > threshold:
+            return [step("kx_modifier", threshold=f"{threshold:.2f}", year=year)]
+        return []
+    by_year: dict[int, Decimal] = {}
+    for r in plan_rows:
+        assert r.date is not None
+        by_year[r.date.year] = by_year.get(r.date.year, ZERO) + r.allowed
+    steps = []
+    for course_year, approved in by_year.items():
+        year, threshold = kx_threshold(course_year)
+        if approved > threshold:
+            steps.append(step("kx_modifier", threshold=f"{threshold:.2f}", year=year,
+                              course_year=course_year, approved=f"{approved:.2f}"))
+    return steps
 
 
 def next_steps(
@@ -114,7 +143,7 @@ def next_steps(
     else:
         steps += [step("ask_insurer", topic=f) for f in widened_by[:ASK_ABOUT_TOP]
                   if f not in NOT_FOR_THE_INSURER]
-    steps += _payer_steps(s, found)
+    steps += _payer_steps(s, found, best, rows)
     chain = CHAINS[best.route]
     if chain.plan and s.network == "out" and s.plan_payer != "medicare":
         steps.append(step("submit_claim_yourself"))
@@ -135,7 +164,8 @@ def _unique(steps: list[NextStep]) -> list[NextStep]:
     return seen
 
 
-def _payer_steps(s: Scenario, found: set[str]) -> list[NextStep]:
+def _payer_steps(s: Scenario, found: set[str], best: Route, rows: Sequence[SessionRow]
+                 ) -> list[NextStep]:
     steps: list[NextStep] = []
     if s.payer == "workers_comp":
         if "claim_unknown" in found:
@@ -151,8 +181,22 @@ def _payer_steps(s: Scenario, found: set[str]) -> list[NextStep]:
         # billed to PIP (DOMAIN.md "Alternative routes", Fla. Stat. 627.736(1)(a)).
         steps.append(step("ask_about_manual_therapy"))
     if s.payer in ("auto", "workers_comp") and s.fallback_payer is None:
-        # With the first payer closed, a health plan pays instead of it, not after it.
-        closed = {"pip_excludes_massage", "pip_exhausted", "claim_not_accepted"} & found
-        steps.append(step("tell_us_about_health_plan_instead" if closed
-                          else "tell_us_about_health_plan"))
+        steps += _health_plan_step(s, found, best, rows)
     return steps
+
+
+def _health_plan_step(s: Scenario, found: set[str], best: Route, rows: Sequence[SessionRow]
+                      ) -> list[NextStep]:
+    """Whether and when a health plan not yet in the answers could pay. PIP or MedPay pays up to
+    its limit, then the plan; authorized workers' comp treatment costs the worker nothing, so the
+    plan pays only if the claim is not accepted (DOMAIN.md "Alternative routes")."""
+    closed = {"pip_excludes_massage", "pip_exhausted", "claim_not_accepted"} & found
+    if closed:  # the first payer pays nothing: a health plan pays instead of it, not after it
+        return [step("tell_us_about_health_plan_instead")]
+    if s.payer == "auto":
+        return [step("tell_us_about_health_plan_after_pip")]
+    if s.workers_comp.claim_accepted is None:
+        return [step("tell_us_about_health_plan_if_claim_denied")]
+    if best.patient_total == ZERO and all(r.paid_by == "workers_comp" for r in rows):
+        return []  # the accepted claim pays for everything: nothing is left for a plan
+    return [step("tell_us_about_health_plan_instead")]

@@ -37,6 +37,7 @@ TYPICAL_VISIT_LIMIT_LOW = 10
 # 2026 annual contribution limits, self-only (IRS): HSA $4,400; health FSA $3,400. An HRA is
 # funded by the employer and has no such limit. Tax is saved at most on what the account can hold.
 ACCOUNT_ANNUAL_LIMIT: dict[str, Decimal] = {"hsa": Decimal("4400.00"), "fsa": Decimal("3400.00")}
+ACCOUNT_LIMIT_YEAR = 2026
 
 # --- Original Medicare (Part B), set by law and by CMS each year ---------------------------------
 # 2026 Part B deductible and coinsurance (CMS, "2026 Medicare Parts A & B Premiums and
@@ -54,9 +55,14 @@ MEDICARE_FEE_SCHEDULE: dict[str, tuple[int, Decimal]] = {
 # patient can be billed at most the limiting charge, 115% of that amount (SSA 1848(g)).
 MEDICARE_NONPAR_PCT = Decimal("95")
 MEDICARE_LIMITING_CHARGE_PCT = Decimal("115")
+# The year of the Part B figures above: a later year's deductible is not published yet, and a
+# course running into it is counted with this year's (and says so).
+MEDICARE_PART_B_YEAR = 2026
 # Above the yearly therapy threshold claims need the KX modifier attesting medical necessity:
-# $2,410 in 2025 (DOMAIN.md), $2,480 in 2026 (CY2026 physician fee schedule final rule).
-KX_THRESHOLD: tuple[int, Decimal] = (2026, Decimal("2480.00"))
+# $2,410 in 2025 (DOMAIN.md), $2,480 in 2026 (CY2026 physician fee schedule final rule). The
+# threshold is per calendar year: a dated course is counted year by year.
+KX_THRESHOLDS: dict[int, Decimal] = {2025: Decimal("2410.00"), 2026: Decimal("2480.00")}
+KX_THRESHOLD: tuple[int, Decimal] = (2026, KX_THRESHOLDS[2026])  # the latest, for undated courses
 
 # --- The calendar (DOMAIN.md "Calendar" and "Accounts") ---------------------------------------
 # Health FSA carryover limit by year (IRS, adjusted yearly; Notice 2005-42 allows either a

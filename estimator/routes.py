@@ -101,10 +101,24 @@ def _steps(s: Scenario, chain: Chain, bounds: Bounds, payers: Payers) -> list[Ne
     if chain.cash_tail and (chain.plan or chain.first) and uncovered:
         cash = s.fees.cash_per_session
         steps.append(_step("use_cash_after_limit", sessions=uncovered,
-                           cash_per_session=None if cash is None else f"{cash:.2f}"))
+                           cash_per_session=None if cash is None else f"{cash:.2f}",
+                           **_if_uncovered(s, chain, bounds, uncovered)))
     if chain.cash_tail and not chain.plan and not chain.first:
         steps.append(_step("request_good_faith_estimate"))
     return steps
+
+
+def _if_uncovered(s: Scenario, chain: Chain, bounds: Bounds, uncovered: int) -> dict[str, str]:
+    """When only the worst case leaves sessions uncovered, the condition it rests on: the
+    workers' comp claim not being accepted (authorized treatment costs the worker nothing,
+    DOMAIN.md "Alternative routes"), or some other unknown ("if")."""
+    low = bounds.low
+    if low.sessions - len(low.first) - len(low.plan_shares) >= uncovered:
+        return {}  # uncovered whatever the unknowns turn out to be
+    if (chain.first == "workers_comp" and not chain.plan
+            and s.workers_comp.claim_accepted is None):
+        return {"condition": "claim_not_accepted"}
+    return {"condition": "worst_case"}
 
 
 def route(s: Scenario, name: RouteName, bounds: Bounds, payers: Payers) -> Route:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from bot.i18n import Translator
 from estimator import FsaYear
+from estimator.parameters import ACCOUNT_ANNUAL_LIMIT, ACCOUNT_LIMIT_YEAR
 
 
 def _this_year(y: FsaYear, paid: Decimal, t: Translator) -> str:
@@ -59,3 +60,21 @@ def fsa_year_lines(y: FsaYear, amount: Decimal, t: Translator) -> list[str]:
                                "whether your FSA has one, which may pay for some of the later "
                                "sessions."))
     return lines
+
+
+def hsa_balance_line(balance: Decimal, amount: Decimal, total: Decimal, t: Translator) -> str:
+    """An HSA on an HDHP with its balance given: the balance pays now; the rest of `amount` only
+    once it is put in this year, up to the year's limit (IRC 223(c)(1), DOMAIN.md "Accounts")."""
+    limit, year = t.money(ACCOUNT_ANNUAL_LIMIT["hsa"]), str(ACCOUNT_LIMIT_YEAR)
+    if not balance:
+        return t.gettext("Your HSA can pay %(amount)s if you put it in this year (up to %(limit)s "
+                         "for %(year)s).", amount=t.money(amount), limit=limit, year=year)
+    if amount >= total:
+        return t.gettext("Your HSA can pay %(balance)s now; the rest, %(rest)s, too if you put "
+                         "more in this year (up to %(limit)s for %(year)s).",
+                         balance=t.money(balance), rest=t.money(total - balance), limit=limit,
+                         year=year)
+    return t.gettext("Your HSA can pay %(balance)s now, and %(more)s more of the %(total)s if you "
+                     "put more in this year (up to %(limit)s for %(year)s).",
+                     balance=t.money(balance), more=t.money(amount - balance),
+                     total=t.money(total), limit=limit, year=year)

@@ -260,6 +260,9 @@ STEPS = {
     "ask_doctor_for_diagnosis_code": N_("Ask your doctor for the ICD-10 diagnosis code."),
     "see_physical_therapist": N_("Ask about massage as part of physical therapy, which many "
                                  "plans cover."),
+    "see_physical_therapist_medicare": N_("Ask about massage as part of physical therapy, which "
+                                          "Medicare Part B can cover under a physical "
+                                          "therapist's plan of care."),
     "physician_certified_plan_of_care": N_("Medicare pays for physical therapy only under a plan "
                                            "of care certified by a doctor: ask your doctor to "
                                            "sign the physical therapist's plan."),
@@ -276,9 +279,12 @@ STEPS = {
     "ask_auto_insurer_pip_remaining": N_("Ask your auto insurer how much PIP or MedPay is left."),
     "file_pip_claim": N_("Open a PIP or MedPay claim with your auto insurer and give the clinic "
                          "the claim number."),
-    "tell_us_about_health_plan": N_("If you also have a health plan, add it to your answers: it "
-                                    "can pay after your auto insurance or workers' "
-                                    "compensation."),
+    "tell_us_about_health_plan_after_pip": N_("If you also have a health plan, add it to your "
+                                              "answers: it can pay after your PIP or MedPay "
+                                              "benefit runs out."),
+    "tell_us_about_health_plan_if_claim_denied": N_("If you also have a health plan, add it to "
+                                                    "your answers: it can pay if your workers' "
+                                                    "compensation claim is not accepted."),
     "tell_us_about_health_plan_instead": N_("If you also have a health plan, add it to your "
                                             "answers: it may pay for the massage instead."),
     "ask_about_manual_therapy": N_("Under Florida law, manual therapy (CPT 97140: mobilization, "
@@ -333,6 +339,9 @@ NOTES = {
 }
 NOTE_MEDICARE_PART_B_DEFAULTS = N_("We used Medicare Part B's deductible of %(deductible)s and its "
                                    "%(coinsurance)s coinsurance, which are set by law.")
+NOTE_MEDICARE_PART_B_LATER_YEAR = N_("Medicare has not published its Part B deductible for the "
+                                     "years after %(year)s yet: for your sessions after %(year)s "
+                                     "we used the %(year)s deductible, %(deductible)s.")
 NOTE_MEDICARE_LIMITING_CHARGE = N_("A clinic that does not participate in Medicare may charge you "
                                    "at most the limiting charge: %(percent)s of Medicare's "
                                    "approved amount.")

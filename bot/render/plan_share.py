@@ -9,7 +9,7 @@ only for the unknown that makes it so; figures that rest on a guessed amount are
 from decimal import Decimal
 
 from bot.i18n import Translator
-from estimator import Estimate, Scenario
+from estimator import Estimate, Scenario, SessionRow
 from estimator.domains import unknowns
 from estimator.parameters import MEDICARE_PART_B_DEDUCTIBLE, TYPICAL_VISIT_LIMIT_LOW
 
@@ -45,12 +45,15 @@ def deductible_open(s: Scenario) -> bool:
 
 def deductible_lines(e: Estimate, s: Scenario, t: Translator) -> list[str]:
     """The covered sessions that go wholly to the deductible, and what the patient pays for
-    them: the plan's allowed amount, not the clinic's charge."""
+    them: the plan's allowed amount, not the clinic's charge (original Medicare's is its
+    approved amount, DOMAIN.md "Medicare and Medicaid")."""
     rows = [r for r in e.sessions if r.paid_by == "health_plan"]
     full = [not r.insurer and bool(r.deductible) for r in rows]
     n = sum(full)
     if not n:
         return []
+    if s.plan_payer == "medicare":
+        return _medicare_deductible(e, s, t, rows, full)
     if e.range is not None and _DEDUCTIBLE & set(unknowns(s)):
         return [t.ngettext(
             "If your deductible is not met yet, your first covered session could go to it: you "
@@ -91,6 +94,48 @@ def deductible_lines(e: Estimate, s: Scenario, t: Translator) -> list[str]:
         "%(allowed)s.",
         "%(n)s covered sessions go to a deductible: you pay the plan's allowed amount for them, "
         "%(allowed)s a session.", n, allowed=allowed)]
+
+
+def _medicare_deductible(e: Estimate, s: Scenario, t: Translator, rows: list[SessionRow],
+                         full: list[bool]) -> list[str]:
+    """The same for original Medicare: its approved amount (the fee schedule, never the clinic's
+    charge) goes to the Part B deductible. The approved amount is a figure unless whether the
+    clinic participates is unknown (95% of it otherwise)."""
+    n = sum(full)
+    if e.range is not None and _DEDUCTIBLE & set(unknowns(s)):
+        return [t.ngettext(
+            "If your Part B deductible is not met yet, your first covered session could go to "
+            "it: you would pay Medicare's approved amount for it.",
+            "If your Part B deductible is not met yet, up to your first %(n)s covered sessions "
+            "could go to it: you would pay Medicare's approved amount for them.", n)]
+    row = next(r for r, f in zip(rows, full, strict=True) if f)
+    first = all(full[:n])  # else a new year's deductible (dated course)
+    if not allowed_known(s):
+        if first:
+            return [t.ngettext(
+                "Your first covered session goes to your Part B deductible: you pay Medicare's "
+                "approved amount for it.",
+                "Your first %(n)s covered sessions go to your Part B deductible: you pay "
+                "Medicare's approved amount for them.", n)]
+        return [t.ngettext(
+            "%(n)s covered session goes to a Part B deductible: you pay Medicare's approved "
+            "amount for it.",
+            "%(n)s covered sessions go to a Part B deductible: you pay Medicare's approved "
+            "amount for them.", n)]
+    if row.allowed >= row.billed:
+        return [_in_full(n, first, t)]
+    allowed = t.money(row.allowed)
+    if first:
+        return [t.ngettext(
+            "Your first covered session goes to your Part B deductible: you pay Medicare's "
+            "approved amount for it, %(allowed)s.",
+            "Your first %(n)s covered sessions go to your Part B deductible: you pay Medicare's "
+            "approved amount for them, %(allowed)s a session.", n, allowed=allowed)]
+    return [t.ngettext(
+        "%(n)s covered session goes to a Part B deductible: you pay Medicare's approved amount "
+        "for it, %(allowed)s.",
+        "%(n)s covered sessions go to a Part B deductible: you pay Medicare's approved amount "
+        "for them, %(allowed)s a session.", n, allowed=allowed)]
 
 
 def _in_full(n: int, first: bool, t: Translator) -> str:
