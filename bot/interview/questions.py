@@ -177,8 +177,8 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "fallback", N_("Health plan too"),
-        N_("Do you also have health insurance? It can pay after your auto insurance or workers' "
-           "compensation stops."),
+        N_("Do you also have health insurance? It can pay if your claim is denied or the benefit "
+           "runs out."),
         N_("Auto insurance (PIP or MedPay) pays first after a car accident, workers' compensation "
            "first for an injury at work. If the claim is denied or the benefit runs out, your "
            "health plan can pay for the rest of the course."),
