@@ -15,9 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # medical, health plan, in network, massage therapist, prescription, a code, 12 sessions; at the
 # first estimate "1) Narrow it down", then what it asks: OOP maximum 5000, 20 visits (4 used),
 # deductible 1000 (each limit before what was used of it), 200 of it paid, 200 paid toward the OOP
-# maximum, 20% coinsurance typed as the share, cash $90 (the clinic's price, unknown, is what widens the range most by then),
-# pre-auth not required, massage therapists covered, PPO, 60 minutes, price $160, no HSA, and
-# "-" (I don't know) to the day the prescription was written.
+# maximum, 20% coinsurance typed as the share, cash $90 (the clinic's price, unknown, is what
+# widens the range most by then), pre-auth not required, massage therapists covered, PPO, 60
+# minutes, price $160, no HSA, and "-" (I don't know) to the day the prescription was written.
 SCRIPT = [
     "1", "1", "1", "1", "1", "M54.50", "12", "1", "5000", "20", "4", "1000", "200", "200", "20%",
     "90", "3", "1", "1", "60", "160", "1", "-",
