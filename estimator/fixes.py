@@ -14,9 +14,10 @@ a claim refused, a wellness code (the massage treats no condition).
 """
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
-from .estimate import Estimate, OnceFixed
+from .estimate import Estimate, OnceFixed, Route
 from .scenario import Scenario
 
 # The reason a route is refused -> what the scenario is once it is fixed. The diagnosis becomes
@@ -48,7 +49,8 @@ def _blocking(result: Estimate) -> list[str]:
 def once_fixed(s: Scenario, result: Estimate, estimate: Callable[[Scenario], Estimate]
                ) -> OnceFixed | None:
     """Billing the insurer with the paperwork in order, when that can cost less than the
-    recommended way now (its best case below the recommended one's worst)."""
+    recommended way now (its best case below the recommended one's worst): the insurer's way
+    that can cost least then."""
     if s.payer == "self_pay" or s.purpose != "medical":
         return None
     fixes = _blocking(result)
@@ -58,9 +60,17 @@ def once_fixed(s: Scenario, result: Estimate, estimate: Callable[[Scenario], Est
     for reason in fixes:
         update.update(FIXES[reason])
     then = estimate(s.model_copy(update=update))
-    best = next(r for r in then.routes if r.route == then.recommended.route)
-    lowest = best.patient_total if best.low is None else best.low
-    if best.route == "self_pay" or lowest >= result.recommended.patient_total:
+    # The way through an insurer that can cost least then (paying yourself may still be
+    # recommended then, for its certainty: the patient is told what the insurer could save).
+    insured = [r for r in then.routes if r.available and r.route != "self_pay"]
+    if not insured:
+        return None
+    best = min(insured, key=lambda r: (_lowest(r), r.patient_total))
+    if _lowest(best) >= result.recommended.patient_total:
         return None
     return OnceFixed(fixes=fixes, route=best.route, patient_total=best.patient_total,
                      low=best.low, open=[r for r in then.reasons if r in OPEN])
+
+
+def _lowest(r: Route) -> Decimal:
+    return r.patient_total if r.low is None else r.low

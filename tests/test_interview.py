@@ -550,3 +550,15 @@ def test_the_cost_share_takes_an_options_number_or_the_amount_with_its_sign(
         assert prompt.question_id != "cost_share"
     assert (prompt.problem.message if prompt.problem else None) == (
         SHARE_UNIT if problem else None)
+
+
+def test_without_a_prescription_narrowing_asks_the_plans_terms():
+    """No prescription: the plan is unlikely to pay now, but the estimate says what it would
+    cost with one (once_fixed), and that figure turns on the plan's terms: so narrowing asks
+    them (the deductible first here), not only the clinic's prices."""
+    answers = [("purpose", pick("medical")), ("payer", pick("commercial")),
+               ("network", pick("in")), ("provider", pick("massage_therapist")),
+               ("prescription", pick("no")), *FEES_AND_COURSE]
+    state, prompt = drive(answers)
+    assert prompt.kind == "question" and prompt.question_id == "deductible", prompt
+    assert state.narrowing is not None and prompt.estimate is None

@@ -57,8 +57,10 @@ def _useful(question: Question, open_unknowns: set[str], insured: bool,
 def questions_left(facts: Facts, scenario: Scenario, result: Estimate) -> list[Question]:
     """The questions still worth asking, the one to ask next first."""
     open_unknowns = set(unknowns(scenario))
-    # Some insurer may still pay (else its terms cannot change what the patient pays).
-    insured = any(r.available and r.route != "self_pay" for r in result.routes)
+    # Some insurer may still pay (else its terms cannot change what the patient pays), now or
+    # once the paperwork is in order (its terms then change what the estimate says it is worth).
+    insured = (any(r.available and r.route != "self_pay" for r in result.routes)
+               or result.once_fixed is not None)
     cash = _cash_matters(result)
     candidates = [q for q in open_questions(facts)
                   if not q.first(facts) and _useful(q, open_unknowns, insured, cash)]

@@ -86,12 +86,12 @@ def headline_text(
             cost += " " + t.gettext("That is about %(each)s per session.",
                                     each=t.money(_each(high, n)))
     lines.append(cost)
-    lines += once_fixed_lines(e, s, t)
     if low != high and e.range is not None and e.range.widened_by:
         topic = TOPICS.get(e.range.widened_by[0])
         if topic:
             lines.append(t.gettext("Knowing %(topic)s would narrow this the most.",
                                    topic=t.gettext(topic)))
+    lines += once_fixed_lines(e, s, t)
     if previous_total is not None and previous_total != e.totals.patient:
         lines.append(t.gettext("Before the change: %(old)s. Now: %(new)s.",
                                old=t.money(previous_total), new=t.money(e.totals.patient)))
