@@ -36,21 +36,25 @@ def fsa_year(s: Scenario, rows: Sequence[SessionRow], cap: Decimal) -> FsaYear |
     ys = s.plan.year_start
     if ys is None or not rows or rows[0].date is None:
         return None
+    # A health plan's year (asked, or January 1 by default) is the employer's FSA year too;
+    # without one (original Medicare's is the calendar year by law, not the employer's), the
+    # usual calendar year is assumed, and said.
+    assumed = s.plan_payer not in ("commercial", "medicare_advantage")
     ends = plan_year_of(ys, rows[0].date)[1]
     rule = s.fsa_rollover or "unknown"
     deadline = fsa_grace_end(ends) if rule == "grace_period" else ends
     mine = [r for r in rows if r.date is not None and r.date <= deadline]
     later = rows[len(mine):]
-    if not later:
-        return None
     total = sum((r.patient for r in mine), ZERO)
     later_total = sum((r.patient for r in later), ZERO)
+    if not later_total:  # nothing to pay after the deadline: it pays like an undated course
+        return None
     limit = Decimal(fsa_carryover(ends)[1]) if rule == "carryover" else None
     # What is left after this plan year's sessions carries over, up to the limit.
     carried = ZERO if limit is None else min(later_total, limit, cap - min(total, cap))
     return FsaYear(rule=rule, deadline=deadline, sessions=len(mine), total=total,
                    later_sessions=len(later), later_total=later_total, carryover=carried,
-                   carryover_limit=limit)
+                   carryover_limit=limit, assumed=assumed)
 
 
 def _fsa(s: Scenario, total: Decimal, rows: Sequence[SessionRow]

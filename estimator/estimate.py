@@ -135,6 +135,9 @@ class FsaYear(_Out):
     later_total: MoneyOut
     carryover: MoneyOut
     carryover_limit: MoneyOut | None = None
+    # No health plan gave the plan year: the FSA's is taken to be the calendar year, the usual
+    # one (DOMAIN.md "Calendar": January 1 for most employer plans), and the patient told so.
+    assumed: bool = False
 
 
 class Accounts(_Out):
@@ -159,13 +162,16 @@ class Accounts(_Out):
 class OnceFixed(_Out):
     """What billing the insurer would cost once the paperwork is in order (estimator.fixes):
     `fixes` are the reasons fixed (`no_referral`, `preauth_required`, ...), `route` the way
-    to pay recommended then, with its worst (`patient_total`) and best case (`low`, null when
-    the unknowns do not change it)."""
+    through an insurer that can cost least then (paying yourself may still be recommended for
+    its certainty), with its worst (`patient_total`) and best case (`low`, null when the
+    unknowns do not change it)."""
 
     fixes: list[str]
     route: RouteName
     patient_total: MoneyOut
     low: MoneyOut | None = None
+    # What the insurers would pay then at the worst case (0: nothing, all to the deductible).
+    insurer_total: MoneyOut | None = None
     # The reasons still open then (`preauth_unknown`, `claim_unknown`, ...): what the range
     # depends on, or what may be needed too.
     open: list[str] = []
@@ -202,5 +208,5 @@ class Estimate(_Out):
     accounts: Accounts | None
     next_steps: list[NextStep]
     notes: list[str]
-    # Set when paying yourself (or a dearer route) is recommended only for want of paperwork.
+    # Set when an insurer could cost less than the recommended way once paperwork is in order.
     once_fixed: OnceFixed | None = None

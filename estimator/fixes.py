@@ -3,9 +3,9 @@
 Some reasons an insurer would not pay are the patient's to fix before the first visit: a
 referral or prescription (DOMAIN.md "Who pays": it names the diagnosis, frequency and duration),
 a billable diagnosis code on it (DOMAIN.md "Codes": M54.5 is no longer billable, injury codes
-need a 7th character), the plan's pre-authorization. When one of them is all that keeps the
-plan (or workers' comp, or PIP) from paying and paying yourself is recommended meanwhile, a
-billing office would say: get it first. So the estimate also says what billing the insurer
+need a 7th character), the plan's pre-authorization. When one of them keeps the plan (or
+workers' comp, or PIP) from paying, and billing it could then cost less than the way recommended
+now, a billing office would say: get it first. So the estimate also says what billing the insurer
 would cost with the paperwork in order (`Estimate.once_fixed`), worked out by the same
 estimator on the scenario as it would be then.
 
@@ -36,7 +36,7 @@ FIXES: dict[str, dict[str, Any]] = {
 
 # What may still stand between the patient and the insurer's payment once the paperwork is in
 # order: said with the figure.
-OPEN = ("preauth_unknown", "claim_unknown")
+OPEN = ("preauth_unknown", "claim_unknown", "price_unknown")
 
 
 def _blocking(result: Estimate) -> list[str]:
@@ -69,7 +69,8 @@ def once_fixed(s: Scenario, result: Estimate, estimate: Callable[[Scenario], Est
     if _lowest(best) >= result.recommended.patient_total:
         return None
     return OnceFixed(fixes=fixes, route=best.route, patient_total=best.patient_total,
-                     low=best.low, open=[r for r in then.reasons if r in OPEN])
+                     low=best.low, insurer_total=best.insurer_total,
+                     open=[r for r in then.reasons if r in OPEN])
 
 
 def _lowest(r: Route) -> Decimal:

@@ -95,6 +95,8 @@ async def test_two_workers_send_a_reminder_once_at_its_time_and_none_after_forge
             if not await store_b.reminders(kept):
                 break
             await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the reminder sent was not deleted")
         time.now = PLAN_YEAR_DUE + timedelta(days=2)
         await asyncio.gather(clock_a.passes(3), clock_b.passes(3))
 

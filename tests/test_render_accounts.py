@@ -45,7 +45,7 @@ def _text(lang: str, **changes: object) -> str:
 def test_an_fsa_pays_only_this_plan_years_sessions(lang, lines):
     """A 2026 FSA without a grace period or carryover pays the 192.00 of 2026 (30% = 57.60
     saved), not the 672.00 of the whole course."""
-    end = translator(lang).date(date(2026, 12, 31))
+    end = translator(lang).date(date(2026, 12, 31), "long")
     text = _text(lang, fsa_rollover="none")
     assert "\n".join(lines).format(end=end) in text
     for whole in ("FSA can pay all of it", "FSA puede pagarlo todo", "FSA можно оплатить всю"):
@@ -86,7 +86,7 @@ def test_an_unknown_fsa_rule_counts_the_worst_case_and_says_what_to_check(lang, 
 def test_a_carryover_pays_part_of_next_years_sessions(lang, lines):
     """500.00 left: 192.00 for 2026, the other 308.00 (under the 680.00 limit) carries over
     and pays 308.00 of the 480.00 of 2027; 172.00 is left for the 2027 FSA."""
-    end = translator(lang).date(date(2026, 12, 31))
+    end = translator(lang).date(date(2026, 12, 31), "long")
     text = _text(lang, fsa_rollover="carryover", account_balance="500.00")
     assert "\n".join(lines).format(end=end) in text
 
@@ -100,7 +100,7 @@ def test_a_carryover_pays_part_of_next_years_sessions(lang, lines):
            "него можно оплатить и 4 сеанса после {end}: 480,00\xa0$."),
 ])
 def test_a_carryover_that_covers_next_years_sessions(lang, line):
-    end = translator(lang).date(date(2026, 12, 31))
+    end = translator(lang).date(date(2026, 12, 31), "long")
     text = _text(lang, fsa_rollover="carryover")
     assert line.format(end=end) in text
     assert "next year's FSA" not in text
@@ -109,16 +109,14 @@ def test_a_carryover_that_covers_next_years_sessions(lang, line):
 def test_a_balance_below_this_years_sessions_and_a_grace_period():
     """100.00 left pays 100.00 of 2026's 192.00. With a grace period to 2027-03-15 the whole
     course is before it: the FSA pays all of it, worded as before."""
-    t = translator("en")
+    end = translator("en").date(date(2026, 12, 31), "long")
     text = _text("en", fsa_rollover="none", account_balance="100.00")
-    assert (f"Your FSA can pay $100.00 of the $192.00 for the 8 sessions up to "
-            f"{t.date(date(2026, 12, 31))}.") in text
+    assert f"Your FSA can pay $100.00 of the $192.00 for the 8 sessions up to {end}." in text
     grace = _text("en", fsa_rollover="grace_period")
     assert "Your FSA can pay all of it, $672.00.\nThat saves you about $201.60 in taxes." in grace
     # One session on 2027-01-14 is the 2026 plan year's only under the grace period.
     one = _text("en", fsa_rollover="none", sessions=9)
-    assert (f"The 1 session after {t.date(date(2026, 12, 31))} ($120.00) needs next year's FSA."
-            in one)
+    assert f"The 1 session after {end} ($120.00) needs next year's FSA." in one
 
 
 @pytest.mark.parametrize(("lang", "line"), [
@@ -145,3 +143,18 @@ def test_an_hsa_saves_tax_only_on_new_money(lang, line):
     text = explain(e, s, translator(lang))
     assert line in text
     assert "224" not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "ru"])
+def test_without_a_health_plan_the_fsas_year_is_assumed_and_said(lang):
+    """Paying the clinic yourself (no plan gives the plan year): the FSA's year is taken to be
+    the calendar year, the usual one, and the patient is told to check it."""
+    t = translator(lang)
+    text = _text(lang, payer="self_pay", fsa_rollover="none",
+                 fees={"billed_per_unit": "40.00", "cash_per_session": "90.00"}, plan={})
+    assert t.gettext("We took your FSA's plan year to be the calendar year: ask your employer "
+                     "if it is not.") in text
+    assert t.date(date(2026, 12, 31), "long") in text
+    with_plan = _text(lang, fsa_rollover="none")  # the health plan's year is the FSA's
+    assert t.gettext("We took your FSA's plan year to be the calendar year: ask your employer "
+                     "if it is not.") not in with_plan

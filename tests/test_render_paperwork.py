@@ -80,3 +80,34 @@ def test_nothing_is_said_when_nothing_can_be_fixed(lang):
                                  "diagnosis_codes": ["M54.50"],
                                  "plan": {"copay": "20.00", "covers_massage_therapists": False}})
     assert sentence(explain(estimate(s), s, translator(lang)), lang) is None
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_plan_that_would_pay_nothing_is_not_said_to_pay_the_rest(lang):
+    """With the referral, the 1,000.00 deductible (none met) takes the whole course at the
+    allowed 120.00 a session: 720.00, the plan pays nothing; cash 6 x 130.00 = 780.00 now."""
+    s = Scenario.model_validate({**HMO, "diagnosis_codes": ["M54.50"],
+                                 "fees": {**FEES, "cash_per_session": "130.00"},
+                                 "plan": {"deductible": "1000.00", "deductible_met": "0.00",
+                                          "coinsurance_pct": "20"}})
+    t = translator(lang)
+    line = sentence(explain(estimate(s), s, t), lang)
+    assert line == t.gettext("With %(fixes)s, billing %(payers)s would cost you %(total)s.",
+                             fixes=REFERRAL[lang], payers=t.gettext("your health plan"),
+                             total=t.money(Decimal("720.00")))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_range_from_the_clinics_unknown_price_is_said_to_depend_on_it(lang):
+    s = Scenario.model_validate({**HMO, "diagnosis_codes": ["M54.50"],
+                                 "fees": {"billed_per_unit": None},
+                                 "plan": {"deductible": "1000.00", "deductible_met": "0.00",
+                                          "coinsurance_pct": "20"}})
+    e = estimate(s)
+    assert e.once_fixed is not None and "price_unknown" in e.once_fixed.open
+    t = translator(lang)
+    line = sentence(explain(e, s, t), lang)
+    assert line == t.gettext(
+        "With %(fixes)s, the course would cost you between %(low)s and %(high)s, depending on "
+        "the clinic's price.", fixes=REFERRAL[lang], low=t.money(e.once_fixed.low),
+        high=t.money(e.once_fixed.patient_total))

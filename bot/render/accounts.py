@@ -8,23 +8,25 @@ from bot.i18n import Translator
 from estimator import FsaYear
 from estimator.parameters import ACCOUNT_ANNUAL_LIMIT, ACCOUNT_LIMIT_YEAR
 
+from .calendar import day_text
+
 
 def _this_year(y: FsaYear, paid: Decimal, t: Translator) -> str:
     """What this plan year's FSA pays, for the sessions up to its deadline."""
     if paid >= y.total:
         return t.ngettext("Your FSA can pay for the %(n)s session up to %(date)s: %(amount)s.",
                           "Your FSA can pay for the %(n)s sessions up to %(date)s: %(amount)s.",
-                          y.sessions, date=t.date(y.deadline), amount=t.money(paid))
+                          y.sessions, date=day_text(y.deadline, t), amount=t.money(paid))
     return t.ngettext(
         "Your FSA can pay %(amount)s of the %(total)s for the %(n)s session up to %(date)s.",
         "Your FSA can pay %(amount)s of the %(total)s for the %(n)s sessions up to %(date)s.",
-        y.sessions, date=t.date(y.deadline), amount=t.money(paid), total=t.money(y.total))
+        y.sessions, date=day_text(y.deadline, t), amount=t.money(paid), total=t.money(y.total))
 
 
 def _later(y: FsaYear, t: Translator) -> list[str]:
     """The sessions after the deadline: what a carryover pays of them, what needs next year's
     FSA."""
-    day = t.date(y.deadline)
+    day = day_text(y.deadline, t)
     if not y.carryover:
         return [t.ngettext(
             "The %(n)s session after %(date)s (%(total)s) needs next year's FSA.",
@@ -54,6 +56,9 @@ def fsa_year_lines(y: FsaYear, amount: Decimal, t: Translator) -> list[str]:
     paid = amount - y.carryover
     lines = [_this_year(y, paid, t)] if y.total else []
     lines += _later(y, t)
+    if y.assumed:
+        lines.append(t.gettext("We took your FSA's plan year to be the calendar year: ask your "
+                               "employer if it is not."))
     if y.rule == "unknown":
         # The worst case was counted: a grace period or a carryover can only pay more.
         lines.append(t.gettext("We counted no grace period and no carryover: ask your employer "

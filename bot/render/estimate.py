@@ -270,6 +270,8 @@ def recommendation_text(e: Estimate, s: Scenario, t: Translator) -> str:
     """The headline's first sentence: the recommended way to pay (original Medicare and
     Medicaid by name)."""
     route = _effective_route(e)
+    if route == "self_pay" and not price_known(s):  # no cash price to name
+        return t.gettext("We recommend paying the clinic yourself.")
     return t.gettext(HEADLINES_BY_PLAN.get((route, s.plan_payer or "")) or HEADLINES[route])
 
 

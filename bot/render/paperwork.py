@@ -7,7 +7,7 @@ from babel.lists import format_list
 from bot.i18n import N_, Translator
 from estimator import Estimate, Scenario
 
-from .codes import PAYER_NAMES
+from .who_pays import payer_name, payers_of
 
 # What the patient would have in hand, by the reason it fixes (several reasons, one document).
 # TRANSLATORS: these follow "With ..." (es "Con ...") or, in Russian, "Когда вы получите ..."
@@ -26,18 +26,6 @@ PERHAPS_NEEDED = {
     "preauth_unknown": N_("your plan's pre-authorization, if it needs one"),
 }
 
-# The first payer of the route, which pays "the rest" (as the route's name spells it).
-_FIRST_PAYER = (("workers_comp", "workers_comp"), ("auto_pip", "auto"), ("insurance", None))
-
-
-def _payer(route: str, s: Scenario, t: Translator) -> str:
-    for prefix, payer in _FIRST_PAYER:
-        if route.startswith(prefix):
-            name = payer or (s.plan_payer if s.plan_payer in PAYER_NAMES else "commercial")
-            return t.gettext(PAYER_NAMES[name])
-    return t.gettext(PAYER_NAMES["commercial"])
-
-
 def once_fixed_lines(e: Estimate, s: Scenario, t: Translator) -> list[str]:
     fixed = e.once_fixed
     if fixed is None:
@@ -47,16 +35,28 @@ def once_fixed_lines(e: Estimate, s: Scenario, t: Translator) -> list[str]:
         return []
     having += [PERHAPS_NEEDED[code] for code in fixed.open if code in PERHAPS_NEEDED]
     fixes = format_list([t.gettext(text) for text in dict.fromkeys(having)], locale=t.locale)
-    payer = _payer(fixed.route, s, t)
+    names = [payer_name(paid_by, s, t) for paid_by in payers_of(fixed.route)]
+    payers = format_list(names, locale=t.locale)
     if fixed.low is None or fixed.low == fixed.patient_total:
-        return [t.gettext("With %(fixes)s, the course would cost you %(total)s, and %(payer)s "
-                          "would pay the rest.", fixes=fixes,
-                          total=t.money(fixed.patient_total), payer=payer)]
+        total = t.money(fixed.patient_total)
+        if not fixed.insurer_total:  # all of it to the deductible: the insurer pays nothing
+            return [t.gettext("With %(fixes)s, billing %(payers)s would cost you %(total)s.",
+                              fixes=fixes, payers=payers, total=total)]
+        return [t.ngettext("With %(fixes)s, the course would cost you %(total)s, and %(payers)s "
+                           "would pay the rest.",
+                           "With %(fixes)s, the course would cost you %(total)s, and %(payers)s "
+                           "would pay the rest.", len(names), fixes=fixes, total=total,
+                           payers=payers)]
     low, high = t.money(fixed.low), t.money(fixed.patient_total)
     if "claim_unknown" in fixed.open:
         return [t.gettext("With %(fixes)s, the course would cost you between %(low)s and %(high)s, "
                           "depending on whether your claim is accepted.", fixes=fixes, low=low,
                           high=high)]
-    return [t.gettext("With %(fixes)s, the course would cost you between %(low)s and %(high)s, "
-                      "depending on what %(payer)s pays.", fixes=fixes, low=low, high=high,
-                      payer=payer)]
+    if "price_unknown" in fixed.open:
+        return [t.gettext("With %(fixes)s, the course would cost you between %(low)s and %(high)s, "
+                          "depending on the clinic's price.", fixes=fixes, low=low, high=high)]
+    return [t.ngettext("With %(fixes)s, the course would cost you between %(low)s and %(high)s, "
+                       "depending on what %(payers)s pays.",
+                       "With %(fixes)s, the course would cost you between %(low)s and %(high)s, "
+                       "depending on what %(payers)s pay.", len(names), fixes=fixes, low=low,
+                       high=high, payers=payers)]

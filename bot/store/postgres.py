@@ -80,7 +80,7 @@ _OUTAGES = (
 # A chat some process holds (its lease or a section: `pg_advisory_lock(chat_id)` or the
 # transaction's `pg_advisory_xact_lock(chat_id)`) is being applied, whatever the age of its stored
 # updates (a slow Bot API): only the others are left behind. pg_locks shows a one-bigint advisory
-# key as classid (high 32 bits) and objid (low 32 bits) with objsubid 1.
+# key as classid (high 32 bits) and objid (low 32 bits), both unsigned, with objsubid 1.
 _WAITING_CHATS = """
 SELECT DISTINCT i.chat_id FROM inbox i
 WHERE i.received_at < now() - $1::interval
@@ -88,7 +88,8 @@ WHERE i.received_at < now() - $1::interval
     SELECT 1 FROM pg_locks l
     WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-      AND l.classid::bigint = (i.chat_id >> 32) AND l.objid::bigint = (i.chat_id & 4294967295))
+      AND l.classid::bigint = ((i.chat_id >> 32) & 4294967295)
+      AND l.objid::bigint = (i.chat_id & 4294967295))
 """
 
 
