@@ -3,6 +3,7 @@ pre-authorization approved, where the car is insured (also from a clinic link), 
 month and no cash price for original Medicare, and a limit asked before what is paid of it."""
 
 from datetime import date
+from decimal import Decimal
 
 from bot.clinics import load_clinics
 from bot.interview import Answer, step
@@ -165,3 +166,29 @@ def test_a_limit_is_asked_before_what_is_paid_or_used_of_it():
     for limit, used in (("deductible", "deductible_met"), ("oop_max", "oop_met"),
                         ("visit_limit", "visits_used")):
         assert asked.index(limit) < asked.index(used), asked
+
+
+def test_all_of_medicares_deductible_paid_is_the_deductible_the_law_sets():
+    """Original Medicare never asks the deductible (set by law): "All of it" paid is that amount,
+    not an unknown that leaves the estimate a range and charges the deductible again."""
+    _, _, prompt = play({**MEDICARE_PT, "deductible_met": "all"})
+    assert prompt.kind == "result"
+    assert prompt.scenario.plan.deductible_met == Decimal("283.00")
+    assert "deductible_met" not in (prompt.estimate.range.widened_by if prompt.estimate.range
+                                    else [])
+    paid = play({**MEDICARE_PT, "deductible_met": "283"})[2]
+    assert prompt.estimate.totals == paid.estimate.totals
+
+
+def test_a_workers_comp_claim_not_decided_yet_is_unknown_not_refused():
+    """"Not decided yet" is not "No": the estimate ranges over accepted and refused (reason
+    claim_unknown), never "your claim was not accepted"."""
+    known = {"purpose": "medical", "payer": "workers_comp", "fallback": "none",
+             "provider": "massage_therapist", "prescription": "yes", "diagnosis": "S16.1XXA",
+             "sessions": "12", "wc_claim": "pending", "cash": "80", "price": "160",
+             "minutes": "60", "account": "none"}
+    asked, _, prompt = play(known)
+    assert "wc_claim" in asked and prompt.kind == "result"
+    assert prompt.scenario.workers_comp.claim_accepted is None
+    assert "claim_unknown" in prompt.estimate.reasons
+    assert "claim_not_accepted" not in prompt.estimate.reasons

@@ -49,7 +49,7 @@ def test_kx_is_not_claimed_when_no_calendar_year_passes_it(lang):
 
 @pytest.mark.parametrize(("lang", "expected"), [
     ("en", "Your sessions in 2027 come to $2,661.12 of approved amounts, more than Medicare's "
-           "therapy threshold for 2026 ($2,480.00; the one for 2027 is not published yet): the "
+           "therapy threshold for 2026 ($2,480.00; we don't have the one for 2027 yet): the "
            "therapist may need to add the KX modifier"),
     ("es", "Sus sesiones de 2027 suman"),
     ("ru", "Ваши сеансы в 2027 году дают"),

@@ -69,6 +69,7 @@ def _opt(value: str, label: str) -> Option:
 
 
 YES = _opt("yes", N_("Yes"))
+PENDING = "pending"  # an answer that leaves the fact unknown: it will be decided later
 # The health plans a patient can have, as the payer or behind auto or workers' comp.
 HEALTH_PLANS = (
     _opt("commercial", N_("Health plan (job or marketplace)")),
@@ -458,7 +459,8 @@ QUESTIONS: tuple[Question, ...] = (
         N_("Has your workers' compensation claim been accepted?"),
         N_("Workers' compensation pays for treatment only once the claim is accepted, and then "
            "you pay nothing. Your employer or the claims adjuster can tell you."),
-        options=(YES, NO),
+        # A claim not decided yet is common: said as such, not as "No" (refused).
+        options=(YES, NO, _opt(PENDING, N_("Not decided yet"))),
         applies=lambda f: f.medical and f.payer == "workers_comp",
         settles=("claim_accepted",),
         fills="workers_comp.claim_accepted",

@@ -10,11 +10,12 @@ from typing import Any
 from bot.clinics import Clinic
 from estimator import Scenario
 from estimator.money import cents
+from estimator.parameters import MEDICARE_PART_B_DEDUCTIBLE
 from estimator.units import units_for_minutes
 
 from . import diagnosis
 from .facts import NOT_A_NUMBER, Facts
-from .questions import QUESTIONS, Question, open_questions
+from .questions import PENDING, QUESTIONS, Question, open_questions
 
 DEFAULT_SESSIONS = 12
 DEFAULT_MINUTES = 60
@@ -51,7 +52,9 @@ def _value(question: Question, answer: Any) -> Any:
     Decimal, options ("none", "all", a count) as they are; None ("I don't know") stays None."""
     if answer is None or answer in NOT_A_NUMBER:
         return answer
-    if {o.value for o in question.options} == {"yes", "no"}:
+    if answer == PENDING:  # not decided yet: unknown to the estimate
+        return None
+    if {"yes", "no"} <= {o.value for o in question.options}:
         return answer == "yes"
     if question.kind in ("amount", "percent"):
         return Decimal(answer)
@@ -71,8 +74,10 @@ def _filled(a: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _standing_for_others(a: dict[str, Any], plan: dict[str, Any]) -> None:
-    """The answers that stand for another answer's value, which the loop cannot read alone."""
+def _standing_for_others(a: dict[str, Any], plan: dict[str, Any], medicare: bool) -> None:
+    """The answers that stand for another answer's value, which the loop cannot read alone.
+    `medicare`: original Medicare's deductible is set by law (the estimator's default when the
+    plan gives none), so "All of it" paid is that amount."""
     if a.get("deductible") == "met":
         # Met this year: nothing of it is left to pay, whatever its amount. As none at all, the
         # walk is the same; only the floor of the out-of-pocket amount met (at least the
@@ -80,7 +85,8 @@ def _standing_for_others(a: dict[str, Any], plan: dict[str, Any]) -> None:
         plan["deductible"] = plan["deductible_met"] = Decimal(0)
     for side in ("", "oon_"):  # "All of it" paid: the deductible's amount
         if plan.get(side + "deductible_met") == "all":
-            plan[side + "deductible_met"] = plan.get(side + "deductible")
+            law = MEDICARE_PART_B_DEDUCTIBLE if medicare and not side else None
+            plan[side + "deductible_met"] = plan.get(side + "deductible") or law
     if "cost_share" in a and a["cost_share"] is None:  # how costs are shared is not known
         plan["copay"] = plan["coinsurance_pct"] = None
 
@@ -118,7 +124,7 @@ def build_scenario(facts: Facts) -> Scenario:
     minutes = clinic.session_minutes if clinic else (a.get("minutes") or DEFAULT_MINUTES)
     units = units_for_minutes(minutes)
     data = _filled(a)
-    _standing_for_others(a, data["plan"])
+    _standing_for_others(a, data["plan"], facts.plan_payer == "medicare")
     data.update({
         # No insurer pays for relaxation (the question is not asked): the patient pays.
         "payer": a.get("payer") or ("commercial" if facts.medical else "self_pay"),

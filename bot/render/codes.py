@@ -339,9 +339,9 @@ NOTES = {
 }
 NOTE_MEDICARE_PART_B_DEFAULTS = N_("We used Medicare Part B's deductible of %(deductible)s and its "
                                    "%(coinsurance)s coinsurance, which are set by law.")
-NOTE_MEDICARE_PART_B_LATER_YEAR = N_("Medicare has not published its Part B deductible for the "
-                                     "years after %(year)s yet: for your sessions after %(year)s "
-                                     "we used the %(year)s deductible, %(deductible)s.")
+NOTE_MEDICARE_PART_B_LATER_YEAR = N_("We don't have Medicare's Part B deductible for the years "
+                                     "after %(year)s yet: for your sessions after %(year)s we "
+                                     "used the %(year)s deductible, %(deductible)s.")
 NOTE_MEDICARE_LIMITING_CHARGE = N_("A clinic that does not participate in Medicare may charge you "
                                    "at most the limiting charge: %(percent)s of Medicare's "
                                    "approved amount.")

@@ -59,7 +59,7 @@ def step_text(code: str, params: dict[str, Any], t: Translator) -> str:
 
 def _kx_by_year(params: dict[str, Any], t: Translator) -> str:
     """A dated course: the calendar year whose approved amounts pass the yearly threshold; a
-    year whose threshold is not published yet is compared with the latest one, as a maybe."""
+    year whose threshold we do not have yet is compared with the latest one, as a maybe."""
     threshold = t.money(Decimal(str(params["threshold"])))
     year, course_year = str(params["year"]), str(params["course_year"])
     approved = t.money(Decimal(str(params["approved"])))
@@ -71,8 +71,8 @@ def _kx_by_year(params: dict[str, Any], t: Translator) -> str:
             "necessary.", year=year, threshold=threshold, approved=approved)
     return t.gettext(
         "Your sessions in %(course_year)s come to %(approved)s of approved amounts, more than "
-        "Medicare's therapy threshold for %(year)s (%(threshold)s; the one for %(course_year)s "
-        "is not published yet): the therapist may need to add the KX modifier to those claims, "
+        "Medicare's therapy threshold for %(year)s (%(threshold)s; we don't have the one for "
+        "%(course_year)s yet): the therapist may need to add the KX modifier to those claims, "
         "confirming that the therapy is medically necessary.",
         year=year, course_year=course_year, threshold=threshold, approved=approved)
 
