@@ -226,9 +226,8 @@ def test_cash_that_is_only_safer_than_an_uncertain_plan_says_so():
              routes=[Route(route="insurance", available=True, patient_total=D("1088.00"),
                            low=D("288.00"), steps=[])])
     text = explain(e, scenario(), translator("en"))
-    assert ("Billing your health plan could cost you anywhere from $288.00 to $1,088.00, "
-            "depending on the answers still open; the clinic's cash price costs $1,080.00 for "
-            "sure, so we recommend it.") in text
+    assert ("Your health plan: from $288.00 to $1,088.00, depending on the answers still open. "
+            "The clinic's cash price costs $1,080.00 for sure, so we recommend it.") in text
     assert "• Your health plan: $288.00 to $1,088.00" in text
 
 
@@ -769,8 +768,8 @@ def test_billing_the_plan_as_a_range_says_what_it_costs_not_that_the_plan_pays_i
     assert plan.low is not None and e.recommended.route == "self_pay"
     text = explain(e, s, t)
     assert t.gettext(
-        "Billing %(payer)s would cost you between %(low)s and %(high)s; the clinic's cash price, "
-        "%(cash)s, costs less, so we recommend it.", payer=t.gettext("your health plan"),
+        "%(route)s: from %(low)s to %(high)s. The clinic's cash price, %(cash)s, costs less, so "
+        "we recommend it.", route=t.gettext(codes.ROUTES["insurance"]),
         low=t.money(plan.low), high=t.money(plan.patient_total),
         cash=t.money(D("1080.00"))) in text
     assert "its share" not in text and "свою часть" not in text and "su parte" not in text

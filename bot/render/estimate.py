@@ -31,16 +31,13 @@ from .codes import (
     RANGE_REASONS,
     REASONS,
     ROUTE_REASONS,
-    ROUTES,
-    ROUTES_BY_PLAN,
-    SELF_PAY_PRICE_UNKNOWN,
     TOPICS,
 )
 from .insurer_call import QUESTIONS as CALL_QUESTIONS
 from .insurer_call import call_script
 from .paperwork import once_fixed_lines
 from .steps import note_text, step_text
-from .who_pays import coverage_text
+from .who_pays import coverage_text, price_known, route_label
 
 
 def _each(total: Decimal, n: int) -> Decimal:
@@ -104,22 +101,6 @@ def reason_text(code: str | None, t: Translator) -> str:
     """A finding or a route's reason as a sentence ("" for a code without wording)."""
     message = REASONS.get(code or "") or ROUTE_REASONS.get(code or "")
     return t.gettext(message) if message else ""
-
-
-def route_label(route: str, t: Translator, plan_payer: str | None = None,
-                price_known: bool = True) -> str:
-    """A way to pay as a short label; through original Medicare or Medicaid, named as such.
-    Paying yourself is a "cash price" only when the clinic's price or cash price is known."""
-    if route == "self_pay" and not price_known:
-        return t.gettext(SELF_PAY_PRICE_UNKNOWN)
-    label = ROUTES_BY_PLAN.get((route, plan_payer or "")) or ROUTES.get(route)
-    return t.gettext(label) if label else route
-
-
-def price_known(s: Scenario) -> bool:
-    """Whether the clinic's price (or its cash price) is known: else paying yourself costs a
-    range of assumed prices, not a cash price."""
-    return s.fees.billed_per_unit is not None or s.fees.cash_per_session is not None
 
 
 def _route_line(r: Route, t: Translator, plan_payer: str | None, known: bool) -> str:

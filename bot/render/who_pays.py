@@ -8,6 +8,9 @@ from estimator import Estimate, Scenario
 
 from .codes import (
     PAYER_NAMES,
+    ROUTES,
+    ROUTES_BY_PLAN,
+    SELF_PAY_PRICE_UNKNOWN,
     VERDICT_RELAXATION,
     VERDICT_SELF_PAY,
     VERDICTS,
@@ -42,6 +45,22 @@ def payer_name(paid_by: str, s: Scenario, t: Translator) -> str:
     plan = s.plan_payer if s.plan_payer in PAYER_NAMES else "commercial"
     return t.gettext(PAYER_NAMES[plan])
 
+
+
+def route_label(route: str, t: Translator, plan_payer: str | None = None,
+                price_known: bool = True) -> str:
+    """A way to pay as a short label; through original Medicare or Medicaid, named as such.
+    Paying yourself is a "cash price" only when the clinic's price or cash price is known."""
+    if route == "self_pay" and not price_known:
+        return t.gettext(SELF_PAY_PRICE_UNKNOWN)
+    label = ROUTES_BY_PLAN.get((route, plan_payer or "")) or ROUTES.get(route)
+    return t.gettext(label) if label else route
+
+
+def price_known(s: Scenario) -> bool:
+    """Whether the clinic's price (or its cash price) is known: else paying yourself costs a
+    range of assumed prices, not a cash price."""
+    return s.fees.billed_per_unit is not None or s.fees.cash_per_session is not None
 
 
 # --- who pays --------------------------------------------------------------------------------
@@ -195,20 +214,19 @@ def _cash_recommended(e: Estimate, s: Scenario, t: Translator) -> list[str]:
         alt = min(insured, key=lambda r: r.patient_total)
         payer = payer_name(payers_of(alt.route)[0], s, t)
         cash = e.recommended.patient_total
-        if alt.low is not None and alt.low < cash:
-            return [t.gettext(
-                "Billing %(payer)s could cost you anywhere from %(low)s to %(high)s, "
-                "depending on the answers still open; the clinic's cash price costs %(cash)s "
-                "for sure, so we recommend it.",
-                payer=payer, low=t.money(alt.low), high=t.money(alt.patient_total),
-                cash=t.money(cash))]
         if alt.low is not None:
-            # What the plan itself would pay is not known across the range: say only what
-            # billing it costs.
+            # A range: named as "Other ways to pay" lists it (a chain, "then the cash price"),
+            # and what the insurer itself would pay is not said (not known across the range).
+            route = route_label(alt.route, t, s.plan_payer, price_known(s))
+            low, high = t.money(alt.low), t.money(alt.patient_total)
+            if alt.low < cash:
+                return [t.gettext(
+                    "%(route)s: from %(low)s to %(high)s, depending on the answers still open. "
+                    "The clinic's cash price costs %(cash)s for sure, so we recommend it.",
+                    route=route, low=low, high=high, cash=t.money(cash))]
             return [t.gettext(
-                "Billing %(payer)s would cost you between %(low)s and %(high)s; the clinic's "
-                "cash price, %(cash)s, costs less, so we recommend it.",
-                payer=payer, low=t.money(alt.low), high=t.money(alt.patient_total),
+                "%(route)s: from %(low)s to %(high)s. The clinic's cash price, %(cash)s, costs "
+                "less, so we recommend it.", route=route, low=low, high=high,
                 cash=t.money(cash))]
         if alt.insurer_total == 0:
             return [_plan_pays_nothing(s, t, payer, cash, alt.patient_total)]
