@@ -72,3 +72,41 @@ def test_an_undated_estimate_shows_no_dates():
     e = estimate(scenario)
     t = translator("en")
     assert schedule_text(e, t) == plan_years_text(e, t) == "" and dated_rows(e, t) == []
+
+
+def _dated(**changes):
+    from estimator import Scenario
+
+    data = {"payer": "commercial", "network": "in", "prescription": True,
+            "diagnosis_codes": ["M54.50"], "preauth": "not_required", "sessions": 6,
+            "start_date": "2026-12-07",
+            "fees": {"billed_per_unit": "40.00", "allowed_per_unit": "30.00",
+                     "cash_per_session": "90.00"},
+            "plan": {"deductible": "1000.00", "deductible_met": "1000.00",
+                     "coinsurance_pct": "20"}}
+    s = Scenario.model_validate({**data, **changes})
+    return s, estimate(s)
+
+
+@pytest.mark.parametrize(("lang", "pair"), [
+    ("en", "• Sessions 5 and 6, Jan 4, 2027 and Jan 11, 2027: $120.00 each"),
+    ("es", "• Sesiones 5 y 6,"),
+    ("ru", "• Сеансы 5 и 6,"),
+])
+def test_two_sessions_alike_are_said_as_a_pair(lang, pair):
+    """Weekly from Dec 7: 4 in 2026 at 24.00, then 2 in 2027 at the allowed 120.00 (a new
+    deductible): "5 and 6", not "5 to 6"."""
+    s, e = _dated()
+    text = schedule_text(e, translator(lang))
+    assert pair in text and "5 to 6" not in text
+
+
+def test_paying_the_clinic_yourself_shows_no_plan_year_split():
+    """The plan's year is not the clinic's: when paying cash is recommended, no "Your plan year
+    starts again" block (the plan's deductible of 5,000.00 makes cash cheaper)."""
+    s, e = _dated(plan={"deductible": "5000.00", "deductible_met": "0.00",
+                        "coinsurance_pct": "20"})
+    assert e.recommended.route == "self_pay" and len(e.totals.by_plan_year) == 2
+    assert plan_years_text(e, translator("en")) == ""
+    s, e = _dated()
+    assert plan_years_text(e, translator("en")).startswith("Your plan year starts again")

@@ -773,3 +773,16 @@ def test_billing_the_plan_as_a_range_says_what_it_costs_not_that_the_plan_pays_i
         low=t.money(plan.low), high=t.money(plan.patient_total),
         cash=t.money(D("1080.00"))) in text
     assert "its share" not in text and "свою часть" not in text and "su parte" not in text
+
+
+def test_asking_for_a_prescription_is_not_followed_by_asking_for_its_code():
+    """The prescription step already names the ICD-10 code: no second step for the code."""
+    data = {"payer": "commercial", "plan_type": "ppo", "network": "in", "prescription": False,
+            "diagnosis_codes": [], "sessions": 6, "fees": {"billed_per_unit": "40.00"}}
+    s = Scenario.model_validate(data)
+    e = estimate(s)
+    codes_given = {st.code for st in e.next_steps}
+    assert {"get_prescription", "ask_doctor_for_diagnosis_code"} <= codes_given
+    text = explain(e, s, translator("en"))
+    assert step_text("get_prescription", {}, translator("en")) in text
+    assert "Ask your doctor for the ICD-10 diagnosis code." not in text

@@ -80,7 +80,7 @@ def _window(code: str, n: int, day: str, t: Translator) -> str:
 def plan_years_text(e: Estimate, t: Translator) -> str:
     """The course's cost in each plan year, when it crosses a reset ("" otherwise)."""
     years = e.totals.by_plan_year
-    if len(years) < 2:
+    if len(years) < 2 or e.recommended.route == "self_pay":  # the plan's year: not the clinic's
         return ""
     lines = [t.gettext("Your plan year starts again during the course:")]
     for y in years:
@@ -125,6 +125,11 @@ def schedule_text(e: Estimate, t: Translator) -> str:
         if len(group) == 1:
             line = t.gettext("Session %(n)s, %(date)s: %(amount)s",
                              n=first.n, date=t.date(first.date), amount=t.money(first.patient))
+        elif len(group) == 2:  # "11 and 12", not "11 to 12"
+            line = t.gettext("Sessions %(first)s and %(last)s, %(start)s and %(end)s: "
+                             "%(amount)s each", first=first.n, last=last.n,
+                             start=t.date(first.date), end=t.date(last.date),
+                             amount=t.money(first.patient))
         else:
             line = t.gettext("Sessions %(first)s to %(last)s, %(start)s to %(end)s: "
                              "%(amount)s each", first=first.n, last=last.n,

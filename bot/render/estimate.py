@@ -187,9 +187,10 @@ def _reasons(e: Estimate, s: Scenario, t: Translator) -> Iterator[str]:
 
 CALL_TOPICS = frozenset().union(*(group for group, _ in CALL_QUESTIONS))
 # Steps another step already says: the workers' compensation claim step names the doctor's
-# order; asking the doctor for a prescription comes before bringing it.
+# order; asking the doctor for a prescription comes before bringing it, and names the code.
 _ALREADY_SAID = {"bring_doctors_order": "bring_wc_claim_number",
-                 "bring_prescription": "get_prescription"}
+                 "bring_prescription": "get_prescription",
+                 "ask_doctor_for_diagnosis_code": "get_prescription"}
 # Routes the clinic cannot take a cash price for (original Medicare, Medicaid): asking it for a
 # lower self-pay price would contradict that.
 _MUST_BILL = frozenset({"must_bill_medicare", "must_bill_medicaid"})
