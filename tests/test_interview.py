@@ -562,3 +562,24 @@ def test_without_a_prescription_narrowing_asks_the_plans_terms():
     state, prompt = drive(answers)
     assert prompt.kind == "question" and prompt.question_id == "deductible", prompt
     assert state.narrowing is not None and prompt.estimate is None
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "ru"])
+def test_a_course_length_nobody_knows_is_said_to_be_assumed(lang):
+    """"I don't know" how many sessions: the estimate counts a usual course of 12, and says so
+    above it (the headline's "for 12 sessions" would read as the patient's own figure)."""
+    from bot.render import prompt_text
+
+    answers = [("purpose", pick("medical")), ("payer", pick("self_pay")),
+               ("sessions", Answer(kind="unknown")), ("cash", typed("$90")),
+               ("minutes", pick("60")), ("price", typed("160")), ("account", pick("none")),
+               ("prescription", pick("yes"))]
+    _, prompt = drive(answers, lang=lang)
+    assert prompt.kind == "result" and prompt.sessions_assumed == 12
+    t = translator(lang)
+    said = t.ngettext("We counted %(n)s session, a usual course: change the answer when you know "
+                      "how many.", "We counted %(n)s sessions, a usual course: change the answer "
+                      "when you know how many.", 12)
+    assert said in prompt_text(prompt, t)
+    known = drive([*answers[:2], ("sessions", pick("12")), *answers[3:]], lang=lang)[1]
+    assert known.sessions_assumed is None and said not in prompt_text(known, t)

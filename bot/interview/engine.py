@@ -215,8 +215,9 @@ def _result(state: InterviewState, clinics, **extra: Any) -> Prompt:
     result = estimate(scenario)
     previous = Decimal(state.previous_total) if state.previous_total else None
     narrow = len(questions_left(facts, scenario, result)) or None
+    assumed = scenario.sessions if facts.medical and not facts.answers.get("sessions") else None
     return Prompt(kind="result", estimate=result, scenario=scenario, previous_total=previous,
-                  narrow=narrow, step=len(state.history), **extra)
+                  narrow=narrow, step=len(state.history), sessions_assumed=assumed, **extra)
 
 
 def _current_prompt(state: InterviewState, clinics, lang: str = "en", **extra: Any) -> Prompt:

@@ -86,6 +86,8 @@ class Prompt(BaseModel):
     narrow: int | None = None
     narrowing: bool = False
     so_far: Problem | None = None
+    # A result: the number of sessions counted when the patient did not know it (None: known).
+    sessions_assumed: int | None = None
 
 
 class Confirmation(BaseModel):

@@ -140,6 +140,12 @@ def prompt_text(prompt: Prompt, t: Translator) -> str:
     if prompt.kind == "change":
         parts.append(t.gettext("Which answer do you want to change?"))
     elif prompt.estimate is not None and prompt.scenario is not None:
+        if prompt.sessions_assumed:
+            parts.append(t.ngettext(
+                "We counted %(n)s session, a usual course: change the answer when you know "
+                "how many.",
+                "We counted %(n)s sessions, a usual course: change the answer when you know "
+                "how many.", prompt.sessions_assumed))
         parts.append(explain(prompt.estimate, prompt.scenario, t, prompt.previous_total))
         # (only under the button of that name: an exact estimate offers "Add details")
         if (prompt.narrow and not exact(prompt.estimate)
