@@ -74,8 +74,14 @@ def render(prompt: Prompt, t: Translator, answers: dict[str, str] | None = None,
     """The prompt as text with its numbered choices; `answers` ("Title: answer" by question)
     label the list of answers to change, so that each shows what it holds now; with `out`, an
     estimate offers to save its documents there."""
-    lines = [prompt_text(prompt, t), ""]
-    if prompt.kind in ("result", "glossary") and prompt.question_id is None:
+    return "\n".join([prompt_text(prompt, t), "", *_choices(prompt, t, answers, out)])
+
+
+def _choices(prompt: Prompt, t: Translator, answers: dict[str, str] | None,
+             out: Path | None) -> list[str]:
+    """The prompt's numbered choices and its keys ([-], [?], [q]...)."""
+    lines: list[str] = []
+    if _is_menu(prompt):
         labels = [narrow_label(prompt, t) if kind == "narrow" else action_label(kind, t)
                   for kind in after_result(prompt)]
         lines += [f"{i}) {label}" for i, label in enumerate(labels, 1)]
@@ -99,7 +105,12 @@ def render(prompt: Prompt, t: Translator, answers: dict[str, str] | None = None,
         extras.append(f"[{SAVE}] " + t.gettext(SAVE_LABEL, folder=str(out)))
     extras.append("[q] " + t.gettext("Quit"))
     lines.append("   ".join(extras))
-    return "\n".join(lines)
+    return lines
+
+
+def _is_menu(prompt: Prompt) -> bool:
+    """An estimate (or the glossary under it) with its numbered actions below."""
+    return prompt.kind in ("result", "glossary") and prompt.question_id is None
 
 
 def _replies(stream: TextIO, out: TextIO, echo: bool) -> Iterator[str]:
@@ -167,6 +178,11 @@ def chat(
         answer = answer_for(prompt, reply)
         if answer is None:
             break
+        if _is_menu(prompt) and answer.kind == "text":
+            # Not one of the numbered actions: say so under the menu, not the estimate again.
+            choose = t.gettext("Please choose one of the options.")
+            stdout.write("\n" + "\n".join([choose, *_choices(prompt, t, None, out)]) + "\n")
+            continue
         state, prompt = step(state, answer, clinics, lang, clinic_today(clinics, state))
         answers = answer_lines(state, clinics, t) if prompt.kind == "change" else None
         stdout.write("\n" + render(prompt, t, answers, out) + "\n")

@@ -154,3 +154,13 @@ def test_a_date_of_birth_that_cannot_be_read_skips_only_the_gfe(tmp_path):
 def test_without_out_there_is_no_save_action():
     done = chat(CASH_SCRIPT[:3] + ["q"], "--lang", "en", "--clinic", "demo-clinic")
     assert "[d]" not in done.stdout
+
+
+def test_a_reply_that_is_no_action_at_the_estimate_shows_the_choices_not_the_estimate_again():
+    lines = ["1", "7", "12", "-", "-", "-", "9", "q"]
+    done = chat(lines, "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    before, after = done.stdout.split("> 9", 1)
+    assert "We recommend paying the clinic yourself." in before
+    assert after.lstrip().startswith("Please choose one of the options.\n1) ")
+    assert "We recommend" not in after  # the estimate is not printed again
