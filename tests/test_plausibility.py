@@ -66,6 +66,9 @@ STRADDLES = [
     ("cash", "160", {}, None),
     ("cash", "9.99", {}, "cash_low"),
     ("cash", "0", {}, None),
+    ("deductible", "9.99", {}, "deductible_low"),  # e.g. "1" typed for the first option
+    ("deductible", "10", {}, None),
+    ("deductible", "0", {}, None),  # no deductible, typed
 ]
 
 
@@ -159,6 +162,9 @@ def test_an_amount_that_reads_two_ways_offers_both(lang, reply, readings):
     assert prompt.question_id == "deductible" and values(prompt) == readings
     assert prompt.message == plausibility.READING_MESSAGES["readings"]
     state, prompt = step(state, typed("2"), CLINICS, lang)  # the second option
+    if Decimal(readings[1]) < plausibility.DEDUCTIBLE_TOO_LOW:  # then read back like a typed one
+        assert prompt.message == plausibility.BY_ID["deductible_low"].message
+        state, prompt = step(state, typed("1"), CLINICS, lang)  # "Yes"
     assert state.answers["deductible"] == readings[1]
 
 

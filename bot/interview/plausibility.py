@@ -10,6 +10,7 @@ Rules on one value, each asked as "Is that right?" (Yes keeps it, No asks the qu
 | --- | --- | --- | --- |
 | `oop_below_deductible` | oop_max | below the deductible | the maximum includes the deductible |
 | `oop_low` | oop_max | under $500 | ACA plans' maximums are thousands of dollars |
+| `deductible_low` | deductible | $0.01 to $9.99 | a "1" typed for an option, or "5" for "500" |
 | `price_high` | price | over $1,000 a session | an hour of massage is $60-$200 |
 | `price_low` | price | under $10 a session | idem: a "2" typed for "200" |
 | `cash_high` | cash | over $1,000 a session | idem |
@@ -45,6 +46,8 @@ OOP_MAX_PLAUSIBLE = Decimal(500)
 # Outside these a session's price is probably a slip: an hour of massage costs $60-$200.
 FEE_PLAUSIBLE = Decimal(1000)
 FEE_TOO_LOW = Decimal(10)
+# Below this a deductible is more likely a slip ("1" typed for an option, "5" for "500").
+DEDUCTIBLE_TOO_LOW = Decimal(10)
 
 READINGS = "readings"
 FRACTION = "fraction"
@@ -87,6 +90,12 @@ RULES: tuple[Rule, ...] = (
         N_("You typed %(amount)s as your out-of-pocket maximum. Most plans' maximums are several "
            "thousand dollars. Is that right?"),
         lambda value, facts: value < OOP_MAX_PLAUSIBLE,
+    ),
+    Rule(
+        "deductible_low", "deductible",
+        N_("You typed %(amount)s as your plan's yearly deductible. That is unusually small for "
+           "a deductible. Is that right?"),
+        lambda value, facts: Decimal(0) < value < DEDUCTIBLE_TOO_LOW,
     ),
     Rule(
         "price_high", "price",
