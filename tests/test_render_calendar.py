@@ -110,3 +110,12 @@ def test_paying_the_clinic_yourself_shows_no_plan_year_split():
     assert plan_years_text(e, translator("en")) == ""
     s, e = _dated()
     assert plan_years_text(e, translator("en")).startswith("Your plan year starts again")
+
+
+def test_an_fsa_the_patient_said_has_no_grace_or_carryover_is_not_told_to_ask_about_them():
+    t = translator("en")
+    said = step_text("fsa_use_by", {"date": "2026-12-31", "rule": "none"}, t)
+    assert said == ("Spend your FSA money by December 31, 2026, when its plan year ends: money "
+                    "left after that is lost.")
+    unknown = step_text("fsa_use_by", {"date": "2026-12-31", "rule": "unknown"}, t)
+    assert "unless your plan has a grace period or a carryover" in unknown

@@ -29,6 +29,10 @@ def calendar_step(code: str, params: dict[str, Any], t: Translator) -> str:
         if "amount" in params:
             extra.update(amount=t.money(Decimal(str(params["amount"]))),
                          year=str(params["year"]))
+        if code == "fsa_use_by" and params.get("rule") == "none":
+            # The patient said the plan has neither: no "unless" to check.
+            return t.gettext("Spend your FSA money by %(date)s, when its plan year ends: money "
+                             "left after that is lost.", date=day)
         return t.gettext(FSA_STEPS[code], date=day, **extra)
     n = int(params["sessions"])
     if code in ("book_before_reset", "wait_for_reset"):
