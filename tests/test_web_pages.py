@@ -530,4 +530,6 @@ async def test_a_course_that_may_cross_january_1_asks_its_first_day_and_shows_th
     page = await (await client.post("/c/demo-clinic/estimate", data=posted)).text()
     assert 'id="patient-total"' in page and 'id="schedule"' in page
     assert "<td>Dec 7, 2026</td>" in page and "<td>Jan 4, 2027</td>" in page
-    assert "Your plan year starts again during the course:" in page
+    # Paying the clinic ($85.00 a session) is recommended: the plan's year is not the clinic's.
+    assert "We recommend paying the clinic yourself" in page
+    assert "Your plan year starts again during the course:" not in page
