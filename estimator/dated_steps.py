@@ -57,7 +57,9 @@ def date_rows(s: Scenario, plan: DatedPlan, rows: list[SessionRow]) -> list[Sess
 
 def by_plan_year(s: Scenario, plan: DatedPlan, rows: Sequence[SessionRow]) -> list[PlanYearTotal]:
     ys = s.plan.year_start
-    if not plan.dates or ys is None or not s.health_plan:
+    # The plan's years matter only to the sessions that go through it (not to paying the clinic).
+    through_plan = any(r.paid_by == "health_plan" for r in rows)
+    if not plan.dates or ys is None or not s.health_plan or not through_plan:
         return []
     years: dict[tuple[date, date], list[SessionRow]] = {}
     for row in rows:

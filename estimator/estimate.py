@@ -78,7 +78,7 @@ class Totals(_Out):
     covered_sessions: int
     uncovered_sessions: int
     # The totals split by plan year (empty when the estimate is not dated, the plan-year start
-    # is not known, or no health plan pays).
+    # is not known, or no session goes through a health plan).
     by_plan_year: list[PlanYearTotal] = []
 
 

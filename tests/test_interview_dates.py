@@ -3,16 +3,13 @@ with the day the channel passes in; the answers date the estimate."""
 
 from datetime import UTC, date, datetime
 
-from bot.clinics import load_clinics
 from bot.i18n import translator
-from bot.interview import Answer, step
 from bot.interview.facts import Facts
 from bot.interview.scenario import build_scenario
 from bot.render import explain, option_label
 from bot.today import TODAY_ENV, today_for
+from tests.fakes.interview import play
 
-CLINICS = load_clinics()
-NARROW = Answer(kind="narrow")
 # A health plan in network, its deductible met: a course crossing January 1 pays the new one.
 FIRST = {"purpose": "medical", "payer": "commercial", "network": "in",
          "provider": "massage_therapist", "prescription": "yes", "diagnosis": "M54.50",
@@ -21,37 +18,6 @@ LATER = {"oop_max": "none", "visit_limit": "none", "deductible": "1000", "deduct
          "cost_share": "coinsurance", "coinsurance": "20", "preauth": "not_required",
          "covers_mt": "yes", "plan_type": "ppo", "minutes": "60", "cash": "none", "price": "160",
          "account": "none", "rx_date": None}
-
-
-def _reply(state, prompt, known, today):
-    qid = prompt.question_id
-    if qid not in known:
-        return None
-    value = known[qid]
-    if value is None:
-        return Answer(kind="unknown")
-    value = value(prompt) if callable(value) else value
-    kind = "choice" if value in [o.value for o in prompt.options] else "text"
-    return Answer(kind=kind, value=value)
-
-
-def play(known: dict, today: date | None):
-    """Answer what is asked from `known` (a value, or a function of the prompt), narrowing the
-    first estimate down; return the asked question ids and the last state and prompt."""
-    state, prompt = step(None, Answer(kind="start"), CLINICS, "en", today)
-    asked = []
-    for _ in range(80):
-        if prompt.kind == "result":
-            if not prompt.narrow:
-                break
-            state, prompt = step(state, NARROW, CLINICS, "en", today)
-            continue
-        answer = _reply(state, prompt, known, today)
-        if answer is None:
-            break
-        asked.append(prompt.question_id)
-        state, prompt = step(state, answer, CLINICS, "en", today)
-    return asked, state, prompt
 
 
 def first_option(prompt):

@@ -5,15 +5,12 @@ month and no cash price for original Medicare, and a limit asked before what is 
 from datetime import date
 from decimal import Decimal
 
-from bot.clinics import load_clinics
-from bot.interview import Answer, step
 from bot.interview.facts import Facts
 from bot.interview.scenario import build_scenario
 from estimator import Scenario
 from estimator.scenario import YearStart
+from tests.fakes.interview import CLINICS, play
 
-CLINICS = load_clinics()
-NARROW = Answer(kind="narrow")
 COMMERCIAL = {"purpose": "medical", "payer": "commercial", "network": "in",
               "provider": "massage_therapist", "prescription": "yes", "diagnosis": "M54.50",
               "sessions": "12", "plan_type": "ppo", "covers_mt": "yes", "deductible": "1000",
@@ -24,31 +21,6 @@ MEDICARE_PT = {"purpose": "medical", "payer": "medicare", "provider": "physical_
                "prescription": "yes", "diagnosis": "M54.50", "sessions": "24",
                "participating": "yes", "deductible_met": "0", "minutes": "60",
                "price": "150", "account": "none"}
-
-
-def play(known: dict, clinic: str | None = None, today: date | None = None):
-    """Answer what is asked from `known` (an option's value or typed text; None: "I don't
-    know"), narrowing the first estimate down; stop at the result or at a question not in
-    `known`. Returns the asked question ids and the last state and prompt."""
-    state, prompt = step(None, Answer(kind="start", value=clinic), CLINICS, "en", today)
-    asked = []
-    for _ in range(80):
-        if prompt.kind == "result":
-            if not prompt.narrow:
-                break
-            state, prompt = step(state, NARROW, CLINICS, "en", today)
-            continue
-        if prompt.question_id not in known:
-            break
-        asked.append(prompt.question_id)
-        value = known[prompt.question_id]
-        if value is None:
-            answer = Answer(kind="unknown")
-        else:
-            kind = "choice" if value in [o.value for o in prompt.options] else "text"
-            answer = Answer(kind=kind, value=value)
-        state, prompt = step(state, answer, CLINICS, "en", today)
-    return asked, state, prompt
 
 
 # --- pre-authorization ------------------------------------------------------------------------

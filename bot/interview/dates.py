@@ -13,7 +13,7 @@ from bot.i18n import N_
 from .facts import Facts
 from .model import InterviewState, Option
 
-DEFAULT_SESSIONS = 12  # as scenario.DEFAULT_SESSIONS (imported there from here would loop)
+DEFAULT_SESSIONS = 12  # a course whose length the patient does not know (scenario, questions)
 # The first session's day, offered as days from today.
 START_OFFSETS = (
     (0, N_("This week, from %(date)s")),

@@ -14,10 +14,10 @@ from estimator.parameters import MEDICARE_PART_B_DEDUCTIBLE
 from estimator.units import units_for_minutes
 
 from . import diagnosis
+from .dates import DEFAULT_SESSIONS
 from .facts import NOT_A_NUMBER, Facts
 from .questions import PENDING, QUESTIONS, Question, open_questions
 
-DEFAULT_SESSIONS = 12
 DEFAULT_MINUTES = 60
 
 

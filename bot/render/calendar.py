@@ -84,7 +84,7 @@ def _window(code: str, n: int, day: str, t: Translator) -> str:
 def plan_years_text(e: Estimate, t: Translator) -> str:
     """The course's cost in each plan year, when it crosses a reset ("" otherwise)."""
     years = e.totals.by_plan_year
-    if len(years) < 2 or e.recommended.route == "self_pay":  # the plan's year: not the clinic's
+    if len(years) < 2:
         return ""
     lines = [t.gettext("Your plan year starts again during the course:")]
     for y in years:
